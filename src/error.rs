@@ -1,0 +1,85 @@
+//! The crate's one error type.
+//!
+//! Every kernel validates its whole input (ids, lengths, shapes, configs)
+//! before its first store, so an `Err` always leaves the output buffer exactly
+//! as it was. Each variant carries the offending value and the bound it broke.
+
+use core::fmt;
+
+/// What went wrong, with the offending value and the bound it broke.
+///
+/// ```
+/// use inlayer::Error;
+/// let e = Error::TokenOutOfRange { index: 3, token: 70_000, vocab: 32_000 };
+/// assert_eq!(
+///     e.to_string(),
+///     "token id 70000 at index 3 is out of range for a vocabulary of 32000 rows"
+/// );
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// `tokens[index] = token` is not a row of a table with `vocab` rows.
+    TokenOutOfRange {
+        /// Position of the bad id in the token slice.
+        index: usize,
+        /// The bad id.
+        token: u32,
+        /// Number of rows in the table.
+        vocab: usize,
+    },
+    /// A buffer has the wrong length.
+    LengthMismatch {
+        /// Which buffer (a parameter name, e.g. `"out"`).
+        what: &'static str,
+        /// The length the call needs.
+        expected: usize,
+        /// The length it got.
+        actual: usize,
+    },
+    /// A byte buffer is not a whole number of rows (or elements, or blocks).
+    NotWholeRows {
+        /// Length of the byte buffer.
+        len: usize,
+        /// Size in bytes of one row (or element, or block).
+        row_bytes: usize,
+    },
+    /// A shape parameter is invalid (e.g. a row width of zero where one is
+    /// needed, or an output stride shorter than a row).
+    InvalidShape {
+        /// Which parameter.
+        what: &'static str,
+        /// Its value.
+        value: usize,
+    },
+    /// A size computation overflowed `usize` (possible on 16/32-bit targets).
+    Overflow,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Error::TokenOutOfRange {
+                index,
+                token,
+                vocab,
+            } => write!(
+                f,
+                "token id {token} at index {index} is out of range for a vocabulary of {vocab} rows"
+            ),
+            Error::LengthMismatch {
+                what,
+                expected,
+                actual,
+            } => write!(f, "`{what}` has length {actual}, expected {expected}"),
+            Error::NotWholeRows { len, row_bytes } => write!(
+                f,
+                "{len} bytes is not a whole number of {row_bytes}-byte rows"
+            ),
+            Error::InvalidShape { what, value } => write!(f, "invalid `{what}`: {value}"),
+            Error::Overflow => f.write_str("size computation overflows usize"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}

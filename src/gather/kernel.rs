@@ -1,0 +1,128 @@
+//! The row kernels of the gather: copy, and the fused epilogue
+//! `out = src * scale + add`, on [`F32x8`] lanes with a scalar tail.
+//!
+//! Each kernel performs exactly the IEEE operations of the
+//! [`reference`](crate::reference::gather), in the same order, element by
+//! element (one rounding per operation, no fused multiply-add), so results are
+//! bit-identical to it on every backend. The tail uses the same scalar
+//! operation as the lanes, so where the vector/tail boundary falls does not
+//! change a bit.
+
+use crate::simd::F32x8;
+
+/// Per-row epilogue parameters after validation.
+#[derive(Clone, Copy)]
+pub(crate) enum Op<'a> {
+    /// `out = src`
+    Copy,
+    /// `out = src * s`
+    Scale(f32),
+    /// `out = src + a`
+    Add(&'a [f32]),
+    /// `out = src * s + a`
+    ScaleAdd(f32, &'a [f32]),
+}
+
+/// Applies `op` from `src` into `out` (`src.len() == out.len()`, and the add
+/// row, if any, has the same length).
+#[inline(always)]
+pub(crate) fn apply(op: Op<'_>, src: &[f32], out: &mut [f32]) {
+    match op {
+        Op::Copy => copy(src, out),
+        Op::Scale(s) => map1(src, out, s, |x, s| x * s, |x, s| x * s),
+        Op::Add(a) => map2(src, a, out, 0.0, |x, a, _| x + a, |x, a, _| x + a),
+        Op::ScaleAdd(s, a) => map2(src, a, out, s, |x, a, s| x * s + a, |x, a, s| x * s + a),
+    }
+}
+
+/// Applies `op` in place: `out = out * s + a` (the path for decoded rows).
+#[inline(always)]
+pub(crate) fn apply_in_place(op: Op<'_>, out: &mut [f32]) {
+    match op {
+        Op::Copy => {}
+        Op::Scale(s) => out.iter_mut().for_each(|x| *x *= s),
+        Op::Add(a) => out.iter_mut().zip(a).for_each(|(x, a)| *x += a),
+        Op::ScaleAdd(s, a) => out.iter_mut().zip(a).for_each(|(x, a)| *x = *x * s + a),
+    }
+}
+
+/// Short rows are copied with inline vector moves rather than a `memcpy`
+/// call (the call overhead dominates below a few hundred bytes).
+const INLINE_COPY_MAX: usize = 64;
+
+#[inline(always)]
+fn copy(src: &[f32], out: &mut [f32]) {
+    if src.len() <= INLINE_COPY_MAX {
+        map1(src, out, 0.0, |x, _| x, |x, _| x);
+    } else {
+        out.copy_from_slice(src);
+    }
+}
+
+#[inline(always)]
+fn map1(
+    src: &[f32],
+    out: &mut [f32],
+    s: f32,
+    v: impl Fn(F32x8, F32x8) -> F32x8,
+    e: impl Fn(f32, f32) -> f32,
+) {
+    let vs = F32x8::splat(s);
+    let mut o = out.chunks_exact_mut(8);
+    let mut i = src.chunks_exact(8);
+    for (o, i) in (&mut o).zip(&mut i) {
+        if let (Ok(o), Ok(i)) = (<&mut [f32; 8]>::try_from(o), <&[f32; 8]>::try_from(i)) {
+            v(F32x8::load(i), vs).store(o);
+        }
+    }
+    for (o, &i) in o.into_remainder().iter_mut().zip(i.remainder()) {
+        *o = e(i, s);
+    }
+}
+
+#[inline(always)]
+fn map2(
+    src: &[f32],
+    add: &[f32],
+    out: &mut [f32],
+    s: f32,
+    v: impl Fn(F32x8, F32x8, F32x8) -> F32x8,
+    e: impl Fn(f32, f32, f32) -> f32,
+) {
+    let vs = F32x8::splat(s);
+    let mut o = out.chunks_exact_mut(8);
+    let mut i = src.chunks_exact(8);
+    let mut a = add.chunks_exact(8);
+    for ((o, i), a) in (&mut o).zip(&mut i).zip(&mut a) {
+        if let (Ok(o), Ok(i), Ok(a)) = (
+            <&mut [f32; 8]>::try_from(o),
+            <&[f32; 8]>::try_from(i),
+            <&[f32; 8]>::try_from(a),
+        ) {
+            v(F32x8::load(i), F32x8::load(a), vs).store(o);
+        }
+    }
+    for ((o, &i), &a) in o
+        .into_remainder()
+        .iter_mut()
+        .zip(i.remainder())
+        .zip(a.remainder())
+    {
+        *o = e(i, a, s);
+    }
+}
+
+/// `acc += g`, the gather's backward step for one row.
+#[inline(always)]
+pub(crate) fn accumulate(g: &[f32], acc: &mut [f32]) {
+    let mut o = acc.chunks_exact_mut(8);
+    let mut i = g.chunks_exact(8);
+    for (o, i) in (&mut o).zip(&mut i) {
+        if let (Ok(o), Ok(i)) = (<&mut [f32; 8]>::try_from(o), <&[f32; 8]>::try_from(i)) {
+            (F32x8::load(o) + F32x8::load(i)).store(o);
+        }
+    }
+    for (o, &i) in o.into_remainder().iter_mut().zip(i.remainder()) {
+        *o += i;
+    }
+}

@@ -1,0 +1,395 @@
+//! Token-embedding gather: `out[t] = table[tokens[t]] * scale + add[t]`.
+//!
+//! Entry points, from the most typed to the most general:
+//!
+//! | function | table | output |
+//! |---|---|---|
+//! | [`gather`] | `&[[f32; D]]` | `&mut [[f32; D]]` |
+//! | [`gather_with`] | `&[[f32; D]]` + [`Epilogue`] | `&mut [[f32; D]]` |
+//! | [`gather_dyn`] | `&[f32]`, `dim` known at run time | dense `&mut [f32]` |
+//! | [`gather_view`] | any [`Table`] (f32 bytes, ...) + [`Epilogue`] | `&mut [f32]` with a row stride |
+//! | [`gather_backward`], [`gather_backward_dyn`] | gradient rows | gradient table (`+=`) |
+//!
+//! All of them run one slice-based body ([`gather_view`]): the const-generic
+//! functions are thin wrappers, so no code is duplicated per `D`. Every call
+//! validates all ids and lengths first and only then writes, so an `Err`
+//! leaves `out` untouched. The row kernels live in `kernel.rs`; their oracle
+//! is [`reference::gather`](crate::reference::gather).
+//!
+//! **Padding id.** [`Epilogue::padding_id`] makes one id contribute a zero
+//! embedding: its output row is `add[t]` (or `+0.0` without an add). This is
+//! *not* what PyTorch's `nn.Embedding(padding_idx=...)` does in forward: there,
+//! `padding_idx` only stops the gradient, and the forward returns whatever row
+//! is stored (zeros at initialisation, unless the weights were loaded or
+//! trained). To match PyTorch, leave `padding_id` unset in forward and pass it
+//! to [`gather_backward`] only.
+
+mod kernel;
+
+use crate::Error;
+use crate::formats::{F32Table, Table};
+use kernel::Op;
+
+/// What the gather does to each row on its way to `out`, in the same pass:
+/// `out[t] = table[tokens[t]] * scale + add[t]`.
+///
+/// ```
+/// use inlayer::gather::Epilogue;
+/// let wpe = [[0.5f32; 4]; 2]; // learned positions for 2 tokens
+/// let e = Epilogue::new().scale(2.0).add(wpe.as_flattened()).padding_id(0);
+/// assert_eq!(e.scale, Some(2.0));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Epilogue<'a> {
+    /// Multiply every gathered value by this (e.g. `sqrt(d_model)`).
+    pub scale: Option<f32>,
+    /// One row per token, added after the scale (e.g. learned positions,
+    /// `wpe[start..start + T]`); length `T * width`, dense.
+    pub add: Option<&'a [f32]>,
+    /// Tokens equal to this id contribute a zero embedding instead of a table
+    /// row (and are not range-checked).
+    pub padding_id: Option<u32>,
+}
+
+impl<'a> Epilogue<'a> {
+    /// The identity epilogue: a plain copy.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            scale: None,
+            add: None,
+            padding_id: None,
+        }
+    }
+
+    /// Sets the scale.
+    #[must_use]
+    pub const fn scale(mut self, scale: f32) -> Self {
+        self.scale = Some(scale);
+        self
+    }
+
+    /// Sets the rows to add (one per token, dense).
+    #[must_use]
+    pub const fn add(mut self, rows: &'a [f32]) -> Self {
+        self.add = Some(rows);
+        self
+    }
+
+    /// Sets the padding id.
+    #[must_use]
+    pub const fn padding_id(mut self, id: u32) -> Self {
+        self.padding_id = Some(id);
+        self
+    }
+
+    fn op_for(&self, t: usize, width: usize) -> Op<'a> {
+        let add = self.add.map(|a| &a[t * width..(t + 1) * width]);
+        match (self.scale, add) {
+            (None, None) => Op::Copy,
+            (Some(s), None) => Op::Scale(s),
+            (None, Some(a)) => Op::Add(a),
+            (Some(s), Some(a)) => Op::ScaleAdd(s, a),
+        }
+    }
+}
+
+/// Gathers rows of a fixed-shape table: `out[t] = table[tokens[t]]`.
+///
+/// ```
+/// let table = [[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]];
+/// let mut out = [[0.0f32; 2]; 3];
+/// inlayer::gather(&table, &[2, 0, 2], &mut out)?;
+/// assert_eq!(out, [[5.0, 6.0], [1.0, 2.0], [5.0, 6.0]]);
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::LengthMismatch`] if `out.len() != tokens.len()`,
+/// [`Error::TokenOutOfRange`] for the first id `>= table.len()`. On error
+/// `out` is unchanged.
+pub fn gather<const D: usize>(
+    table: &[[f32; D]],
+    tokens: &[u32],
+    out: &mut [[f32; D]],
+) -> Result<(), Error> {
+    gather_with(table, tokens, &Epilogue::new(), out)
+}
+
+/// Gathers rows of a fixed-shape table through an [`Epilogue`]:
+/// `out[t] = table[tokens[t]] * scale + add[t]`.
+///
+/// ```
+/// use inlayer::gather::{Epilogue, gather_with};
+/// let table = [[1.0f32, 2.0], [3.0, 4.0]];
+/// let wpe = [[0.5f32, 0.5], [1.0, 1.0]];
+/// let mut out = [[0.0f32; 2]; 2];
+/// let epi = Epilogue::new().scale(2.0).add(wpe.as_flattened());
+/// gather_with(&table, &[1, 0], &epi, &mut out)?;
+/// assert_eq!(out, [[6.5, 8.5], [3.0, 5.0]]);
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`gather`], and [`Error::LengthMismatch`] if the add rows are not
+/// `tokens.len() * D` long. On error `out` is unchanged.
+pub fn gather_with<const D: usize>(
+    table: &[[f32; D]],
+    tokens: &[u32],
+    epilogue: &Epilogue<'_>,
+    out: &mut [[f32; D]],
+) -> Result<(), Error> {
+    if out.len() != tokens.len() {
+        return Err(len_err("out", tokens.len(), out.len()));
+    }
+    gather_view(
+        &F32Table::from_rows(table),
+        tokens,
+        epilogue,
+        out.as_flattened_mut(),
+        D,
+    )
+}
+
+/// Gathers rows of a flat table whose row width `dim` is known only at run
+/// time, into a dense `out` of `tokens.len() * dim` values.
+///
+/// ```
+/// let table = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0]; // 3 rows of 2
+/// let mut out = [0.0f32; 4];
+/// inlayer::gather_dyn(&table, 2, &[1, 1], &mut out)?;
+/// assert_eq!(out, [3.0, 4.0, 3.0, 4.0]);
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidShape`] if `dim == 0`, [`Error::NotWholeRows`] if
+/// `table.len()` is not a multiple of `dim`, [`Error::LengthMismatch`] if
+/// `out.len() != tokens.len() * dim`, [`Error::TokenOutOfRange`] for a bad
+/// id. On error `out` is unchanged.
+pub fn gather_dyn(table: &[f32], dim: usize, tokens: &[u32], out: &mut [f32]) -> Result<(), Error> {
+    let table = F32Table::new(table, dim)?;
+    let need = tokens.len().checked_mul(dim).ok_or(Error::Overflow)?;
+    if out.len() != need {
+        return Err(len_err("out", need, out.len()));
+    }
+    gather_view(&table, tokens, &Epilogue::new(), out, dim)
+}
+
+/// The general gather: any [`Table`] view, an [`Epilogue`], and an output
+/// row stride so rows can land inside a larger activation buffer.
+///
+/// Row `t` is written to `out[t * out_stride .. t * out_stride + dim]`;
+/// values between rows are not touched. `out` must hold at least
+/// `(T - 1) * out_stride + dim` values.
+///
+/// ```
+/// use inlayer::formats::F32Table;
+/// use inlayer::gather::{Epilogue, gather_view};
+/// let bytes: Vec<u8> = [1.0f32, 2.0, 3.0, 4.0].iter().flat_map(|x| x.to_le_bytes()).collect();
+/// let table = F32Table::from_bytes(&bytes, 2)?;
+/// let mut act = [9.0f32; 6]; // two rows of width 3; the gather fills 2 of each
+/// gather_view(&table, &[1, 0], &Epilogue::new().scale(10.0), &mut act, 3)?;
+/// assert_eq!(act, [30.0, 40.0, 9.0, 10.0, 20.0, 9.0]);
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidShape`] if `out_stride < dim` (with at least two tokens),
+/// [`Error::LengthMismatch`] if `out` or the add rows are too short or long,
+/// [`Error::TokenOutOfRange`] for the first bad id. On error `out` is
+/// unchanged.
+pub fn gather_view<T: Table + ?Sized>(
+    table: &T,
+    tokens: &[u32],
+    epilogue: &Epilogue<'_>,
+    out: &mut [f32],
+    out_stride: usize,
+) -> Result<(), Error> {
+    let dim = table.dim();
+    let need = strided_len(tokens.len(), dim, out_stride)?;
+    if out.len() < need {
+        return Err(len_err("out", need, out.len()));
+    }
+    check_add(epilogue, tokens.len(), dim)?;
+    check_tokens(tokens, table.rows(), epilogue.padding_id)?;
+    for (t, &tok) in tokens.iter().enumerate() {
+        let row = &mut out[t * out_stride..t * out_stride + dim];
+        let op = epilogue.op_for(t, dim);
+        if Some(tok) == epilogue.padding_id {
+            row.fill(0.0);
+            kernel::apply_in_place(pad_op(op), row);
+        } else if let Some(src) = table.f32_row(tok as usize) {
+            kernel::apply(op, src, row);
+        } else {
+            table.decode_into(tok as usize, 0, row);
+            kernel::apply_in_place(op, row);
+        }
+    }
+    Ok(())
+}
+
+/// A padding token's output: `add[t]`, or `+0.0`. The scale is not applied
+/// (a zero embedding times a non-finite scale would otherwise give NaN).
+fn pad_op(op: Op<'_>) -> Op<'_> {
+    match op {
+        Op::Copy | Op::Scale(_) => Op::Copy,
+        Op::Add(a) | Op::ScaleAdd(_, a) => Op::Add(a),
+    }
+}
+
+/// Backward of [`gather`]: `grad_table[tokens[t]] += grad_out[t]` for every
+/// `t` in order, skipping `padding_id`; repeated tokens sum. This is PyTorch's
+/// `embedding_backward` (dense, without `scale_grad_by_freq`).
+///
+/// ```
+/// let grad_out = [[1.0f32, 1.0], [2.0, 2.0], [4.0, 4.0]];
+/// let mut grad_table = [[0.0f32; 2]; 3];
+/// inlayer::gather_backward(&grad_out, &[2, 0, 2], None, &mut grad_table)?;
+/// assert_eq!(grad_table, [[2.0, 2.0], [0.0, 0.0], [5.0, 5.0]]);
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::LengthMismatch`] if `grad_out.len() != tokens.len()`,
+/// [`Error::TokenOutOfRange`] for a bad id. On error `grad_table` is
+/// unchanged.
+pub fn gather_backward<const D: usize>(
+    grad_out: &[[f32; D]],
+    tokens: &[u32],
+    padding_id: Option<u32>,
+    grad_table: &mut [[f32; D]],
+) -> Result<(), Error> {
+    if grad_out.len() != tokens.len() {
+        return Err(len_err("grad_out", tokens.len(), grad_out.len()));
+    }
+    backward_rows(
+        grad_out.as_flattened(),
+        tokens,
+        D,
+        padding_id,
+        grad_table.len(),
+        grad_table.as_flattened_mut(),
+    )
+}
+
+/// Runtime-shape twin of [`gather_backward`]: `grad_out` is
+/// `tokens.len() * dim` values, `grad_table` is `vocab * dim`.
+///
+/// ```
+/// let mut grad_table = [0.0f32; 4]; // 2 rows of 2
+/// inlayer::gather_backward_dyn(&[1.0, 2.0, 3.0, 4.0], &[1, 1], 2, Some(0), &mut grad_table)?;
+/// assert_eq!(grad_table, [0.0, 0.0, 4.0, 6.0]);
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidShape`] if `dim == 0`, [`Error::NotWholeRows`] if
+/// `grad_table.len()` is not a multiple of `dim`, [`Error::LengthMismatch`]
+/// if `grad_out.len() != tokens.len() * dim`, [`Error::TokenOutOfRange`] for
+/// a bad id. On error `grad_table` is unchanged.
+pub fn gather_backward_dyn(
+    grad_out: &[f32],
+    tokens: &[u32],
+    dim: usize,
+    padding_id: Option<u32>,
+    grad_table: &mut [f32],
+) -> Result<(), Error> {
+    let vocab = F32Table::new(grad_table, dim)?.rows();
+    let need = tokens.len().checked_mul(dim).ok_or(Error::Overflow)?;
+    if grad_out.len() != need {
+        return Err(len_err("grad_out", need, grad_out.len()));
+    }
+    backward_rows(grad_out, tokens, dim, padding_id, vocab, grad_table)
+}
+
+fn backward_rows(
+    grad_out: &[f32],
+    tokens: &[u32],
+    dim: usize,
+    padding_id: Option<u32>,
+    vocab: usize,
+    grad_table: &mut [f32],
+) -> Result<(), Error> {
+    check_tokens(tokens, vocab, padding_id)?;
+    for (t, &tok) in tokens.iter().enumerate() {
+        if Some(tok) != padding_id {
+            let r = tok as usize * dim;
+            kernel::accumulate(
+                &grad_out[t * dim..(t + 1) * dim],
+                &mut grad_table[r..r + dim],
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Checks every id before anything is written.
+#[inline]
+pub(crate) fn check_tokens(
+    tokens: &[u32],
+    vocab: usize,
+    padding_id: Option<u32>,
+) -> Result<(), Error> {
+    // One unsigned compare per id in the hot loop; the index of the first
+    // offender is found only on the (cold) error path.
+    let pad = padding_id.map_or(u64::MAX, u64::from);
+    let bad = tokens.iter().fold(false, |bad, &t| {
+        bad | ((t as u64) >= vocab as u64 && u64::from(t) != pad)
+    });
+    if bad {
+        Err(first_bad(tokens, vocab, pad))
+    } else {
+        Ok(())
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn first_bad(tokens: &[u32], vocab: usize, pad: u64) -> Error {
+    let (index, &token) = tokens
+        .iter()
+        .enumerate()
+        .find(|&(_, &t)| (t as u64) >= vocab as u64 && u64::from(t) != pad)
+        .unwrap_or((0, &0));
+    Error::TokenOutOfRange {
+        index,
+        token,
+        vocab,
+    }
+}
+
+fn check_add(epilogue: &Epilogue<'_>, tokens: usize, width: usize) -> Result<(), Error> {
+    if let Some(a) = epilogue.add {
+        let need = tokens.checked_mul(width).ok_or(Error::Overflow)?;
+        if a.len() != need {
+            return Err(len_err("add", need, a.len()));
+        }
+    }
+    Ok(())
+}
+
+/// `(T - 1) * stride + dim`, the values a strided output must hold.
+fn strided_len(tokens: usize, dim: usize, stride: usize) -> Result<usize, Error> {
+    match tokens {
+        0 => Ok(0),
+        1 => Ok(dim),
+        _ if stride < dim => Err(Error::InvalidShape {
+            what: "out_stride",
+            value: stride,
+        }),
+        _ => (tokens - 1)
+            .checked_mul(stride)
+            .and_then(|n| n.checked_add(dim))
+            .ok_or(Error::Overflow),
+    }
+}
+
+#[cold]
+fn len_err(what: &'static str, expected: usize, actual: usize) -> Error {
+    Error::LengthMismatch {
+        what,
+        expected,
+        actual,
+    }
+}

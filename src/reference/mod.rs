@@ -1,0 +1,10 @@
+//! Oracles: the plainest possible implementation of every kernel, written for
+//! obviousness and never for speed.
+//!
+//! The fast kernels are tested against these bit for bit (or within the
+//! bound stated in the accuracy table where transcendentals are involved).
+//! They are public so that users' own harnesses can compare against them too.
+//! Nothing here calls a fast kernel: an oracle that calls the code it checks
+//! proves nothing.
+
+pub mod gather;

@@ -1,0 +1,52 @@
+//! [`F32x8`] on `wide::f32x8`: SIMD on every target `wide` supports.
+
+use core::ops::{Add, Mul, Sub};
+
+/// Eight `f32` lanes.
+#[derive(Clone, Copy, Debug)]
+#[repr(transparent)]
+pub(crate) struct F32x8(wide::f32x8);
+
+impl F32x8 {
+    /// All lanes equal to `x`.
+    #[inline(always)]
+    pub(crate) fn splat(x: f32) -> Self {
+        Self(wide::f32x8::splat(x))
+    }
+
+    /// Loads eight values from any (unaligned) place.
+    #[inline(always)]
+    pub(crate) fn load(a: &[f32; 8]) -> Self {
+        Self(wide::f32x8::new(*a))
+    }
+
+    /// Stores the eight lanes to any (unaligned) place.
+    #[inline(always)]
+    pub(crate) fn store(self, a: &mut [f32; 8]) {
+        *a = self.0.to_array();
+    }
+}
+
+impl Add for F32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        Self(self.0 + o.0)
+    }
+}
+
+impl Sub for F32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        Self(self.0 - o.0)
+    }
+}
+
+impl Mul for F32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        Self(self.0 * o.0)
+    }
+}
