@@ -1,0 +1,14 @@
+//! The tour: `cargo run --release --example tour`.
+//!
+//! Builds a small deterministic model in memory (no downloads), runs the
+//! input layer through the public API, checks every result against
+//! `inlayer::reference`, and prints throughput next to the baselines.
+//! Each part of the crate adds one module here.
+
+mod gather;
+mod util;
+
+fn main() {
+    println!("inlayer tour — backend: {}\n", inlayer::BACKEND);
+    gather::run();
+}
