@@ -51,7 +51,7 @@
 //! None: the crate is `no_std`, never allocates, and has no optional parts.
 
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
@@ -61,6 +61,7 @@ extern crate std;
 mod error;
 pub mod formats;
 pub mod gather;
+mod prefetch;
 pub mod reference;
 mod simd;
 
