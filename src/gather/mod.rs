@@ -214,10 +214,10 @@ pub fn gather_view<T: Table + ?Sized>(
     check_add(epilogue, tokens.len(), dim)?;
     check_tokens(tokens, table.rows(), epilogue.padding_id)?;
     for (t, &tok) in tokens.iter().enumerate() {
-        if let Some(&ahead) = tokens.get(t + crate::prefetch::DISTANCE) {
-            if Some(ahead) != epilogue.padding_id {
-                table.prefetch(ahead as usize);
-            }
+        if let Some(&ahead) = tokens.get(t + crate::prefetch::DISTANCE)
+            && Some(ahead) != epilogue.padding_id
+        {
+            table.prefetch(ahead as usize);
         }
         let row = &mut out[t * out_stride..t * out_stride + dim];
         let op = epilogue.op_for(t, dim);
