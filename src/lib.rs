@@ -68,3 +68,9 @@ mod simd;
 pub use error::Error;
 pub use gather::{gather, gather_backward, gather_backward_dyn, gather_dyn};
 pub use simd::{BACKEND, LANES};
+
+/// The README's code blocks, compiled and run as doc tests so the README
+/// stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
