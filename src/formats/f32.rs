@@ -149,7 +149,10 @@ impl Table for F32Table<'_> {
 
     #[inline]
     fn prefetch(&self, row: usize) {
-        if let Some(r) = self.f32_row(row) {
+        if let Repr::Native(d) = self.repr
+            && d.len() >= crate::prefetch::MIN_TABLE_LEN
+            && let Some(r) = d.get(row * self.dim..(row + 1) * self.dim)
+        {
             crate::prefetch::read(r);
         }
     }
