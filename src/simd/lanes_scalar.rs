@@ -38,6 +38,12 @@ impl F32x8 {
         Self(v.0.map(|x| f32::from_bits(x as u32)))
     }
 
+    /// Reinterprets each lane as `i32` bits.
+    #[inline(always)]
+    pub(crate) fn to_bits(self) -> I32x8 {
+        I32x8(self.0.map(|x| x.to_bits() as i32))
+    }
+
     #[inline(always)]
     fn zip(self, o: Self, f: impl Fn(f32, f32) -> f32) -> Self {
         let mut r = [0.0; 8];

@@ -37,6 +37,12 @@ impl F32x8 {
     pub(crate) fn from_bits(v: I32x8) -> Self {
         Self(bytemuck::cast(v.0))
     }
+
+    /// Reinterprets each lane as `i32` bits.
+    #[inline(always)]
+    pub(crate) fn to_bits(self) -> I32x8 {
+        I32x8(bytemuck::cast(self.0))
+    }
 }
 
 /// Eight `i32` lanes, for the integer side of the table decoders.
