@@ -298,7 +298,11 @@ fn q6_k(b: &[u8; 210], out: &mut [f32; 256]) {
         let sc = b[192 + 8 * n + l0 / 16 + 2 * quarter] as i8;
         let shift = 2 * quarter as u32;
         let q = I32x8::new(core::array::from_fn(|i| {
-            let low = if quarter >= 2 { ql[i] >> 4 } else { ql[i] & 0xf };
+            let low = if quarter >= 2 {
+                ql[i] >> 4
+            } else {
+                ql[i] & 0xf
+            };
             i32::from(low | ((qh[i] >> shift) & 3) << 4) - 32
         }));
         store_mul(q, F32x8::splat(d * f32::from(sc)), o);

@@ -93,11 +93,14 @@ pub(super) fn map_elems<const N: usize>(
     lane: impl Fn(&[u8; N]) -> F32x8,
 ) {
     let (oc, ot) = out.as_chunks_mut::<8>();
-    let (sc, st) = src.as_chunks::<N>();
+    let (sc, _) = src.as_chunks::<N>();
     for (o, s) in oc.iter_mut().zip(sc) {
         lane(s).store(o);
     }
     if !ot.is_empty() {
+        // The bytes after the whole lanes (for 4-bit rows, a last odd
+        // element's byte may complete a chunk that `out` does not).
+        let st = src.get(oc.len() * N..).unwrap_or(&[]);
         let mut pad = [0u8; N];
         for (p, s) in pad.iter_mut().zip(st) {
             *p = *s;

@@ -7,4 +7,5 @@
 //! Nothing here calls a fast kernel: an oracle that calls the code it checks
 //! proves nothing.
 
+pub mod formats;
 pub mod gather;
