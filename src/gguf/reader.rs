@@ -24,7 +24,10 @@ fn malformed(what: &'static str, offset: usize) -> Error {
 impl<'a> Cursor<'a> {
     pub(super) fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], Error> {
         let end = self.pos.checked_add(n).ok_or(malformed(what, self.pos))?;
-        let s = self.bytes.get(self.pos..end).ok_or(malformed(what, self.pos))?;
+        let s = self
+            .bytes
+            .get(self.pos..end)
+            .ok_or(malformed(what, self.pos))?;
         self.pos = end;
         Ok(s)
     }
