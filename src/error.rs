@@ -54,6 +54,26 @@ pub enum Error {
     },
     /// A size computation overflowed `usize` (possible on 16/32-bit targets).
     Overflow,
+    /// An encoder got a NaN or infinite input value.
+    NotFinite {
+        /// Position of the value in the input slice.
+        index: usize,
+    },
+    /// A file (e.g. GGUF) is malformed or truncated.
+    Malformed {
+        /// What was being read.
+        what: &'static str,
+        /// Byte offset in the file where it went wrong.
+        offset: usize,
+    },
+    /// A file uses a feature this crate does not read (a GGUF version or a
+    /// tensor type).
+    Unsupported {
+        /// What is unsupported.
+        what: &'static str,
+        /// Its value in the file.
+        value: u64,
+    },
 }
 
 impl fmt::Display for Error {
@@ -78,6 +98,13 @@ impl fmt::Display for Error {
             ),
             Error::InvalidShape { what, value } => write!(f, "invalid `{what}`: {value}"),
             Error::Overflow => f.write_str("size computation overflows usize"),
+            Error::NotFinite { index } => {
+                write!(f, "value at index {index} is NaN or infinite")
+            }
+            Error::Malformed { what, offset } => {
+                write!(f, "malformed or truncated file: {what} at byte {offset}")
+            }
+            Error::Unsupported { what, value } => write!(f, "unsupported {what}: {value}"),
         }
     }
 }

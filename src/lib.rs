@@ -61,6 +61,7 @@ extern crate std;
 mod error;
 pub mod formats;
 pub mod gather;
+pub mod gguf;
 mod prefetch;
 pub mod reference;
 mod simd;

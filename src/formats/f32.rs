@@ -140,9 +140,9 @@ impl Table for F32Table<'_> {
     }
 
     #[inline]
-    fn f32_row(&self, row: usize) -> Option<&[f32]> {
+    fn f32_rows(&self) -> Option<&[f32]> {
         match self.repr {
-            Repr::Native(d) => d.get(row * self.dim..(row + 1) * self.dim),
+            Repr::Native(d) => Some(d),
             Repr::LeBytes(_) => None,
         }
     }

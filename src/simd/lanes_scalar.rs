@@ -1,7 +1,7 @@
 //! [`F32x8`] on plain `[f32; 8]` loops: the forced-scalar backend
 //! (`--cfg inlayer_force_scalar`), so that every test also runs without SIMD.
 
-use core::ops::{Add, Mul, Sub};
+use core::ops::{Add, BitAnd, BitOr, Mul, Sub};
 
 /// Eight `f32` lanes.
 #[derive(Clone, Copy, Debug)]
@@ -24,6 +24,24 @@ impl F32x8 {
     #[inline(always)]
     pub(crate) fn store(self, a: &mut [f32; 8]) {
         *a = self.0;
+    }
+
+    /// Converts each lane exactly-rounded from `i32`.
+    #[inline(always)]
+    pub(crate) fn from_i32(v: I32x8) -> Self {
+        Self(v.0.map(|x| x as f32))
+    }
+
+    /// Reinterprets the bits of each lane as `f32`.
+    #[inline(always)]
+    pub(crate) fn from_bits(v: I32x8) -> Self {
+        Self(v.0.map(|x| f32::from_bits(x as u32)))
+    }
+
+    /// Reinterprets each lane as `i32` bits.
+    #[inline(always)]
+    pub(crate) fn to_bits(self) -> I32x8 {
+        I32x8(self.0.map(|x| x.to_bits() as i32))
     }
 
     #[inline(always)]
@@ -57,5 +75,86 @@ impl Mul for F32x8 {
     #[inline(always)]
     fn mul(self, o: Self) -> Self {
         self.zip(o, |a, b| a * b)
+    }
+}
+
+/// Eight `i32` lanes, for the integer side of the table decoders.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct I32x8([i32; 8]);
+
+impl I32x8 {
+    /// All lanes equal to `x`.
+    #[inline(always)]
+    pub(crate) fn splat(x: i32) -> Self {
+        Self([x; 8])
+    }
+
+    /// The eight values of `a`.
+    #[inline(always)]
+    pub(crate) fn new(a: [i32; 8]) -> Self {
+        Self(a)
+    }
+
+    /// Shifts each lane left by `n < 32` bits.
+    #[inline(always)]
+    pub(crate) fn shl(self, n: u32) -> Self {
+        Self(self.0.map(|x| x << n))
+    }
+
+    /// Shifts each lane right by `n < 32` bits, copying the sign bit.
+    #[inline(always)]
+    pub(crate) fn shr(self, n: u32) -> Self {
+        Self(self.0.map(|x| x >> n))
+    }
+
+    /// Lanes of `a` where `self` is zero, lanes of `b` elsewhere.
+    #[inline(always)]
+    pub(crate) fn select_zero(self, a: Self, b: Self) -> Self {
+        let mut r = [0; 8];
+        for (i, r) in r.iter_mut().enumerate() {
+            *r = if self.0[i] == 0 { a.0[i] } else { b.0[i] };
+        }
+        Self(r)
+    }
+
+    #[inline(always)]
+    fn zip(self, o: Self, f: impl Fn(i32, i32) -> i32) -> Self {
+        let mut r = [0; 8];
+        for ((r, a), b) in r.iter_mut().zip(self.0).zip(o.0) {
+            *r = f(a, b);
+        }
+        Self(r)
+    }
+}
+
+impl Add for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        self.zip(o, i32::wrapping_add)
+    }
+}
+
+impl Sub for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        self.zip(o, i32::wrapping_sub)
+    }
+}
+
+impl BitAnd for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitand(self, o: Self) -> Self {
+        self.zip(o, |a, b| a & b)
+    }
+}
+
+impl BitOr for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitor(self, o: Self) -> Self {
+        self.zip(o, |a, b| a | b)
     }
 }
