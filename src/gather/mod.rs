@@ -311,7 +311,8 @@ impl RowsOut<'_, '_> {
     #[inline(always)]
     fn native_rows<T: Table + ?Sized>(self, table: &T, data: &[f32], c0: usize) {
         let (dim, width, stride) = (table.dim(), self.width, self.stride);
-        let plain = *self.epilogue == Epilogue::new();
+        let e = self.epilogue;
+        let plain = e.scale.is_none() && e.add.is_none() && e.padding_id.is_none();
         for (t, &tok) in self.tokens.iter().enumerate() {
             self.prefetch_ahead(table, t);
             let row = &mut self.out[t * stride..][..width];
