@@ -8,3 +8,4 @@
 //! proves nothing.
 
 pub mod gather;
+pub mod math;
