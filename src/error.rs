@@ -54,6 +54,33 @@ pub enum Error {
     },
     /// A size computation overflowed `usize` (possible on 16/32-bit targets).
     Overflow,
+    /// A floating-point parameter is out of its domain (e.g. a sinusoidal
+    /// `base` that is zero, negative or not finite).
+    InvalidParameter {
+        /// Which parameter.
+        what: &'static str,
+        /// Its value, as `f64::to_bits` (so that `Error` stays `Eq`);
+        /// `Display` prints it as a number.
+        value_bits: u64,
+        /// The domain it must lie in, in words (e.g. `"finite and > 0"`).
+        expected: &'static str,
+    },
+    /// A position is past the last one a position source supports (a
+    /// learned table's rows, or `u32::MAX` for sinusoidal encodings).
+    PositionOutOfRange {
+        /// The offending position.
+        position: u64,
+        /// Number of positions available (valid positions are `< limit`).
+        limit: u64,
+    },
+    /// A configuration option is not supported for this shape (e.g. an odd
+    /// width with a layout whose framework rejects it).
+    Unsupported {
+        /// What is unsupported, in words.
+        what: &'static str,
+        /// The offending value (e.g. the width).
+        value: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -78,6 +105,20 @@ impl fmt::Display for Error {
             ),
             Error::InvalidShape { what, value } => write!(f, "invalid `{what}`: {value}"),
             Error::Overflow => f.write_str("size computation overflows usize"),
+            Error::InvalidParameter {
+                what,
+                value_bits,
+                expected,
+            } => write!(
+                f,
+                "invalid `{what}`: {} (expected {expected})",
+                f64::from_bits(value_bits)
+            ),
+            Error::PositionOutOfRange { position, limit } => write!(
+                f,
+                "position {position} is out of range: only {limit} positions are available"
+            ),
+            Error::Unsupported { what, value } => write!(f, "unsupported: {what} ({value})"),
         }
     }
 }

@@ -69,6 +69,7 @@ pub mod gather;
 mod math;
 pub mod reference;
 mod simd;
+pub mod sinusoidal;
 
 pub use error::Error;
 pub use gather::{gather, gather_backward, gather_backward_dyn, gather_dyn};

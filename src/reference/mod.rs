@@ -9,3 +9,4 @@
 
 pub mod gather;
 pub mod math;
+pub mod sinusoidal;
