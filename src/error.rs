@@ -66,13 +66,33 @@ pub enum Error {
         /// Byte offset in the file where it went wrong.
         offset: usize,
     },
-    /// A file uses a feature this crate does not read (a GGUF version or a
-    /// tensor type).
+    /// A file or configuration uses a feature this crate does not support (a
+    /// GGUF version or tensor type, or an option invalid for this shape, such
+    /// as an odd width with a layout whose framework rejects it).
     Unsupported {
         /// What is unsupported.
         what: &'static str,
-        /// Its value in the file.
+        /// The offending value (a version, a type id, a width...).
         value: u64,
+    },
+    /// A floating-point parameter is out of its domain (e.g. a sinusoidal
+    /// `base` that is zero, negative or not finite).
+    InvalidParameter {
+        /// Which parameter.
+        what: &'static str,
+        /// Its value, as `f64::to_bits` (so that `Error` stays `Eq`);
+        /// `Display` prints it as a number.
+        value_bits: u64,
+        /// The domain it must lie in, in words (e.g. `"finite and > 0"`).
+        expected: &'static str,
+    },
+    /// A position is past the last one a position source supports (a
+    /// learned table's rows, or `u32::MAX` for sinusoidal encodings).
+    PositionOutOfRange {
+        /// The offending position.
+        position: u64,
+        /// Number of positions available (valid positions are `< limit`).
+        limit: u64,
     },
 }
 
@@ -105,6 +125,19 @@ impl fmt::Display for Error {
                 write!(f, "malformed or truncated file: {what} at byte {offset}")
             }
             Error::Unsupported { what, value } => write!(f, "unsupported {what}: {value}"),
+            Error::InvalidParameter {
+                what,
+                value_bits,
+                expected,
+            } => write!(
+                f,
+                "invalid `{what}`: {} (expected {expected})",
+                f64::from_bits(value_bits)
+            ),
+            Error::PositionOutOfRange { position, limit } => write!(
+                f,
+                "position {position} is out of range: only {limit} positions are available"
+            ),
         }
     }
 }

@@ -62,9 +62,16 @@ mod error;
 pub mod formats;
 pub mod gather;
 pub mod gguf;
+#[allow(
+    dead_code,
+    unused_imports,
+    reason = "used by the sinusoidal and rope kernels, landing on other commits"
+)]
+mod math;
 mod prefetch;
 pub mod reference;
 mod simd;
+pub mod sinusoidal;
 
 pub use error::Error;
 pub use gather::{gather, gather_backward, gather_backward_dyn, gather_dyn};

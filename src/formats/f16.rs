@@ -94,7 +94,7 @@ half_table!(
 
 #[inline(always)]
 fn bf16_lanes(h: I32x8) -> F32x8 {
-    F32x8::from_bits(h.shl(16))
+    F32x8::from_bits(h << 16)
 }
 
 /// Rounds one `f32` to the nearest `f16` (ties to even).

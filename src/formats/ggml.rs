@@ -196,7 +196,7 @@ fn store_mul_add(q: I32x8, d: F32x8, m: F32x8, out: &mut [f32; 8]) {
 #[inline(always)]
 fn nibbles(qs: &[u8; 8], hi: bool) -> I32x8 {
     let q = load_u8(qs);
-    if hi { q.shr(4) } else { q & I32x8::splat(0xf) }
+    if hi { q >> 4 } else { q & I32x8::splat(0xf) }
 }
 
 /// Bit 4 of each of the eight elements whose high bits are the eight bits of
@@ -204,7 +204,7 @@ fn nibbles(qs: &[u8; 8], hi: bool) -> I32x8 {
 #[inline(always)]
 fn high_bits(byte: u8) -> I32x8 {
     let bit = I32x8::splat(i32::from(byte)) & I32x8::new([1, 2, 4, 8, 16, 32, 64, 128]);
-    (I32x8::splat(0) - bit).shr(31) & I32x8::splat(16)
+    ((I32x8::splat(0) - bit) >> 31) & I32x8::splat(16)
 }
 
 fn q8_0(b: &[u8; 34], out: &mut [f32; 32]) {

@@ -19,11 +19,11 @@ const F16_SUBNORMAL_UNIT: f32 = 1.0 / 16_777_216.0;
 pub(super) fn f16_lanes(h: I32x8) -> F32x8 {
     let em = h & I32x8::splat(0x7fff);
     let e = h & I32x8::splat(0x7c00);
-    let sign = (h & I32x8::splat(0x8000)).shl(16);
+    let sign = (h & I32x8::splat(0x8000)) << 16;
     // 1 exactly when the exponent field is all ones (inf or NaN).
-    let inf_nan = (e + I32x8::splat(0x0400)).shr(15);
+    let inf_nan = (e + I32x8::splat(0x0400)) >> 15;
     let rebias = I32x8::splat(112 << 23) + ((I32x8::splat(0) - inf_nan) & I32x8::splat(112 << 23));
-    let normal = em.shl(13) + rebias;
+    let normal = (em << 13) + rebias;
     let sub = (F32x8::from_i32(em) * F32x8::splat(F16_SUBNORMAL_UNIT)).to_bits();
     F32x8::from_bits(e.select_zero(sub, normal) | sign)
 }

@@ -12,3 +12,5 @@
 
 pub mod formats;
 pub mod gather;
+pub mod math;
+pub mod sinusoidal;

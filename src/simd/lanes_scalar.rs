@@ -1,7 +1,7 @@
 //! [`F32x8`] on plain `[f32; 8]` loops: the forced-scalar backend
 //! (`--cfg inlayer_force_scalar`), so that every test also runs without SIMD.
 
-use core::ops::{Add, BitAnd, BitOr, Mul, Sub};
+use core::ops::{Add, BitAnd, BitOr, Mul, Shl, Shr, Sub};
 
 /// Eight `f32` lanes.
 #[derive(Clone, Copy, Debug)]
@@ -42,6 +42,30 @@ impl F32x8 {
     #[inline(always)]
     pub(crate) fn to_bits(self) -> I32x8 {
         I32x8(self.0.map(|x| x.to_bits() as i32))
+    }
+
+    /// Bitwise XOR of each lane's bits with the bits of `m` (e.g. to flip
+    /// signs with `m = 1 << 31`).
+    #[inline(always)]
+    pub(crate) fn xor_bits(self, m: I32x8) -> Self {
+        let mut r = self.0;
+        for (r, m) in r.iter_mut().zip(m.0) {
+            *r = f32::from_bits(r.to_bits() ^ m.cast_unsigned());
+        }
+        Self(r)
+    }
+
+    /// Per lane: `if_set` where `mask` is all ones, `if_clear` where it is
+    /// zero (`mask` lanes must be `0` or `-1`).
+    #[inline(always)]
+    pub(crate) fn select(mask: I32x8, if_set: Self, if_clear: Self) -> Self {
+        let mut r = if_clear.0;
+        for ((r, m), s) in r.iter_mut().zip(mask.0).zip(if_set.0) {
+            if m != 0 {
+                *r = s;
+            }
+        }
+        Self(r)
     }
 
     #[inline(always)]
@@ -95,18 +119,6 @@ impl I32x8 {
         Self(a)
     }
 
-    /// Shifts each lane left by `n < 32` bits.
-    #[inline(always)]
-    pub(crate) fn shl(self, n: u32) -> Self {
-        Self(self.0.map(|x| x << n))
-    }
-
-    /// Shifts each lane right by `n < 32` bits, copying the sign bit.
-    #[inline(always)]
-    pub(crate) fn shr(self, n: u32) -> Self {
-        Self(self.0.map(|x| x >> n))
-    }
-
     /// Lanes of `a` where `self` is zero, lanes of `b` elsewhere.
     #[inline(always)]
     pub(crate) fn select_zero(self, a: Self, b: Self) -> Self {
@@ -148,6 +160,24 @@ impl BitAnd for I32x8 {
     #[inline(always)]
     fn bitand(self, o: Self) -> Self {
         self.zip(o, |a, b| a & b)
+    }
+}
+
+/// Arithmetic (sign-filling) right shift of every lane; `n < 32`.
+impl Shr<u32> for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn shr(self, n: u32) -> Self {
+        Self(self.0.map(|x| x.wrapping_shr(n)))
+    }
+}
+
+/// Left shift of every lane; `n < 32`.
+impl Shl<u32> for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn shl(self, n: u32) -> Self {
+        Self(self.0.map(|x| x.wrapping_shl(n)))
     }
 }
 

@@ -1,6 +1,6 @@
 //! [`F32x8`] on `wide::f32x8`: SIMD on every target `wide` supports.
 
-use core::ops::{Add, BitAnd, BitOr, Mul, Sub};
+use core::ops::{Add, BitAnd, BitOr, Mul, Shl, Shr, Sub};
 
 /// Eight `f32` lanes.
 #[derive(Clone, Copy, Debug)]
@@ -43,6 +43,22 @@ impl F32x8 {
     pub(crate) fn to_bits(self) -> I32x8 {
         I32x8(bytemuck::cast(self.0))
     }
+
+    /// Bitwise XOR of each lane's bits with the bits of `m` (e.g. to flip
+    /// signs with `m = 1 << 31`).
+    #[inline(always)]
+    pub(crate) fn xor_bits(self, m: I32x8) -> Self {
+        let m: wide::f32x8 = bytemuck::cast(m.0);
+        Self(self.0 ^ m)
+    }
+
+    /// Per lane: `if_set` where `mask` is all ones, `if_clear` where it is
+    /// zero (`mask` lanes must be `0` or `-1`).
+    #[inline(always)]
+    pub(crate) fn select(mask: I32x8, if_set: Self, if_clear: Self) -> Self {
+        let m: wide::f32x8 = bytemuck::cast(mask.0);
+        Self(m.bitselect(if_set.0, if_clear.0))
+    }
 }
 
 /// Eight `i32` lanes, for the integer side of the table decoders.
@@ -61,18 +77,6 @@ impl I32x8 {
     #[inline(always)]
     pub(crate) fn new(a: [i32; 8]) -> Self {
         Self(wide::i32x8::new(a))
-    }
-
-    /// Shifts each lane left by `n < 32` bits.
-    #[inline(always)]
-    pub(crate) fn shl(self, n: u32) -> Self {
-        Self(self.0 << n)
-    }
-
-    /// Shifts each lane right by `n < 32` bits, copying the sign bit.
-    #[inline(always)]
-    pub(crate) fn shr(self, n: u32) -> Self {
-        Self(self.0 >> n)
     }
 
     /// Lanes of `a` where `self` is zero, lanes of `b` elsewhere.
@@ -111,6 +115,24 @@ impl BitOr for I32x8 {
     #[inline(always)]
     fn bitor(self, o: Self) -> Self {
         Self(self.0 | o.0)
+    }
+}
+
+/// Arithmetic (sign-filling) right shift of every lane; `n < 32`.
+impl Shr<u32> for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn shr(self, n: u32) -> Self {
+        Self(self.0 >> n)
+    }
+}
+
+/// Left shift of every lane; `n < 32`.
+impl Shl<u32> for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn shl(self, n: u32) -> Self {
+        Self(self.0 << n)
     }
 }
 
