@@ -16,7 +16,7 @@ use core::fmt;
 ///     "token id 70000 at index 3 is out of range for a vocabulary of 32000 rows"
 /// );
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Error {
     /// `tokens[index] = token` is not a row of a table with `vocab` rows.
@@ -54,6 +54,26 @@ pub enum Error {
     },
     /// A size computation overflowed `usize` (possible on 16/32-bit targets).
     Overflow,
+    /// A numeric configuration parameter (a RoPE base or scaling factor, an
+    /// ALiBi bias, a T5 bucket count, ...) is outside its valid range.
+    InvalidConfig {
+        /// Which parameter (its name in the config, e.g. `"base"`).
+        what: &'static str,
+        /// Its value (as `f64`; integers convert exactly below 2^53).
+        value: f64,
+        /// The rule it broke, e.g. `"finite and > 1"`.
+        bound: &'static str,
+    },
+    /// A position is outside the range a call can handle (past the end of a
+    /// cos/sin cache, or `start + T` beyond `u32::MAX`).
+    PositionOutOfRange {
+        /// Index of the token whose position is bad.
+        index: usize,
+        /// The bad position.
+        position: u64,
+        /// Positions must be below this.
+        limit: u64,
+    },
 }
 
 impl fmt::Display for Error {
@@ -78,6 +98,17 @@ impl fmt::Display for Error {
             ),
             Error::InvalidShape { what, value } => write!(f, "invalid `{what}`: {value}"),
             Error::Overflow => f.write_str("size computation overflows usize"),
+            Error::InvalidConfig { what, value, bound } => {
+                write!(f, "invalid `{what}` = {value}: must be {bound}")
+            }
+            Error::PositionOutOfRange {
+                index,
+                position,
+                limit,
+            } => write!(
+                f,
+                "position {position} of token {index} is out of range (must be below {limit})"
+            ),
         }
     }
 }

@@ -62,6 +62,8 @@ mod error;
 pub mod formats;
 pub mod gather;
 pub mod reference;
+pub mod relative;
+pub mod rope;
 mod simd;
 
 pub use error::Error;

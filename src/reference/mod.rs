@@ -8,3 +8,5 @@
 //! proves nothing.
 
 pub mod gather;
+pub mod relative;
+pub mod rope;
