@@ -284,7 +284,7 @@ impl<'a> RopeConfig<'a> {
     /// `rotary_dim / 2` long.
     pub fn validate(&self) -> Result<(), Error> {
         let d = self.rotary_dim;
-        if d == 0 || d % 2 != 0 || d > self.head_dim {
+        if d == 0 || !d.is_multiple_of(2) || d > self.head_dim {
             return Err(shape_err("rotary_dim", d));
         }
         check(
@@ -697,7 +697,7 @@ fn hf_f32_omega(cfg: &RopeConfig<'_>, plan: &Plan, seq_len: u64, j: usize) -> f3
             let scaled = if wl > lo_wl { inv / factor } else { inv };
             let smooth = (orig / wl - low) / (l.high_freq_factor - l.low_freq_factor) as f32;
             let smoothed = (1.0 - smooth) * scaled / factor + smooth * scaled;
-            if !(wl < hi_wl) && !(wl > lo_wl) {
+            if wl >= hi_wl && wl <= lo_wl {
                 smoothed
             } else {
                 scaled

@@ -144,11 +144,11 @@ impl Shape {
         if self.heads == 0 {
             return Err(shape_err("heads", 0));
         }
-        if d == 0 || d % 2 != 0 || d > self.head_dim {
+        if d == 0 || !d.is_multiple_of(2) || d > self.head_dim {
             return Err(shape_err("rotary_dim", d));
         }
         let per_token = self.heads.checked_mul(self.head_dim).ok_or(Error::Overflow)?;
-        if len % per_token != 0 {
+        if !len.is_multiple_of(per_token) {
             return Err(Error::NotWholeRows {
                 len,
                 row_bytes: per_token,
@@ -222,7 +222,7 @@ pub fn apply_cached(
 ) -> Result<(), Error> {
     let t_count = shape.tokens(x.len())?;
     let d = shape.rotary_dim;
-    if cache.len() % d != 0 {
+    if !cache.len().is_multiple_of(d) {
         return Err(Error::NotWholeRows {
             len: cache.len(),
             row_bytes: d,
@@ -275,7 +275,7 @@ pub fn fill_cache_hf_f32(inv_freq: &[f32], attention: f32, cache: &mut [f32]) ->
         return Err(shape_err("inv_freq", 0));
     }
     let d = 2 * h;
-    if cache.len() % d != 0 {
+    if !cache.len().is_multiple_of(d) {
         return Err(Error::NotWholeRows {
             len: cache.len(),
             row_bytes: d,
