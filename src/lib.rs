@@ -61,6 +61,12 @@ extern crate std;
 mod error;
 pub mod formats;
 pub mod gather;
+#[allow(
+    dead_code,
+    unused_imports,
+    reason = "used by the sinusoidal and rope kernels, landing on other commits"
+)]
+mod math;
 pub mod reference;
 pub mod relative;
 pub mod rope;

@@ -8,5 +8,6 @@
 //! proves nothing.
 
 pub mod gather;
+pub mod math;
 pub mod relative;
 pub mod rope;

@@ -1,6 +1,6 @@
 //! [`F32x8`] on `wide::f32x8`: SIMD on every target `wide` supports.
 
-use core::ops::{Add, Mul, Sub};
+use core::ops::{Add, BitAnd, Mul, Shl, Shr, Sub};
 
 /// Eight `f32` lanes.
 #[derive(Clone, Copy, Debug)]
@@ -24,6 +24,28 @@ impl F32x8 {
     #[inline(always)]
     pub(crate) fn store(self, a: &mut [f32; 8]) {
         *a = self.0.to_array();
+    }
+
+    /// Converts each `i32` lane to the nearest `f32` (round to nearest even).
+    #[inline(always)]
+    pub(crate) fn from_i32(v: I32x8) -> Self {
+        Self(wide::f32x8::from_i32x8(v.0))
+    }
+
+    /// Bitwise XOR of each lane's bits with the bits of `m` (e.g. to flip
+    /// signs with `m = 1 << 31`).
+    #[inline(always)]
+    pub(crate) fn xor_bits(self, m: I32x8) -> Self {
+        let m: wide::f32x8 = bytemuck::cast(m.0);
+        Self(self.0 ^ m)
+    }
+
+    /// Per lane: `if_set` where `mask` is all ones, `if_clear` where it is
+    /// zero (`mask` lanes must be `0` or `-1`).
+    #[inline(always)]
+    pub(crate) fn select(mask: I32x8, if_set: Self, if_clear: Self) -> Self {
+        let m: wide::f32x8 = bytemuck::cast(mask.0);
+        Self(m.bitselect(if_set.0, if_clear.0))
     }
 }
 
@@ -65,5 +87,66 @@ impl Mul for F32x8 {
     #[inline(always)]
     fn mul(self, o: Self) -> Self {
         Self(self.0 * o.0)
+    }
+}
+
+/// Eight `i32` lanes (wrapping arithmetic), the integer side of [`F32x8`].
+#[derive(Clone, Copy, Debug)]
+#[repr(transparent)]
+pub(crate) struct I32x8(wide::i32x8);
+
+impl I32x8 {
+    /// All lanes equal to `x`.
+    #[inline(always)]
+    pub(crate) fn splat(x: i32) -> Self {
+        Self(wide::i32x8::splat(x))
+    }
+
+    /// Eight lanes from an array.
+    #[inline(always)]
+    pub(crate) fn new(a: [i32; 8]) -> Self {
+        Self(wide::i32x8::new(a))
+    }
+}
+
+impl Add for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        Self(self.0 + o.0)
+    }
+}
+
+impl Sub for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        Self(self.0 - o.0)
+    }
+}
+
+impl BitAnd for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitand(self, o: Self) -> Self {
+        Self(self.0 & o.0)
+    }
+}
+
+/// Arithmetic (sign-filling) right shift of every lane; `n < 32`.
+impl Shr<u32> for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn shr(self, n: u32) -> Self {
+        Self(self.0 >> n)
+    }
+}
+
+/// Left shift of every lane; `n < 32`.
+impl Shl<u32> for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn shl(self, n: u32) -> Self {
+        Self(self.0 << n)
     }
 }
