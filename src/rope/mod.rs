@@ -6,7 +6,9 @@
 //! | config → ω_j (f64) + attention factor | [`RopeConfig::inv_freqs`] |
 //! | config → f32 ω_j as `transformers` computes them | [`RopeConfig::hf_f32_inv_freqs`] |
 //! | cos/sin cache, HF float32 angle pipeline | [`fill_cache_hf_f32`] |
+//! | position-exact cos/sin: cache rows, whole caches | [`Rope::cos_sin`], [`Rope::fill_cache`] |
 //! | rotate heads from a cache | [`apply_cached`] |
+//! | rotate heads streaming (no cache), Q and K together | [`Rope::apply`], [`Rope::apply_qk`] |
 //! | Q/K weight rows between layouts | [`permute_rows`] |
 //!
 //! **Cache format.** One row of `rotary_dim` floats per position, starting at
@@ -24,9 +26,11 @@
 //! [`reference::rope`](crate::reference::rope) given the same cos/sin.
 
 mod config;
+mod exact;
 mod kernel;
 
 pub use config::{Ggml, Layout, Llama3, LongRope, RopeConfig, Scaling, Yarn};
+pub use exact::Rope;
 
 use crate::Error;
 
@@ -168,6 +172,9 @@ pub(crate) fn for_each_head(
     mut f: impl FnMut(usize, &mut [f32]),
 ) {
     let dh = shape.head_dim;
+    if t_count == 0 {
+        return;
+    }
     match shape.order {
         Order::TokenMajor => {
             for (t, tok) in x.chunks_exact_mut(shape.heads * dh).enumerate() {
