@@ -16,7 +16,7 @@ use core::fmt;
 ///     "token id 70000 at index 3 is out of range for a vocabulary of 32000 rows"
 /// );
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Error {
     /// `tokens[index] = token` is not a row of a table with `vocab` rows.
@@ -75,23 +75,24 @@ pub enum Error {
         /// The offending value (a version, a type id, a width...).
         value: u64,
     },
-    /// A floating-point parameter is out of its domain (e.g. a sinusoidal
-    /// `base` that is zero, negative or not finite).
-    InvalidParameter {
-        /// Which parameter.
+    /// A numeric configuration parameter (a RoPE base or scaling factor, an
+    /// ALiBi bias, a T5 bucket count, ...) is outside its valid range.
+    InvalidConfig {
+        /// Which parameter (its name in the config, e.g. `"base"`).
         what: &'static str,
-        /// Its value, as `f64::to_bits` (so that `Error` stays `Eq`);
-        /// `Display` prints it as a number.
-        value_bits: u64,
-        /// The domain it must lie in, in words (e.g. `"finite and > 0"`).
-        expected: &'static str,
+        /// Its value (as `f64`; integers convert exactly below 2^53).
+        value: f64,
+        /// The rule it broke, e.g. `"finite and > 1"`.
+        bound: &'static str,
     },
-    /// A position is past the last one a position source supports (a
-    /// learned table's rows, or `u32::MAX` for sinusoidal encodings).
+    /// A position is outside the range a call can handle (past the end of a
+    /// cos/sin cache, or `start + T` beyond `u32::MAX`).
     PositionOutOfRange {
-        /// The offending position.
+        /// Index of the token whose position is bad.
+        index: usize,
+        /// The bad position.
         position: u64,
-        /// Number of positions available (valid positions are `< limit`).
+        /// Positions must be below this.
         limit: u64,
     },
 }
@@ -125,18 +126,16 @@ impl fmt::Display for Error {
                 write!(f, "malformed or truncated file: {what} at byte {offset}")
             }
             Error::Unsupported { what, value } => write!(f, "unsupported {what}: {value}"),
-            Error::InvalidParameter {
-                what,
-                value_bits,
-                expected,
+            Error::InvalidConfig { what, value, bound } => {
+                write!(f, "invalid `{what}` = {value}: must be {bound}")
+            }
+            Error::PositionOutOfRange {
+                index,
+                position,
+                limit,
             } => write!(
                 f,
-                "invalid `{what}`: {} (expected {expected})",
-                f64::from_bits(value_bits)
-            ),
-            Error::PositionOutOfRange { position, limit } => write!(
-                f,
-                "position {position} is out of range: only {limit} positions are available"
+                "position {position} of token {index} is out of range (must be below {limit})"
             ),
         }
     }

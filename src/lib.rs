@@ -62,14 +62,11 @@ mod error;
 pub mod formats;
 pub mod gather;
 pub mod gguf;
-#[allow(
-    dead_code,
-    unused_imports,
-    reason = "used by the sinusoidal and rope kernels, landing on other commits"
-)]
 mod math;
 mod prefetch;
 pub mod reference;
+pub mod relative;
+pub mod rope;
 mod simd;
 pub mod sinusoidal;
 

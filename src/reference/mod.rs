@@ -13,4 +13,6 @@
 pub mod formats;
 pub mod gather;
 pub mod math;
+pub mod relative;
+pub mod rope;
 pub mod sinusoidal;

@@ -144,7 +144,8 @@ pub fn sinusoidal_rows(
     let rows = out.len() / dim;
     if rows > 0 && u64::from(start) + rows as u64 - 1 > u64::from(u32::MAX) {
         return Err(Error::PositionOutOfRange {
-            position: u64::from(start) + rows as u64 - 1,
+            index: ((1u64 << 32) - u64::from(start)) as usize,
+            position: 1 << 32,
             limit: 1 << 32,
         });
     }

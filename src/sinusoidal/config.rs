@@ -247,9 +247,9 @@ fn unsupported(what: &'static str, value: usize) -> Error {
 
 #[cold]
 fn bad_param(what: &'static str, v: f64, expected: &'static str) -> Error {
-    Error::InvalidParameter {
+    Error::InvalidConfig {
         what,
-        value_bits: v.to_bits(),
-        expected,
+        value: v,
+        bound: expected,
     }
 }

@@ -80,7 +80,7 @@ impl<'t> Sinusoidal<'t> {
     ///
     /// # Errors
     /// [`Error::InvalidShape`] for `dim == 0`, [`Error::Unsupported`] for an
-    /// odd `dim` with [`OddWidth::Reject`], [`Error::InvalidParameter`] for a
+    /// odd `dim` with [`OddWidth::Reject`], [`Error::InvalidConfig`] for a
     /// base or timescale that is not finite and `> 0` (or frequencies that
     /// overflow), [`Error::LengthMismatch`] if `storage` is too short.
     pub fn try_new(
@@ -270,7 +270,8 @@ fn check_positions(start: u32, t: usize) -> Result<(), Error> {
     if t > 0 {
         let last = u64::from(start) + (t as u64 - 1);
         if last > u64::from(u32::MAX) {
-            return Err(past_end(last));
+            // The first token past the end sits at position 2^32.
+            return Err(past_end((1 << 32) - u64::from(start)));
         }
     }
     Ok(())
@@ -294,9 +295,10 @@ fn not_whole(len: usize, dim: usize) -> Error {
 }
 
 #[cold]
-fn past_end(position: u64) -> Error {
+fn past_end(index: u64) -> Error {
     Error::PositionOutOfRange {
-        position,
+        index: index as usize,
+        position: 1 << 32,
         limit: 1 << 32,
     }
 }
