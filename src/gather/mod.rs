@@ -88,7 +88,9 @@ impl<'a> Epilogue<'a> {
 
     #[inline(always)]
     fn op_for(&self, t: usize, width: usize) -> Op<'a> {
-        let add = self.add.map(|a| &a[t * width..(t + 1) * width]);
+        // `check_add` has proven the range in bounds: `get` keeps the kernel
+        // free of panic paths.
+        let add = self.add.and_then(|a| a.get(t * width..(t + 1) * width));
         match (self.scale, add) {
             (None, None) => Op::Copy,
             (Some(s), None) => Op::Scale(s),
@@ -313,20 +315,29 @@ impl RowsOut<'_, '_> {
         let (dim, width, stride) = (table.dim(), self.width, self.stride);
         let e = self.epilogue;
         let plain = e.scale.is_none() && e.add.is_none() && e.padding_id.is_none();
+        // Every range below is in bounds (validated by the caller): `get`
+        // only keeps the loop free of panic paths.
+        let src = |tok: u32| {
+            let r = tok as usize * dim + c0;
+            data.get(r..r + width)
+        };
         for (t, &tok) in self.tokens.iter().enumerate() {
             self.prefetch_ahead(table, t);
-            let row = &mut self.out[t * stride..][..width];
-            let src = |tok: u32| &data[tok as usize * dim + c0..][..width];
+            let Some(row) = self.out.get_mut(t * stride..t * stride + width) else {
+                break;
+            };
             if plain {
-                kernel::apply(Op::Copy, src(tok), row);
+                if let Some(src) = src(tok) {
+                    kernel::apply(Op::Copy, src, row);
+                }
                 continue;
             }
-            let op = self.epilogue.op_for(t, width);
-            if Some(tok) == self.epilogue.padding_id {
+            let op = e.op_for(t, width);
+            if Some(tok) == e.padding_id {
                 row.fill(0.0);
                 kernel::apply_in_place(pad_op(op), row);
-            } else {
-                kernel::apply(op, src(tok), row);
+            } else if let Some(src) = src(tok) {
+                kernel::apply(op, src, row);
             }
         }
     }
@@ -338,7 +349,9 @@ impl RowsOut<'_, '_> {
         let (width, stride) = (self.width, self.stride);
         for (t, &tok) in self.tokens.iter().enumerate() {
             self.prefetch_ahead(table, t);
-            let row = &mut self.out[t * stride..][..width];
+            let Some(row) = self.out.get_mut(t * stride..t * stride + width) else {
+                break;
+            };
             let op = self.epilogue.op_for(t, width);
             if Some(tok) == self.epilogue.padding_id {
                 row.fill(0.0);
