@@ -84,7 +84,9 @@ impl<'a> Epilogue<'a> {
     }
 
     fn op_for(&self, t: usize, width: usize) -> Op<'a> {
-        let add = self.add.map(|a| &a[t * width..(t + 1) * width]);
+        // `check_add` has proven the range in bounds: `get` keeps the kernel
+        // free of panic paths (see the README's "No panics").
+        let add = self.add.and_then(|a| a.get(t * width..(t + 1) * width));
         match (self.scale, add) {
             (None, None) => Op::Copy,
             (Some(s), None) => Op::Scale(s),
@@ -214,7 +216,11 @@ pub fn gather_view<T: Table + ?Sized>(
     check_add(epilogue, tokens.len(), dim)?;
     check_tokens(tokens, table.rows(), epilogue.padding_id)?;
     for (t, &tok) in tokens.iter().enumerate() {
-        let row = &mut out[t * out_stride..t * out_stride + dim];
+        // In bounds (`out.len() >= need` above); `get_mut` keeps the kernel
+        // free of panic paths.
+        let Some(row) = out.get_mut(t * out_stride..t * out_stride + dim) else {
+            break;
+        };
         let op = epilogue.op_for(t, dim);
         if Some(tok) == epilogue.padding_id {
             row.fill(0.0);
@@ -313,12 +319,15 @@ fn backward_rows(
 ) -> Result<(), Error> {
     check_tokens(tokens, vocab, padding_id)?;
     for (t, &tok) in tokens.iter().enumerate() {
-        if Some(tok) != padding_id {
-            let r = tok as usize * dim;
-            kernel::accumulate(
-                &grad_out[t * dim..(t + 1) * dim],
-                &mut grad_table[r..r + dim],
-            );
+        let r = tok as usize * dim;
+        // In bounds (validated above); `get` keeps the kernel free of panic
+        // paths.
+        if let (true, Some(g), Some(acc)) = (
+            Some(tok) != padding_id,
+            grad_out.get(t * dim..(t + 1) * dim),
+            grad_table.get_mut(r..r + dim),
+        ) {
+            kernel::accumulate(g, acc);
         }
     }
     Ok(())
