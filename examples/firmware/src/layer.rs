@@ -5,6 +5,11 @@
 //! learned position rows are themselves a gather of `wpe` at positions
 //! `0..T`. Both tables are embedded with `include_bytes!`: `wte` through an
 //! aligned wrapper (zero-copy view), `wpe` as plain bytes (any alignment).
+//!
+//! Every input goes through `black_box`, so the optimiser cannot specialise
+//! the kernels to these constants: the code measured and proven panic-free is
+//! the general code a runtime would run (table, ids, width and scale known
+//! only at run time).
 
 /// Row width.
 pub const D: usize = 16;
@@ -46,14 +51,16 @@ pub fn wpe() -> &'static [u8] {
 /// Whatever the kernels return (never, for these fixed inputs).
 #[cfg(feature = "input-layer")]
 pub fn run(out: &mut [f32; OUT_LEN], pos: &mut [f32; OUT_LEN]) -> Result<(), inlayer::Error> {
+    use core::hint::black_box;
     use inlayer::formats::F32Table;
     use inlayer::gather::{Epilogue, gather_view};
-    let wte = F32Table::from_bytes(wte(), D)?;
-    let wpe = F32Table::from_bytes(wpe(), D)?;
+    let dim = black_box(D);
+    let wte = F32Table::from_bytes(black_box(wte()), dim)?;
+    let wpe = F32Table::from_bytes(black_box(wpe()), dim)?;
     let positions: [u32; T] = core::array::from_fn(|t| t as u32);
-    gather_view(&wpe, &positions, &Epilogue::new(), pos, D)?;
-    let epilogue = Epilogue::new().scale(SCALE).add(pos);
-    gather_view(&wte, &TOKENS, &epilogue, out, D)
+    gather_view(&wpe, black_box(&positions), &Epilogue::new(), pos, dim)?;
+    let epilogue = Epilogue::new().scale(black_box(SCALE)).add(pos);
+    gather_view(&wte, black_box(&TOKENS), &epilogue, out, dim)
 }
 
 /// Runs the plain gather into `out` (size-measurement build).
@@ -62,10 +69,12 @@ pub fn run(out: &mut [f32; OUT_LEN], pos: &mut [f32; OUT_LEN]) -> Result<(), inl
 /// Whatever the kernel returns (never, for these fixed inputs).
 #[cfg(all(feature = "gather", not(feature = "input-layer")))]
 pub fn run(out: &mut [f32; OUT_LEN], _pos: &mut [f32; OUT_LEN]) -> Result<(), inlayer::Error> {
+    use core::hint::black_box;
     use inlayer::formats::F32Table;
     use inlayer::gather::{Epilogue, gather_view};
-    let wte = F32Table::from_bytes(wte(), D)?;
-    gather_view(&wte, &TOKENS, &Epilogue::new(), out, D)
+    let dim = black_box(D);
+    let wte = F32Table::from_bytes(black_box(wte()), dim)?;
+    gather_view(&wte, black_box(&TOKENS), &Epilogue::new(), out, dim)
 }
 
 /// The empty baseline: no kernel (size-measurement build).
