@@ -151,4 +151,11 @@ impl Table for F32Table<'_> {
             Repr::LeBytes(_) => None,
         }
     }
+
+    #[inline]
+    fn prefetch(&self, row: usize) {
+        if let Some(r) = self.f32_row(row) {
+            crate::prefetch::read(r);
+        }
+    }
 }

@@ -50,4 +50,13 @@ pub trait Table {
         let _ = row;
         None
     }
+
+    /// Hints that row `row` will be read soon (a software prefetch); the
+    /// gather calls it a few tokens ahead. The default does nothing.
+    ///
+    /// Precondition: `row < self.rows()`.
+    #[inline]
+    fn prefetch(&self, row: usize) {
+        let _ = row;
+    }
 }

@@ -216,6 +216,11 @@ pub fn gather_view<T: Table + ?Sized>(
     check_add(epilogue, tokens.len(), dim)?;
     check_tokens(tokens, table.rows(), epilogue.padding_id)?;
     for (t, &tok) in tokens.iter().enumerate() {
+        if let Some(&ahead) = tokens.get(t + crate::prefetch::DISTANCE)
+            && Some(ahead) != epilogue.padding_id
+        {
+            table.prefetch(ahead as usize);
+        }
         // In bounds (`out.len() >= need` above); `get_mut` keeps the kernel
         // free of panic paths.
         let Some(row) = out.get_mut(t * out_stride..t * out_stride + dim) else {
