@@ -89,7 +89,7 @@ impl<'a> Epilogue<'a> {
     #[inline(always)]
     fn op_for(&self, t: usize, width: usize) -> Op<'a> {
         // `check_add` has proven the range in bounds: `get` keeps the kernel
-        // free of panic paths.
+        // free of panic paths (see the README's "No panics").
         let add = self.add.and_then(|a| a.get(t * width..(t + 1) * width));
         match (self.scale, add) {
             (None, None) => Op::Copy,
@@ -484,12 +484,17 @@ fn backward_rows(
 ) -> Result<(), Error> {
     check_tokens(tokens, vocab, padding_id)?;
     for (t, &tok) in tokens.iter().enumerate() {
-        if Some(tok) != padding_id {
-            let r = tok as usize * dim;
-            kernel::accumulate(
-                &grad_out[t * dim..(t + 1) * dim],
-                &mut grad_table[r..r + dim],
-            );
+        if Some(tok) == padding_id {
+            continue;
+        }
+        let r = tok as usize * dim;
+        // In bounds (validated above); `get` keeps the kernel free of panic
+        // paths.
+        if let (Some(g), Some(acc)) = (
+            grad_out.get(t * dim..(t + 1) * dim),
+            grad_table.get_mut(r..r + dim),
+        ) {
+            kernel::accumulate(g, acc);
         }
     }
     Ok(())
