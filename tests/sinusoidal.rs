@@ -5,8 +5,8 @@
 use inlayer::Error;
 use inlayer::reference::sinusoidal as oracle;
 use inlayer::sinusoidal::{
-    Layout, MAX_ABS_ERR, OddWidth, Schedule, Sinusoidal, SinusoidalConfig, sinusoidal_rows,
-    sinusoidal_rows_dyn,
+    Layout, MAX_ABS_ERR, OddWidth, Schedule, Sinusoidal, SinusoidalConfig, TABLE_MAX_ABS_ERR,
+    sinusoidal_rows, sinusoidal_rows_dyn,
 };
 use proptest::prelude::*;
 
@@ -82,6 +82,41 @@ fn every_preset_and_width_is_within_bound_at_random_positions() {
         }
     }
     println!("worst abs error vs exact: {worst:e} (bound {MAX_ABS_ERR:e})");
+}
+
+#[test]
+fn table_path_is_within_its_bound_across_anchor_boundaries() {
+    // 16 rows or more take the f64-rotation path, re-anchored every 1024 rows.
+    let mut worst = 0.0f64;
+    for (_, cfg) in presets() {
+        for (dim, start) in [
+            (8usize, 0u32),
+            (9, 5),
+            (17, u32::MAX - 1100),
+            (130, 3_000_000_000),
+        ] {
+            if !accepts(&cfg, dim) {
+                continue;
+            }
+            let t = 1100;
+            let mut out = vec![f32::NAN; dim * t];
+            sinusoidal_rows_dyn(&cfg, dim, start, &mut out).unwrap();
+            let rows = (0..t).step_by(37).chain(1020..1030).chain(t - 3..t);
+            for k in rows {
+                let p = start + k as u32;
+                for col in 0..dim {
+                    let v = out[k * dim + col];
+                    let e = (f64::from(v) - oracle::value(&cfg, dim, p, col)).abs();
+                    assert!(
+                        e <= TABLE_MAX_ABS_ERR,
+                        "{cfg:?} dim {dim} p {p} col {col}: err {e:e}"
+                    );
+                    worst = worst.max(e);
+                }
+            }
+        }
+    }
+    println!("table path worst abs error: {worst:e} (bound {TABLE_MAX_ABS_ERR:e})");
 }
 
 #[test]
