@@ -61,6 +61,7 @@ extern crate std;
 mod error;
 pub mod formats;
 pub mod gather;
+pub mod input;
 #[allow(
     dead_code,
     unused_imports,

@@ -8,5 +8,6 @@
 //! proves nothing.
 
 pub mod gather;
+pub mod input;
 pub mod math;
 pub mod sinusoidal;

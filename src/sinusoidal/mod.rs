@@ -193,7 +193,6 @@ impl<'t> Sinusoidal<'t> {
     /// Adds the encoding of position `pos` to `row` (`row.len() == dim`,
     /// checked by the caller).
     #[inline]
-    #[allow(dead_code, reason = "used by the fused input layer (next commit)")]
     pub(crate) fn add_row(&self, pos: u32, row: &mut [f32]) {
         self.write_row::<true>(pos, row);
     }
