@@ -244,3 +244,62 @@ fn bad_inputs_are_errors_and_leave_out_untouched() {
     assert!(matches!(e, Error::PositionOutOfRange { .. }));
     assert_eq!(out, [9.0; 8]);
 }
+
+#[test]
+fn long_prefill_with_sinusoidal_positions_matches_the_reference() {
+    // 16 tokens or more: the encodings are written by the table kernel first.
+    for (dim, cfg) in [
+        (24usize, SinusoidalConfig::transformer()),
+        (9, SinusoidalConfig::fairseq(1)),
+    ] {
+        let wte = vals(30 * dim, 1);
+        let tte = vals(2 * dim, 3);
+        let (g, b) = (vals(dim, 4), vals(dim, 5));
+        let mut turns = vec![0u64; Sinusoidal::turns_len(&cfg, dim)];
+        let pe = Sinusoidal::try_new(cfg, dim, &mut turns).unwrap();
+        let tokens: Vec<u32> = (0..40).map(|i| (i * 7) % 30).collect();
+        let types: Vec<u32> = (0..40).map(|i| i % 2).collect();
+        let q: Vec<i8> = (0..30 * dim).map(|i| (i % 251) as i8).collect();
+        let qt = I8Table {
+            q: &q,
+            dim,
+            scale: 0.01,
+        };
+        let dense: Vec<f32> = q.iter().map(|&v| f32::from(v) * 0.01).collect();
+        for norm in [false, true] {
+            let layer = InputLayer {
+                scale: Some(2.0),
+                positions: Positions::Sinusoidal(&pe),
+                token_types: Some(&tte),
+                norm: norm.then_some(LayerNorm {
+                    gamma: &g,
+                    beta: &b,
+                    eps: 1e-5,
+                }),
+            };
+            for start in [0u32, 1_000_000, u32::MAX - 100] {
+                let mut a = vec![0.0f32; 40 * dim];
+                let mut r = vec![0.0f32; 40 * dim];
+                input_layer(
+                    &layer,
+                    &F32Table::new(&wte, dim).unwrap(),
+                    &tokens,
+                    Some(&types),
+                    start,
+                    &mut a,
+                )
+                .unwrap();
+                oracle::input_layer(&layer, &wte, dim, &tokens, Some(&types), start, &mut r)
+                    .unwrap();
+                assert!(close(&a, &r, 2e-4, 2e-4));
+                if !norm {
+                    assert!(close(&a, &r, MAX_ABS_ERR as f32 + 4e-7, 2.5e-7));
+                }
+                input_layer(&layer, &qt, &tokens, Some(&types), start, &mut a).unwrap();
+                oracle::input_layer(&layer, &dense, dim, &tokens, Some(&types), start, &mut r)
+                    .unwrap();
+                assert!(close(&a, &r, 2e-4, 2e-4));
+            }
+        }
+    }
+}

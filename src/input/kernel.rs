@@ -121,7 +121,9 @@ fn whole(len: usize, dim: usize) -> Result<usize, Error> {
 }
 
 /// Builds one output row (all inputs validated). `p` is the token's
-/// position before the layer's first-position offset.
+/// position before the layer's first-position offset. With `pe_in_row`,
+/// the row already holds the sinusoidal encoding of the position (written by
+/// the table kernel for the whole prefill) and the token part is added to it.
 #[inline]
 pub(super) fn row<T: Table + ?Sized>(
     layer: &InputLayer<'_>,
@@ -129,45 +131,113 @@ pub(super) fn row<T: Table + ?Sized>(
     token: u32,
     ty: Option<u32>,
     p: u32,
+    pe_in_row: bool,
     row: &mut [f32],
 ) {
     let dim = row.len();
     let tok = token as usize;
-    match (table.f32_row(tok), layer.scale) {
-        (Some(src), Some(s)) => {
-            for (o, &x) in row.iter_mut().zip(src) {
-                *o = x * s;
+    let types = match (layer.token_types, ty) {
+        (Some(tt), Some(ty)) => Some(&tt[ty as usize * dim..][..dim]),
+        _ => None,
+    };
+    let learned = match layer.positions {
+        Positions::Learned { table: wpe, first } => Some(&wpe[(first + p) as usize * dim..][..dim]),
+        _ => None,
+    };
+    if let Some(src) = table.f32_row(tok) {
+        combine(row, &src[..dim], 0, layer.scale, types, learned, pe_in_row);
+    } else if pe_in_row {
+        // Decode in small pieces, so the encoding already in `row` stays.
+        let mut buf = [0.0f32; 64];
+        for (k, o) in row.chunks_mut(64).enumerate() {
+            let b = &mut buf[..o.len()];
+            table.decode_into(tok, k * 64, b);
+            combine(o, b, k * 64, layer.scale, types, learned, true);
+        }
+    } else {
+        table.decode_into(tok, 0, row);
+        for o in row.iter_mut() {
+            if let Some(s) = layer.scale {
+                *o *= s;
             }
         }
-        (Some(src), None) => row.copy_from_slice(&src[..dim]),
-        (None, scale) => {
-            table.decode_into(tok, 0, row);
-            if let Some(s) = scale {
-                for o in row.iter_mut() {
-                    *o *= s;
-                }
-            }
-        }
+        combine_in_place(row, types, learned);
     }
-    if let (Some(tt), Some(ty)) = (layer.token_types, ty) {
-        add(row, &tt[ty as usize * dim..][..dim]);
-    }
-    match layer.positions {
-        Positions::None => {}
-        Positions::Sinusoidal(pe) => pe.add_row(pe.config().first_position + p, row),
-        Positions::Learned { table: wpe, first } => {
-            add(row, &wpe[(first + p) as usize * dim..][..dim]);
-        }
+    if let (Positions::Sinusoidal(pe), false) = (layer.positions, pe_in_row) {
+        pe.add_row(pe.config().first_position + p, row);
     }
     if let Some(n) = layer.norm {
         layer_norm(row, &n);
     }
 }
 
+/// `o = ((x · s) + a) + b [+ o]` over columns `c0 ..` of the add rows, one
+/// pass, the reference's order (absent terms skipped).
 #[inline(always)]
-fn add(row: &mut [f32], src: &[f32]) {
-    for (o, &x) in row.iter_mut().zip(src) {
-        *o += x;
+fn combine(
+    o: &mut [f32],
+    x: &[f32],
+    c0: usize,
+    s: Option<f32>,
+    a: Option<&[f32]>,
+    b: Option<&[f32]>,
+    acc: bool,
+) {
+    let n = o.len();
+    let x = &x[..n];
+    let a = a.map(|a| &a[c0..c0 + n]);
+    let b = b.map(|b| &b[c0..c0 + n]);
+    let sv = s.unwrap_or(1.0);
+    macro_rules! dispatch {
+        ($($S:literal $A:literal $B:literal $C:literal),*) => {
+            match (s.is_some(), a.is_some(), b.is_some(), acc) {
+                $(($S, $A, $B, $C) => combine_k::<$S, $A, $B, $C>(o, x, sv, a.unwrap_or(x), b.unwrap_or(x)),)*
+            }
+        };
+    }
+    dispatch!(
+        false false false false, false false false true, false false true false, false false true true,
+        false true false false, false true false true, false true true false, false true true true,
+        true false false false, true false false true, true false true false, true false true true,
+        true true false false, true true false true, true true true false, true true true true
+    );
+}
+
+/// The loop of [`combine`] for one combination of present terms (absent
+/// slices are passed as `x` and never read).
+#[inline(always)]
+fn combine_k<const S: bool, const A: bool, const B: bool, const ACC: bool>(
+    o: &mut [f32],
+    x: &[f32],
+    s: f32,
+    a: &[f32],
+    b: &[f32],
+) {
+    for (((o, &x), &a), &b) in o.iter_mut().zip(x).zip(a).zip(b) {
+        let mut v = x;
+        if S {
+            v *= s;
+        }
+        if A {
+            v += a;
+        }
+        if B {
+            v += b;
+        }
+        if ACC {
+            v += *o;
+        }
+        *o = v;
+    }
+}
+
+/// `o = (o + a) + b` (absent terms skipped).
+#[inline(always)]
+fn combine_in_place(o: &mut [f32], a: Option<&[f32]>, b: Option<&[f32]>) {
+    for add in [a, b].into_iter().flatten() {
+        for (o, &x) in o.iter_mut().zip(add) {
+            *o += x;
+        }
     }
 }
 

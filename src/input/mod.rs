@@ -49,6 +49,10 @@ pub enum Positions<'a> {
     },
 }
 
+/// From this many tokens on, a sinusoidal position is written by the
+/// multi-row kernel before the token rows are added.
+const PE_TABLE_MIN_ROWS: usize = 16;
+
 /// LayerNorm parameters: `y = (x − mean) / sqrt(var + eps) · gamma + beta`
 /// (biased variance, as PyTorch).
 #[derive(Clone, Copy, Debug)]
@@ -225,13 +229,25 @@ pub fn input_layer<T: Table + ?Sized>(
 ) -> Result<(), Error> {
     let dim = table.dim();
     kernel::validate(layer, table, tokens, types, start_pos, out)?;
+    // Prefill with a sinusoidal position: the table kernel (f64 rotation)
+    // writes all encodings first, then each row adds its token part and is
+    // normalised while in cache. Short runs and decode use the per-row kernel.
+    let pe_in_row = match layer.positions {
+        Positions::Sinusoidal(pe) if tokens.len() >= PE_TABLE_MIN_ROWS => {
+            pe.rows(pe.config().first_position + start_pos, out)?;
+            true
+        }
+        _ => false,
+    };
     for (t, row) in out.chunks_exact_mut(dim).enumerate() {
+        let ty = types.map(|ty| ty[t]);
         kernel::row(
             layer,
             table,
             tokens[t],
-            types.map(|ty| ty[t]),
+            ty,
             start_pos + t as u32,
+            pe_in_row,
             row,
         );
     }
