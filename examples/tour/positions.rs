@@ -30,7 +30,11 @@ pub fn run() {
     let mut want = vec![0.0f32; T * D];
     input_layer(&layer, &table, &tokens, None, 0, &mut out).expect("valid input");
     reference::input::input_layer(&layer, &wte, D, &tokens, None, 0, &mut want).expect("valid");
-    let err = out.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    let err = out
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
     println!("  prefill of {T} tokens: max |fused - reference| = {err:.2e}");
     assert!(err <= 1e-5);
 
@@ -41,7 +45,9 @@ pub fn run() {
     let worst = (0..D)
         .map(|c| (f64::from(row[c]) - reference::sinusoidal::value(&cfg, D, p, c)).abs())
         .fold(0.0f64, f64::max);
-    println!("  encoding of position {p}: max error vs exact = {worst:.2e} (bound {MAX_ABS_ERR:.2e})");
+    println!(
+        "  encoding of position {p}: max error vs exact = {worst:.2e} (bound {MAX_ABS_ERR:.2e})"
+    );
     assert!(worst <= MAX_ABS_ERR);
     let w = reference::sinusoidal::omega(&cfg, D, 0);
     let f32_angle = (p as f32 * w as f32).sin();
@@ -54,7 +60,9 @@ pub fn run() {
     // Throughput: fused vs separate passes (gather·scale, positions into a temporary, add).
     let mut tmp = vec![0.0f32; T * D];
     let scale = layer.scale.unwrap_or(1.0);
-    let fused = best_of(5, 20, || input_layer(&layer, &table, &tokens, None, 0, &mut out).unwrap());
+    let fused = best_of(5, 20, || {
+        input_layer(&layer, &table, &tokens, None, 0, &mut out).unwrap()
+    });
     let separate = best_of(5, 20, || {
         let epi = inlayer::gather::Epilogue::new().scale(scale);
         inlayer::gather::gather_view(&table, &tokens, &epi, &mut out, D).unwrap();
@@ -76,7 +84,10 @@ pub fn run() {
     pe.rows(0, &mut m).expect("table");
     let path = std::env::temp_dir().join("inlayer_positions.png");
     match std::fs::write(&path, heatmap_png(&m, T, D, 2)) {
-        Ok(()) => println!("  heatmap of the {T}x{D} encoding matrix written to {}", path.display()),
+        Ok(()) => println!(
+            "  heatmap of the {T}x{D} encoding matrix written to {}",
+            path.display()
+        ),
         Err(e) => println!("  could not write the heatmap: {e}"),
     }
     println!();
@@ -86,7 +97,11 @@ pub fn run() {
 fn color(v: f32) -> [u8; 3] {
     let v = v.clamp(-1.0, 1.0);
     let k = |x: f32| (255.0 * (1.0 - x)).round() as u8;
-    if v >= 0.0 { [255, k(v), k(v)] } else { [k(-v), k(-v), 255] }
+    if v >= 0.0 {
+        [255, k(v), k(v)]
+    } else {
+        [k(-v), k(-v), 255]
+    }
 }
 
 /// A minimal PNG writer: 8-bit RGB, no filter, stored (uncompressed) deflate.
@@ -137,7 +152,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         c ^= u32::from(b);
         for _ in 0..8 {
-            c = if c & 1 == 1 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 == 1 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
         }
     }
     !c
