@@ -4,7 +4,7 @@
 //! Algorithm: each frequency is held as 64-bit fixed-point turns per
 //! position `F_i` ([`turns_per_pos`](crate::math::turns_per_pos)); the phase
 //! of position `p` is `p · F_i mod 2^64`, exact integer arithmetic, and
-//! [`sincos_turns8`](crate::math::sincos_turns8) evaluates eight frequencies
+//! `crate::math::sincos_turns8` evaluates eight frequencies
 //! at a time (the scalar twin handles the tail, bit-identically).
 //!
 //! Error bound per output, against `sin`/`cos` of the exact `p · ω_i` (ω_i
