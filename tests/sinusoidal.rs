@@ -389,3 +389,9 @@ const KNOWN: [u64; 8] = [
     0x9d14_2252_a145_ecaf,
     0x3f0d_aaec_c8c8_d481,
 ];
+
+#[test]
+fn empty_output_with_a_huge_width_returns_at_once() {
+    let cfg = SinusoidalConfig::distilbert();
+    assert_eq!(sinusoidal_rows_dyn(&cfg, usize::MAX, 0, &mut []), Ok(()));
+}

@@ -253,6 +253,9 @@ pub fn sinusoidal_rows_dyn(
     cfg.validate(dim)?;
     let t = whole_rows(out.len(), dim)?;
     check_positions(start, t)?;
+    if t == 0 {
+        return Ok(());
+    }
     let shape = Shape::new(cfg, dim);
     for (k, row) in out.chunks_exact_mut(dim).enumerate() {
         fill_row_edges::<false>(&shape, start + k as u32, row);
