@@ -9,6 +9,11 @@
 //! asked for ([`gather`]) → **scale** and **+ row** (the gather's
 //! [`Epilogue`](gather::Epilogue), in the same pass) → the caller's buffer.
 //!
+//! Positions: **+ sinusoidal encoding** ([`sinusoidal`], position-exact for
+//! every `p < 2^32`, from the exact turn arithmetic of the crate-private
+//! `math` module) or a learned table; the fused **input layer** ([`input`])
+//! does gather · scale + position (+ token type) → LayerNorm in one pass.
+//!
 //! Every kernel has a plain oracle in [`reference`], and the fast kernels are
 //! proven equal to it (bit for bit for data movement and IEEE arithmetic) by
 //! property tests on every SIMD backend. SIMD comes from `wide` through the
@@ -62,6 +67,7 @@ mod error;
 pub mod formats;
 pub mod gather;
 pub mod gguf;
+pub mod input;
 mod math;
 mod prefetch;
 pub mod reference;

@@ -6,9 +6,11 @@
 //! Each part of the crate adds one module here.
 
 mod gather;
+mod positions;
 mod util;
 
 fn main() {
     println!("inlayer tour — backend: {}\n", inlayer::BACKEND);
     gather::run();
+    positions::run();
 }

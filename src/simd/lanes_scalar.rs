@@ -44,6 +44,20 @@ impl F32x8 {
         I32x8(self.0.map(|x| x.to_bits() as i32))
     }
 
+    /// Interleaves two vectors: `([a0 b0 a1 b1 a2 b2 a3 b3], [a4 b4 … a7 b7])`.
+    #[inline(always)]
+    pub(crate) fn interleave(a: Self, b: Self) -> (Self, Self) {
+        let mut lo = [0.0; 8];
+        let mut hi = [0.0; 8];
+        for k in 0..4 {
+            lo[2 * k] = a.0[k];
+            lo[2 * k + 1] = b.0[k];
+            hi[2 * k] = a.0[k + 4];
+            hi[2 * k + 1] = b.0[k + 4];
+        }
+        (Self(lo), Self(hi))
+    }
+
     /// Bitwise XOR of each lane's bits with the bits of `m` (e.g. to flip
     /// signs with `m = 1 << 31`).
     #[inline(always)]

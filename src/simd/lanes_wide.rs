@@ -29,7 +29,28 @@ impl F32x8 {
     /// Converts each lane exactly-rounded from `i32` (`cvtdq2ps`).
     #[inline(always)]
     pub(crate) fn from_i32(v: I32x8) -> Self {
-        Self(wide::f32x8::from_i32x8(v.0))
+        if cfg!(target_feature = "avx2") {
+            Self(wide::f32x8::from_i32x8(v.0))
+        } else {
+            // wide's f32x8 conversion falls back to eight scalar conversions
+            // without AVX2; its f32x4 one is a single SSE2/NEON instruction.
+            let [a, b]: [wide::i32x4; 2] = bytemuck::cast(v.0);
+            Self(bytemuck::cast([
+                wide::f32x4::from_i32x4(a),
+                wide::f32x4::from_i32x4(b),
+            ]))
+        }
+    }
+
+    /// Interleaves two vectors: `([a0 b0 a1 b1 a2 b2 a3 b3], [a4 b4 … a7 b7])`.
+    #[inline(always)]
+    pub(crate) fn interleave(a: Self, b: Self) -> (Self, Self) {
+        let [a0, a1]: [wide::f32x4; 2] = bytemuck::cast(a.0);
+        let [b0, b1]: [wide::f32x4; 2] = bytemuck::cast(b.0);
+        (
+            Self(bytemuck::cast([a0.unpack_lo(b0), a0.unpack_hi(b0)])),
+            Self(bytemuck::cast([a1.unpack_lo(b1), a1.unpack_hi(b1)])),
+        )
     }
 
     /// Reinterprets the bits of each lane as `f32`.
