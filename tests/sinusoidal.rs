@@ -398,3 +398,17 @@ fn empty_output_with_a_huge_width_returns_at_once() {
     let cfg = SinusoidalConfig::distilbert();
     assert_eq!(sinusoidal_rows_dyn(&cfg, usize::MAX, 0, &mut []), Ok(()));
 }
+
+#[test]
+fn frequencies_above_max_omega_are_config_errors() {
+    // base 1e-10 at D = 8 gives ω_3 = 1e-10^(-6/8) ≈ 3e7 rad/position.
+    let cfg = SinusoidalConfig::transformer().with_base(1e-10);
+    let mut out = [7.0f32; 8];
+    let e = sinusoidal_rows_dyn(&cfg, 8, 0, &mut out).unwrap_err();
+    assert!(matches!(e, Error::InvalidConfig { .. }), "{e}");
+    assert_eq!(out, [7.0; 8]);
+    // The largest allowed frequency still works.
+    assert!(inlayer::sinusoidal::MAX_OMEGA >= 1.0);
+    let cfg = SinusoidalConfig::transformer().with_base(1.0 / 65536.0);
+    assert!(sinusoidal_rows_dyn(&cfg, 8, 0, &mut out).is_ok());
+}
