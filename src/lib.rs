@@ -6,7 +6,7 @@
 //! ## Overview: the data flow
 //!
 //! bytes → **table view** ([`formats`]) → **gather** and decode of the rows
-//! asked for ([`gather`]) → **scale** and **+ row** (the gather's
+//! asked for ([`gather`](mod@gather)) → **scale** and **+ row** (the gather's
 //! [`Epilogue`](gather::Epilogue), in the same pass) → the caller's buffer.
 //!
 //! Positions: **+ sinusoidal encoding** ([`sinusoidal`], position-exact for
@@ -14,7 +14,7 @@
 //! `math` module) or a learned table; the fused **input layer** ([`input`])
 //! does gather · scale + position (+ token type) → LayerNorm in one pass.
 //!
-//! Every kernel has a plain oracle in [`reference`], and the fast kernels are
+//! Every kernel has a plain oracle in [`reference`](mod@reference), and the fast kernels are
 //! proven equal to it (bit for bit for data movement and IEEE arithmetic) by
 //! property tests on every SIMD backend. SIMD comes from `wide` through the
 //! one small vector type in `simd/`.
