@@ -1,5 +1,10 @@
 //! ALiBi and T5 against their reference formulas.
 
+#![allow(
+    clippy::needless_range_loop,
+    reason = "tests index several arrays in step"
+)]
+
 use inlayer::reference::relative as r;
 use inlayer::relative::{
     AlibiOffset, T5Buckets, alibi_bias, alibi_slopes, alibi_slopes_ggml,
@@ -140,7 +145,7 @@ const CONFIGS: &[(bool, u32, u32)] = &[
 fn t5_bucket_equals_reference_for_every_small_and_boundary_position() {
     for &(bidi, nb, md) in CONFIGS {
         let b = T5Buckets::try_new(bidi, nb, md).unwrap();
-        let mut check = |rel: i32| {
+        let check = |rel: i32| {
             assert_eq!(
                 b.bucket(rel),
                 r::t5_bucket(i64::from(rel), bidi, nb, md),

@@ -18,7 +18,9 @@
 //! arrays of `MAX_HALF` floats and rotates every head (Q and K) at that
 //! position with it: no cache memory at all.
 
-use super::{Order, Positions, RopeConfig, Shape, len_err, rotate, shape_err};
+use super::{
+    Expanded, Order, Positions, RopeConfig, Shape, len_err, rotate, rotate_token, shape_err,
+};
 use crate::Error;
 use crate::math::{sincos_turns, sincos_turns8, turns_per_pos};
 use crate::simd::F32x8;
@@ -244,15 +246,12 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
             Order::TokenMajor => {
                 let (qrow, krow) = (q_shape.heads * q_shape.head_dim, k_heads * q_shape.head_dim);
                 let mut kt = k.chunks_exact_mut(krow.max(1));
+                let mut scratch = Expanded::new();
                 for (t, qt) in q.chunks_exact_mut(qrow).enumerate() {
                     self.row_at(u64::from(positions.at(t)), c, s);
-                    for v in qt.chunks_exact_mut(q_shape.head_dim) {
-                        rotate(layout, v, c, s);
-                    }
+                    rotate_token(layout, qt, q_shape.head_dim, c, s, &mut scratch);
                     if let Some(kt) = kt.next() {
-                        for v in kt.chunks_exact_mut(q_shape.head_dim) {
-                            rotate(layout, v, c, s);
-                        }
+                        rotate_token(layout, kt, q_shape.head_dim, c, s, &mut scratch);
                     }
                 }
             }

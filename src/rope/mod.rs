@@ -202,6 +202,69 @@ pub(crate) fn rotate(layout: Layout, v: &mut [f32], c: &[f32], s: &[f32]) {
     }
 }
 
+/// Scratch for [`rotate_token`]: one expanded interleaved cos/sin row.
+pub(crate) struct Expanded {
+    cd: [f32; 2 * kernel::EXPAND_MAX],
+    sd: [f32; 2 * kernel::EXPAND_MAX],
+}
+
+impl Expanded {
+    pub(crate) const fn new() -> Self {
+        Self {
+            cd: [0.0; 2 * kernel::EXPAND_MAX],
+            sd: [0.0; 2 * kernel::EXPAND_MAX],
+        }
+    }
+}
+
+/// Rotates every head of one token (`tok` holds whole heads of `dh`) by
+/// one cos/sin row; interleaved rows are expanded once into `scratch` and
+/// shared by the heads.
+#[inline(always)]
+pub(crate) fn rotate_token(
+    layout: Layout,
+    tok: &mut [f32],
+    dh: usize,
+    c: &[f32],
+    s: &[f32],
+    scratch: &mut Expanded,
+) {
+    let h = c.len();
+    match layout {
+        Layout::Interleaved if h <= kernel::EXPAND_MAX && tok.len() > dh => {
+            let (cd, sd) = (&mut scratch.cd[..2 * h], &mut scratch.sd[..2 * h]);
+            kernel::expand_pairs(c, s, cd, sd);
+            let (cd, sd) = (&*cd, &*sd);
+            each_head(tok, dh, h, |v, h| {
+                if let (Some(cd), Some(sd)) = (cd.get(..2 * h), sd.get(..2 * h)) {
+                    kernel::rotate_interleaved_expanded(v, cd, sd);
+                }
+            });
+        }
+        Layout::HalfSplit => each_head(tok, dh, h, |v, h| {
+            if let (Some(c), Some(s)) = (c.get(..h), s.get(..h)) {
+                kernel::rotate_half_split(v, c, s);
+            }
+        }),
+        Layout::Interleaved => each_head(tok, dh, h, |v, _| {
+            kernel::rotate_interleaved(v, c, s);
+        }),
+    }
+}
+
+/// Calls `f(head, h)` for every head of `tok`, with `h` a compile-time
+/// constant for the common rotary widths (64, 128, 256), so the kernels'
+/// trip counts are known and their loops fully unrolled.
+#[inline(always)]
+fn each_head(tok: &mut [f32], dh: usize, h: usize, mut f: impl FnMut(&mut [f32], usize)) {
+    match h {
+        64 => tok.chunks_exact_mut(dh).for_each(|v| f(v, 64)),
+        32 => tok.chunks_exact_mut(dh).for_each(|v| f(v, 32)),
+        128 => tok.chunks_exact_mut(dh).for_each(|v| f(v, 128)),
+        _ => tok.chunks_exact_mut(dh).for_each(|v| f(v, h)),
+    }
+}
+
 /// Rotates `x` in place with cos/sin rows from a cache (row `p` holds
 /// position `p`; see the module docs for the row format).
 ///
@@ -238,13 +301,25 @@ pub fn apply_cached(
     positions.validate(t_count, (cache.len() / d) as u64)?;
     let h = d / 2;
     let layout = shape.layout;
-    for_each_head(x, shape, t_count, |t, v| {
+    let row_at = |t: usize| {
         let p = positions.at(t) as usize;
-        if let Some(row) = cache.get(p * d..(p + 1) * d) {
-            let (c, s) = row.split_at(h);
-            rotate(layout, v, c, s);
+        cache.get(p * d..(p + 1) * d).map(|row| row.split_at(h))
+    };
+    match shape.order {
+        Order::TokenMajor => {
+            let mut scratch = Expanded::new();
+            for (t, tok) in x.chunks_exact_mut(shape.heads * shape.head_dim).enumerate() {
+                if let Some((c, s)) = row_at(t) {
+                    rotate_token(layout, tok, shape.head_dim, c, s, &mut scratch);
+                }
+            }
         }
-    });
+        Order::HeadMajor => for_each_head(x, shape, t_count, |t, v| {
+            if let Some((c, s)) = row_at(t) {
+                rotate(layout, v, c, s);
+            }
+        }),
+    }
     Ok(())
 }
 
