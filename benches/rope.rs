@@ -38,7 +38,9 @@ fn reference(x: &mut [f32], layout: Layout, heads: usize, start: usize, cache: &
 
 fn check(name: &str, got: &[f32], want: &[f32]) {
     assert!(
-        got.iter().zip(want).all(|(a, b)| a.to_bits() == b.to_bits()),
+        got.iter()
+            .zip(want)
+            .all(|(a, b)| a.to_bits() == b.to_bits()),
         "{name} differs from the reference"
     );
 }
@@ -72,7 +74,10 @@ fn bench_apply(c: &mut Criterion) {
         rope.apply(&mut x, &shape, Positions::From(0)).unwrap();
         check("streaming", &x, &want);
         g.bench_function(BenchmarkId::new("streaming", format!("{layout:?}")), |b| {
-            b.iter(|| rope.apply(black_box(&mut x), &shape, Positions::From(0)).unwrap());
+            b.iter(|| {
+                rope.apply(black_box(&mut x), &shape, Positions::From(0))
+                    .unwrap()
+            });
         });
 
         let mut x = x0.clone();

@@ -6,9 +6,7 @@
 )]
 
 use inlayer::reference::relative as r;
-use inlayer::relative::{
-    AlibiOffset, T5Buckets, alibi_bias, alibi_slopes, alibi_slopes_ggml,
-};
+use inlayer::relative::{AlibiOffset, T5Buckets, alibi_bias, alibi_slopes, alibi_slopes_ggml};
 use proptest::prelude::*;
 
 fn cases() -> ProptestConfig {
@@ -61,7 +59,12 @@ fn alibi_slopes_ggml_within_power_scaled_bound_of_exact() {
             let k = if h < c { h + 1 } else { 2 * (h - c) + 1 };
             let rel = ((f64::from(g[h]) - f64::from(e[h])) / f64::from(e[h])).abs();
             worst = worst.max(rel);
-            assert!(rel <= (k + 1) as f64 * 2f64.powi(-24), "n={n} h={h}: {} vs {}", g[h], e[h]);
+            assert!(
+                rel <= (k + 1) as f64 * 2f64.powi(-24),
+                "n={n} h={h}: {} vs {}",
+                g[h],
+                e[h]
+            );
         }
     }
     println!("worst relative difference ggml vs exact: {worst:e}");
@@ -188,7 +191,11 @@ fn t5_bucket_equals_reference_for_every_i32_extensive() {
                 }
             }
             // Next integer whose f32 differs (and the last one before it).
-            let step = if n < 1 << 24 { 1 } else { 1i64 << (n.ilog2() - 23) };
+            let step = if n < 1 << 24 {
+                1
+            } else {
+                1i64 << (n.ilog2() - 23)
+            };
             if step > 1 {
                 let last = n + step - 1;
                 if let Ok(rel) = i32::try_from(-last) {
@@ -209,7 +216,8 @@ fn t5_fill_bias_and_buckets_equal_reference() {
     let mut buckets = vec![0u32; q_len * k_len];
     let mut bias = vec![0.0f32; heads * q_len * k_len];
     b.fill_buckets(q_start, q_len, k_len, &mut buckets).unwrap();
-    b.fill_bias(&table, heads, q_start, q_len, k_len, &mut bias).unwrap();
+    b.fill_bias(&table, heads, q_start, q_len, k_len, &mut bias)
+        .unwrap();
     for qi in 0..q_len {
         for j in 0..k_len {
             let rel = j as i64 - (i64::from(q_start) + qi as i64);

@@ -65,7 +65,10 @@ fn order_of(i: u8) -> Order {
 struct Lcg(u64);
 impl Lcg {
     fn f32(&mut self) -> f32 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
     }
 }
@@ -310,7 +313,9 @@ fn known_frequencies_and_attention_factors() {
     let mut w = [0.0f64; 32];
     let mut plain_w = [0.0f64; 32];
     cfg.inv_freqs(2048, &mut w).unwrap();
-    RopeConfig::new(64, 10_000.0).inv_freqs(1, &mut plain_w).unwrap();
+    RopeConfig::new(64, 10_000.0)
+        .inv_freqs(1, &mut plain_w)
+        .unwrap();
     assert_eq!(w, plain_w);
     cfg.inv_freqs(4096, &mut w).unwrap();
     assert!(w[31] < plain_w[31]);
@@ -368,7 +373,10 @@ fn exact_bound_holds_at_the_largest_positions() {
     let mut w = [0.0f64; 64];
     cfg.inv_freqs(1, &mut w).unwrap();
     let mut row = [0.0f32; 128];
-    for p in (0..64).map(|k| u32::MAX - k * 65_537).chain([1 << 31, 1 << 24, 131_072]) {
+    for p in (0..64)
+        .map(|k| u32::MAX - k * 65_537)
+        .chain([1 << 31, 1 << 24, 131_072])
+    {
         rope.cos_sin(p, &mut row).unwrap();
         for j in 0..64 {
             let (c, s) = r::cos_sin(u64::from(p), w[j]);
@@ -400,10 +408,19 @@ fn errors_leave_buffers_untouched() {
     assert!(apply_cached(&mut x, &shape.rotary_dim(10), Positions::From(0), &cache).is_err());
     assert!(apply_cached(&mut x, &shape, Positions::From(0), &cache[..7]).is_err());
     let rope: Rope = Rope::try_new(&RopeConfig::new(8, 1e4), 1).unwrap();
-    assert!(rope.apply(&mut x, &shape, Positions::From(u32::MAX)).is_err());
-    assert!(rope.apply(&mut x, &shape.rotary_dim(4), Positions::From(0)).is_err());
+    assert!(
+        rope.apply(&mut x, &shape, Positions::From(u32::MAX))
+            .is_err()
+    );
+    assert!(
+        rope.apply(&mut x, &shape.rotary_dim(4), Positions::From(0))
+            .is_err()
+    );
     let mut k = vec![3.0f32; 8 * 3];
-    assert!(rope.apply_qk(&mut x, &shape, &mut k, 1, Positions::From(0)).is_err());
+    assert!(
+        rope.apply_qk(&mut x, &shape, &mut k, 1, Positions::From(0))
+            .is_err()
+    );
     assert!(x.iter().chain(&k).all(|&v| v == 3.0));
     // configs
     assert!(Rope::<2>::try_new(&RopeConfig::new(8, 1e4), 1).is_err());
@@ -411,10 +428,19 @@ fn errors_leave_buffers_untouched() {
         RopeConfig::new(8, f64::NAN),
         RopeConfig::new(8, 1e4).rotary_dim(0),
         RopeConfig::new(8, 1e4).scaling(Scaling::Linear { factor: 0.0 }),
-        RopeConfig::new(2, 1e4).scaling(Scaling::Dynamic { factor: 2.0, original_max_position: 8 }),
+        RopeConfig::new(2, 1e4).scaling(Scaling::Dynamic {
+            factor: 2.0,
+            original_max_position: 8,
+        }),
         RopeConfig::new(8, 1e4).scaling(Scaling::Yarn(Yarn::new(2.0, 0))),
-        RopeConfig::new(8, 1e4).scaling(Scaling::Llama3(Llama3 { high_freq_factor: 1.0, ..Llama3::META })),
-        RopeConfig::new(8, 1e4).scaling(Scaling::Ggml(Ggml { freq_factors: Some(&[1.0]), ..Ggml::OFF })),
+        RopeConfig::new(8, 1e4).scaling(Scaling::Llama3(Llama3 {
+            high_freq_factor: 1.0,
+            ..Llama3::META
+        })),
+        RopeConfig::new(8, 1e4).scaling(Scaling::Ggml(Ggml {
+            freq_factors: Some(&[1.0]),
+            ..Ggml::OFF
+        })),
     ] {
         let mut w = [7.0f64; 4];
         assert!(bad.inv_freqs(1, &mut w).is_err(), "{bad:?}");
@@ -439,7 +465,11 @@ fn deterministic_sweep_of_widths_and_offsets() {
                 let mut want = buf.clone();
                 apply_cached(&mut buf[off..], &shape, Positions::From(1), &cache).unwrap();
                 reference_apply(&mut want[off..], &shape, &[1, 2], &cache);
-                assert!(buf.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()));
+                assert!(
+                    buf.iter()
+                        .zip(&want)
+                        .all(|(a, b)| a.to_bits() == b.to_bits())
+                );
             }
         }
     }

@@ -6,9 +6,11 @@
 //! Each part of the crate adds one module here.
 
 mod gather;
+mod rope;
 mod util;
 
 fn main() {
     println!("inlayer tour — backend: {}\n", inlayer::BACKEND);
     gather::run();
+    rope::run();
 }

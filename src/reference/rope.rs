@@ -117,8 +117,8 @@ pub fn inv_freq(cfg: &RopeConfig<'_>, j: usize, seq_len: u64) -> f64 {
             } else if wavelen > low_wavelen {
                 inv / l.factor
             } else {
-                let smooth = (old / wavelen - l.low_freq_factor)
-                    / (l.high_freq_factor - l.low_freq_factor);
+                let smooth =
+                    (old / wavelen - l.low_freq_factor) / (l.high_freq_factor - l.low_freq_factor);
                 (1.0 - smooth) * inv / l.factor + smooth * inv
             }
         }

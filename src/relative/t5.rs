@@ -50,7 +50,11 @@ impl T5Buckets {
     /// [`Error::InvalidConfig`] if `num_buckets` leaves fewer than 2 buckets
     /// per side or exceeds [`MAX_BUCKETS`], or if
     /// `max_distance <= max_exact` (the formula would divide by `ln 1 = 0`).
-    pub fn try_new(bidirectional: bool, num_buckets: u32, max_distance: u32) -> Result<Self, Error> {
+    pub fn try_new(
+        bidirectional: bool,
+        num_buckets: u32,
+        max_distance: u32,
+    ) -> Result<Self, Error> {
         let side = if bidirectional {
             num_buckets / 2
         } else {

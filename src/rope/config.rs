@@ -493,8 +493,7 @@ impl Plan {
                     Some(a) => a,
                     None if l.factor <= 1.0 => 1.0,
                     None => libm::sqrt(
-                        1.0 + libm::log(l.factor)
-                            / libm::log(f64::from(l.original_max_position)),
+                        1.0 + libm::log(l.factor) / libm::log(f64::from(l.original_max_position)),
                     ),
                 };
             }
@@ -626,7 +625,12 @@ impl RopeConfig<'_> {
         }
         let plan = Plan::new(self, seq_len);
         let attn = plan.attention as f32;
-        check("attention_factor", plan.attention, attn.is_finite(), "finite")?;
+        check(
+            "attention_factor",
+            plan.attention,
+            attn.is_finite(),
+            "finite",
+        )?;
         for j in 0..self.half() {
             let w = hf_f32_omega(self, &plan, seq_len, j);
             check(

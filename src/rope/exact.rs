@@ -194,7 +194,12 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
     /// `< 2^32` instead of the cache length; [`Error::InvalidShape`] if
     /// `shape.rotary_dim` differs from [`rotary_dim`](Self::rotary_dim). On
     /// error `x` is unchanged.
-    pub fn apply(&self, x: &mut [f32], shape: &Shape, positions: Positions<'_>) -> Result<(), Error> {
+    pub fn apply(
+        &self,
+        x: &mut [f32],
+        shape: &Shape,
+        positions: Positions<'_>,
+    ) -> Result<(), Error> {
         self.apply_qk(x, shape, &mut [], shape.heads, positions)
     }
 

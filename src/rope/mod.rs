@@ -5,7 +5,7 @@
 //! |---|---|
 //! | config → ω_j (f64) + attention factor | [`RopeConfig::inv_freqs`] |
 //! | config → f32 ω_j as `transformers` computes them | [`RopeConfig::hf_f32_inv_freqs`] |
-//! | cos/sin cache, HF float32 angle pipeline | [`fill_cache_hf_f32`] |
+//! | cos/sin cache or one row, HF float32 angle pipeline | [`fill_cache_hf_f32`], [`cos_sin_hf_f32`] |
 //! | position-exact cos/sin: cache rows, whole caches | [`Rope::cos_sin`], [`Rope::fill_cache`] |
 //! | rotate heads from a cache | [`apply_cached`] |
 //! | rotate heads streaming (no cache), Q and K together | [`Rope::apply`], [`Rope::apply_qk`] |
@@ -151,7 +151,10 @@ impl Shape {
         if d == 0 || !d.is_multiple_of(2) || d > self.head_dim {
             return Err(shape_err("rotary_dim", d));
         }
-        let per_token = self.heads.checked_mul(self.head_dim).ok_or(Error::Overflow)?;
+        let per_token = self
+            .heads
+            .checked_mul(self.head_dim)
+            .ok_or(Error::Overflow)?;
         if !len.is_multiple_of(per_token) {
             return Err(Error::NotWholeRows {
                 len,
@@ -368,15 +371,50 @@ pub fn fill_cache_hf_f32(inv_freq: &[f32], attention: f32, cache: &mut [f32]) ->
         return Err(pos_err((n - 1) as usize, n - 1, 1 << 32));
     }
     for (p, row) in cache.chunks_exact_mut(d).enumerate() {
-        let pf = p as f32;
-        let (c, s) = row.split_at_mut(h);
-        for ((c, s), &w) in c.iter_mut().zip(s).zip(inv_freq) {
-            let th = w * pf;
-            *c = libm::cosf(th) * attention;
-            *s = libm::sinf(th) * attention;
-        }
+        hf_f32_row(inv_freq, attention, p as f32, row);
     }
     Ok(())
+}
+
+/// One cache row of the HF float32 pipeline (see [`fill_cache_hf_f32`]) for
+/// position `p`: what a decode step of a `transformers` model uses.
+///
+/// ```
+/// use inlayer::rope::cos_sin_hf_f32;
+/// let mut row = [0.0f32; 2];
+/// cos_sin_hf_f32(&[1.0], 1.0, 1_000_000, &mut row)?;
+/// assert_eq!(row[0], libm::cosf(1_000_000.0));
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidShape`] if `inv_freq` is empty, [`Error::LengthMismatch`]
+/// if `row.len() != 2 * inv_freq.len()`.
+pub fn cos_sin_hf_f32(
+    inv_freq: &[f32],
+    attention: f32,
+    p: u32,
+    row: &mut [f32],
+) -> Result<(), Error> {
+    if inv_freq.is_empty() {
+        return Err(shape_err("inv_freq", 0));
+    }
+    if row.len() != 2 * inv_freq.len() {
+        return Err(len_err("row", 2 * inv_freq.len(), row.len()));
+    }
+    hf_f32_row(inv_freq, attention, p as f32, row);
+    Ok(())
+}
+
+/// `θ = ω · f32(p)` in f32 (torch's `inv_freq @ position_ids.float()`),
+/// then `cos θ · a`, `sin θ · a`.
+fn hf_f32_row(inv_freq: &[f32], attention: f32, pf: f32, row: &mut [f32]) {
+    let (c, s) = row.split_at_mut(inv_freq.len());
+    for ((c, s), &w) in c.iter_mut().zip(s).zip(inv_freq) {
+        let th = w * pf;
+        *c = libm::cosf(th) * attention;
+        *s = libm::sinf(th) * attention;
+    }
 }
 
 /// Permutes the rows of a Q or K projection (or any per-head vectors)
@@ -420,7 +458,10 @@ pub fn permute_rows<T: Copy>(
         return Err(len_err("dst", need, dst.len()));
     }
     let h = shape.rotary_dim / 2;
-    for (s, o) in src.chunks_exact(per_head).zip(dst.chunks_exact_mut(per_head)) {
+    for (s, o) in src
+        .chunks_exact(per_head)
+        .zip(dst.chunks_exact_mut(per_head))
+    {
         for (r, out_row) in o.chunks_exact_mut(row_len).enumerate() {
             // Source channel of output channel r.
             let from = match (shape.layout, to) {

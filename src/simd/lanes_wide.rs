@@ -71,14 +71,18 @@ impl F32x8 {
     /// `[a0, a0, a1, a1, a2, a2, a3, a3]`.
     #[inline(always)]
     pub(crate) fn load_dup_pairs(a: &[f32; 4]) -> Self {
-        Self(wide::f32x8::new([a[0], a[0], a[1], a[1], a[2], a[2], a[3], a[3]]))
+        Self(wide::f32x8::new([
+            a[0], a[0], a[1], a[1], a[2], a[2], a[3], a[3],
+        ]))
     }
 
     /// Swaps the lanes of each adjacent pair: `[x1, x0, x3, x2, ...]`.
     #[inline(always)]
     pub(crate) fn swap_pairs(self) -> Self {
         let x = self.0.to_array();
-        Self(wide::f32x8::new([x[1], x[0], x[3], x[2], x[5], x[4], x[7], x[6]]))
+        Self(wide::f32x8::new([
+            x[1], x[0], x[3], x[2], x[5], x[4], x[7], x[6],
+        ]))
     }
 }
 
