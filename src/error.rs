@@ -54,6 +54,27 @@ pub enum Error {
     },
     /// A size computation overflowed `usize` (possible on 16/32-bit targets).
     Overflow,
+    /// An encoder got a NaN or infinite input value.
+    NotFinite {
+        /// Position of the value in the input slice.
+        index: usize,
+    },
+    /// A file (e.g. GGUF) is malformed or truncated.
+    Malformed {
+        /// What was being read.
+        what: &'static str,
+        /// Byte offset in the file where it went wrong.
+        offset: usize,
+    },
+    /// A file or configuration uses a feature this crate does not support (a
+    /// GGUF version or tensor type, or an option invalid for this shape, such
+    /// as an odd width with a layout whose framework rejects it).
+    Unsupported {
+        /// What is unsupported.
+        what: &'static str,
+        /// The offending value (a version, a type id, a width...).
+        value: u64,
+    },
     /// A numeric configuration parameter (a RoPE base or scaling factor, an
     /// ALiBi bias, a T5 bucket count, ...) is outside its valid range.
     InvalidConfig {
@@ -98,6 +119,13 @@ impl fmt::Display for Error {
             ),
             Error::InvalidShape { what, value } => write!(f, "invalid `{what}`: {value}"),
             Error::Overflow => f.write_str("size computation overflows usize"),
+            Error::NotFinite { index } => {
+                write!(f, "value at index {index} is NaN or infinite")
+            }
+            Error::Malformed { what, offset } => {
+                write!(f, "malformed or truncated file: {what} at byte {offset}")
+            }
+            Error::Unsupported { what, value } => write!(f, "unsupported {what}: {value}"),
             Error::InvalidConfig { what, value, bound } => {
                 write!(f, "invalid `{what}` = {value}: must be {bound}")
             }

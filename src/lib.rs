@@ -51,7 +51,7 @@
 //! None: the crate is `no_std`, never allocates, and has no optional parts.
 
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
@@ -61,17 +61,21 @@ extern crate std;
 mod error;
 pub mod formats;
 pub mod gather;
-#[allow(
-    dead_code,
-    unused_imports,
-    reason = "used by the sinusoidal and rope kernels, landing on other commits"
-)]
+pub mod gguf;
 mod math;
+mod prefetch;
 pub mod reference;
 pub mod relative;
 pub mod rope;
 mod simd;
+pub mod sinusoidal;
 
 pub use error::Error;
 pub use gather::{gather, gather_backward, gather_backward_dyn, gather_dyn};
 pub use simd::{BACKEND, LANES};
+
+/// The README's code blocks, compiled and run as doc tests so the README
+/// stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

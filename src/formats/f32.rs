@@ -128,10 +128,15 @@ impl Table for F32Table<'_> {
     #[inline]
     fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
         let start = row * self.dim + c0;
+        // Callers pass a validated row; `get` keeps this free of panic paths.
         match self.repr {
-            Repr::Native(d) => out.copy_from_slice(&d[start..start + out.len()]),
+            Repr::Native(d) => {
+                if let Some(src) = d.get(start..start + out.len()) {
+                    out.copy_from_slice(src);
+                }
+            }
             Repr::LeBytes(b) => {
-                let src = &b[4 * start..4 * (start + out.len())];
+                let src = b.get(4 * start..4 * (start + out.len())).unwrap_or(&[]);
                 for (o, c) in out.iter_mut().zip(src.chunks_exact(4)) {
                     *o = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
                 }
@@ -140,10 +145,20 @@ impl Table for F32Table<'_> {
     }
 
     #[inline]
-    fn f32_row(&self, row: usize) -> Option<&[f32]> {
+    fn f32_rows(&self) -> Option<&[f32]> {
         match self.repr {
-            Repr::Native(d) => d.get(row * self.dim..(row + 1) * self.dim),
+            Repr::Native(d) => Some(d),
             Repr::LeBytes(_) => None,
+        }
+    }
+
+    #[inline]
+    fn prefetch(&self, row: usize) {
+        if let Repr::Native(d) = self.repr
+            && d.len() >= crate::prefetch::MIN_TABLE_LEN
+            && let Some(r) = d.get(row * self.dim..(row + 1) * self.dim)
+        {
+            crate::prefetch::read(r);
         }
     }
 }

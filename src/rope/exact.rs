@@ -22,8 +22,13 @@ use super::{
     Expanded, Order, Positions, RopeConfig, Shape, len_err, rotate, rotate_token, shape_err,
 };
 use crate::Error;
-use crate::math::{sincos_turns, sincos_turns8, turns_per_pos};
+use crate::math::{SINCOS_TURNS_MAX_ABS_ERR, sincos_turns, sincos_turns8, turns_per_pos};
 use crate::simd::F32x8;
+
+/// The documented bound of the exact cos/sin (2^-22): the `sincos_turns`
+/// bound plus the phase rounding (`≤ 2^-33` turn, 7.4e-10 rad) must fit.
+const COS_SIN_BOUND: f64 = 1.0 / 4_194_304.0;
+const _: () = assert!(SINCOS_TURNS_MAX_ABS_ERR + 7.4e-10 <= COS_SIN_BOUND);
 
 /// Positions handled by the exact path: `0..2^32`.
 const POSITION_LIMIT: u64 = 1 << 32;

@@ -1,7 +1,7 @@
 //! [`F32x8`] on plain `[f32; 8]` loops: the forced-scalar backend
 //! (`--cfg inlayer_force_scalar`), so that every test also runs without SIMD.
 
-use core::ops::{Add, BitAnd, Mul, Shl, Shr, Sub};
+use core::ops::{Add, BitAnd, BitOr, Mul, Shl, Shr, Sub};
 
 /// Eight `f32` lanes.
 #[derive(Clone, Copy, Debug)]
@@ -26,10 +26,22 @@ impl F32x8 {
         *a = self.0;
     }
 
-    /// Converts each `i32` lane to the nearest `f32` (round to nearest even).
+    /// Converts each lane exactly-rounded from `i32`.
     #[inline(always)]
     pub(crate) fn from_i32(v: I32x8) -> Self {
         Self(v.0.map(|x| x as f32))
+    }
+
+    /// Reinterprets the bits of each lane as `f32`.
+    #[inline(always)]
+    pub(crate) fn from_bits(v: I32x8) -> Self {
+        Self(v.0.map(|x| f32::from_bits(x as u32)))
+    }
+
+    /// Reinterprets each lane as `i32` bits.
+    #[inline(always)]
+    pub(crate) fn to_bits(self) -> I32x8 {
+        I32x8(self.0.map(|x| x.to_bits() as i32))
     }
 
     /// Bitwise XOR of each lane's bits with the bits of `m` (e.g. to flip
@@ -106,7 +118,7 @@ impl Mul for F32x8 {
     }
 }
 
-/// Eight `i32` lanes (wrapping arithmetic), the integer side of [`F32x8`].
+/// Eight `i32` lanes, for the integer side of the table decoders.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct I32x8([i32; 8]);
 
@@ -117,10 +129,20 @@ impl I32x8 {
         Self([x; 8])
     }
 
-    /// Eight lanes from an array.
+    /// The eight values of `a`.
     #[inline(always)]
     pub(crate) fn new(a: [i32; 8]) -> Self {
         Self(a)
+    }
+
+    /// Lanes of `a` where `self` is zero, lanes of `b` elsewhere.
+    #[inline(always)]
+    pub(crate) fn select_zero(self, a: Self, b: Self) -> Self {
+        let mut r = [0; 8];
+        for (i, r) in r.iter_mut().enumerate() {
+            *r = if self.0[i] == 0 { a.0[i] } else { b.0[i] };
+        }
+        Self(r)
     }
 
     #[inline(always)]
@@ -172,5 +194,13 @@ impl Shl<u32> for I32x8 {
     #[inline(always)]
     fn shl(self, n: u32) -> Self {
         Self(self.0.map(|x| x.wrapping_shl(n)))
+    }
+}
+
+impl BitOr for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitor(self, o: Self) -> Self {
+        self.zip(o, |a, b| a | b)
     }
 }

@@ -1,6 +1,6 @@
 //! [`F32x8`] on `wide::f32x8`: SIMD on every target `wide` supports.
 
-use core::ops::{Add, BitAnd, Mul, Shl, Shr, Sub};
+use core::ops::{Add, BitAnd, BitOr, Mul, Shl, Shr, Sub};
 
 /// Eight `f32` lanes.
 #[derive(Clone, Copy, Debug)]
@@ -26,10 +26,22 @@ impl F32x8 {
         *a = self.0.to_array();
     }
 
-    /// Converts each `i32` lane to the nearest `f32` (round to nearest even).
+    /// Converts each lane exactly-rounded from `i32` (`cvtdq2ps`).
     #[inline(always)]
     pub(crate) fn from_i32(v: I32x8) -> Self {
         Self(wide::f32x8::from_i32x8(v.0))
+    }
+
+    /// Reinterprets the bits of each lane as `f32`.
+    #[inline(always)]
+    pub(crate) fn from_bits(v: I32x8) -> Self {
+        Self(bytemuck::cast(v.0))
+    }
+
+    /// Reinterprets each lane as `i32` bits.
+    #[inline(always)]
+    pub(crate) fn to_bits(self) -> I32x8 {
+        I32x8(bytemuck::cast(self.0))
     }
 
     /// Bitwise XOR of each lane's bits with the bits of `m` (e.g. to flip
@@ -46,22 +58,6 @@ impl F32x8 {
     pub(crate) fn select(mask: I32x8, if_set: Self, if_clear: Self) -> Self {
         let m: wide::f32x8 = bytemuck::cast(mask.0);
         Self(m.bitselect(if_set.0, if_clear.0))
-    }
-}
-
-impl Add for F32x8 {
-    type Output = Self;
-    #[inline(always)]
-    fn add(self, o: Self) -> Self {
-        Self(self.0 + o.0)
-    }
-}
-
-impl Sub for F32x8 {
-    type Output = Self;
-    #[inline(always)]
-    fn sub(self, o: Self) -> Self {
-        Self(self.0 - o.0)
     }
 }
 
@@ -86,15 +82,7 @@ impl F32x8 {
     }
 }
 
-impl Mul for F32x8 {
-    type Output = Self;
-    #[inline(always)]
-    fn mul(self, o: Self) -> Self {
-        Self(self.0 * o.0)
-    }
-}
-
-/// Eight `i32` lanes (wrapping arithmetic), the integer side of [`F32x8`].
+/// Eight `i32` lanes, for the integer side of the table decoders.
 #[derive(Clone, Copy, Debug)]
 #[repr(transparent)]
 pub(crate) struct I32x8(wide::i32x8);
@@ -106,10 +94,16 @@ impl I32x8 {
         Self(wide::i32x8::splat(x))
     }
 
-    /// Eight lanes from an array.
+    /// The eight values of `a`.
     #[inline(always)]
     pub(crate) fn new(a: [i32; 8]) -> Self {
         Self(wide::i32x8::new(a))
+    }
+
+    /// Lanes of `a` where `self` is zero, lanes of `b` elsewhere.
+    #[inline(always)]
+    pub(crate) fn select_zero(self, a: Self, b: Self) -> Self {
+        Self(self.0.simd_eq(wide::i32x8::splat(0)).bitselect(a.0, b.0))
     }
 }
 
@@ -137,6 +131,14 @@ impl BitAnd for I32x8 {
     }
 }
 
+impl BitOr for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitor(self, o: Self) -> Self {
+        Self(self.0 | o.0)
+    }
+}
+
 /// Arithmetic (sign-filling) right shift of every lane; `n < 32`.
 impl Shr<u32> for I32x8 {
     type Output = Self;
@@ -152,5 +154,29 @@ impl Shl<u32> for I32x8 {
     #[inline(always)]
     fn shl(self, n: u32) -> Self {
         Self(self.0 << n)
+    }
+}
+
+impl Add for F32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        Self(self.0 + o.0)
+    }
+}
+
+impl Sub for F32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        Self(self.0 - o.0)
+    }
+}
+
+impl Mul for F32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        Self(self.0 * o.0)
     }
 }

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Code size and panic-freedom of inlayer's kernel families on Cortex-M4F.
+
+Builds the firmware example (examples/firmware) for thumbv7em-none-eabihf once
+per kernel family (each cargo feature of that crate, except `default` and
+`no-panic-check`; no feature at all is the empty baseline: startup code and
+semihosting) at opt-level "s" and 3, with LTO and panic = "abort", and reads
+the `.text` size from the ELF section headers. Each build is first tried with
+the `no-panic-check` feature, whose panic handler calls a symbol that does not
+exist: it links only if no panic path survived optimisation.
+
+Prints a Markdown table for the README. Exits non-zero if the budgeted path
+(BUDGET_FAMILY: f32 gather + positions, the fused input layer) has more than
+BUDGET_BYTES of `.text` at opt-level "s", or if any family keeps a panic path
+(unless --allow-panics). Usage: python3 .ci/size.py [--allow-panics]
+"""
+import os
+import re
+import struct
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIRMWARE = os.path.join(ROOT, "examples", "firmware")
+TARGET = "thumbv7em-none-eabihf"
+BUDGET_FAMILY = "input-layer"
+BUDGET_BYTES = 12 * 1024
+OPT_LEVELS = ["s", "3"]
+
+
+def families():
+    """The cargo features of the firmware crate, in file order."""
+    text = open(os.path.join(FIRMWARE, "Cargo.toml")).read()
+    section = text.split("[features]", 1)[1].split("\n[", 1)[0]
+    names = re.findall(r"^([A-Za-z0-9_-]+)\s*=", section, re.M)
+    return [n for n in names if n not in ("default", "no-panic-check")]
+
+
+def section_sizes(path):
+    """{section name: size} of a little-endian ELF32 file."""
+    data = open(path, "rb").read()
+    if data[:4] != b"\x7fELF" or data[4] != 1:
+        raise ValueError(f"{path}: not an ELF32 file")
+    shoff, = struct.unpack_from("<I", data, 0x20)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x2E)
+    headers = [struct.unpack_from("<IIIIIIIIII", data, shoff + i * shentsize) for i in range(shnum)]
+    strtab_off = headers[shstrndx][4]
+    sizes = {}
+    for h in headers:
+        name_end = data.index(b"\0", strtab_off + h[0])
+        sizes[data[strtab_off + h[0]:name_end].decode()] = h[5]
+    return sizes
+
+
+def build(features, opt, no_panic):
+    """Builds one configuration; returns (elf path, linked ok, log)."""
+    feats = list(features) + (["no-panic-check"] if no_panic else [])
+    target_dir = os.path.join(FIRMWARE, "target", f"size-opt{opt}")
+    env = dict(os.environ, CARGO_PROFILE_RELEASE_OPT_LEVEL=opt, CARGO_TARGET_DIR=target_dir)
+    env.pop("RUSTFLAGS", None)
+    cmd = ["cargo", "build", "--quiet", "--release", "--target", TARGET, "--no-default-features"]
+    if feats:
+        cmd += ["--features", ",".join(feats)]
+    run = subprocess.run(cmd, cwd=FIRMWARE, env=env, capture_output=True, text=True)
+    elf = os.path.join(target_dir, TARGET, "release", "inlayer-firmware")
+    return elf, run.returncode == 0, run.stderr
+
+
+def measure(features, opt):
+    """(.text bytes, panic-free?) for one configuration."""
+    elf, ok, log = build(features, opt, no_panic=True)
+    panic_free = ok
+    if not ok:
+        if "inlayer_firmware_has_a_reachable_panic" not in log:
+            sys.exit(f"firmware build failed ({features}, opt-level {opt}):\n{log}")
+        elf, ok, log = build(features, opt, no_panic=False)
+        if not ok:
+            sys.exit(f"firmware build failed ({features}, opt-level {opt}):\n{log}")
+    return section_sizes(elf).get(".text", 0), panic_free
+
+
+def main():
+    allow_panics = "--allow-panics" in sys.argv
+    fams = families()
+    rows = {}
+    for opt in OPT_LEVELS:
+        rows[("(baseline)", opt)] = measure([], opt)
+        for fam in fams:
+            rows[(fam, opt)] = measure([fam], opt)
+    print(f"`.text` bytes on {TARGET} (LTO, panic = \"abort\"; Δ = over the empty baseline)\n")
+    print('| kernel family (firmware feature) | opt "s" | Δ | opt 3 | Δ | no panic path |')
+    print("|---|---:|---:|---:|---:|---|")
+    failures = []
+    for fam in ["(baseline)"] + fams:
+        cells = []
+        free = []
+        for opt in OPT_LEVELS:
+            text, panic_free = rows[(fam, opt)]
+            base = rows[("(baseline)", opt)][0]
+            cells += [str(text), "—" if fam == "(baseline)" else f"+{text - base}"]
+            free.append(panic_free)
+            if not panic_free:
+                failures.append(f"{fam} keeps a panic path at opt-level {opt}")
+        verdict = "yes (link check)" if all(free) else "NO"
+        print(f"| {fam} | " + " | ".join(cells) + f" | {verdict} |")
+    budget_text = rows.get((BUDGET_FAMILY, "s"), (None, True))[0]
+    print()
+    if budget_text is None:
+        failures.append(f"budget family `{BUDGET_FAMILY}` is not a firmware feature")
+    else:
+        verdict = "within" if budget_text <= BUDGET_BYTES else "OVER"
+        print(f"budget: `{BUDGET_FAMILY}` .text at opt-level \"s\" = {budget_text} bytes, "
+              f"{verdict} the {BUDGET_BYTES}-byte budget (whole program, startup included)")
+        if budget_text > BUDGET_BYTES:
+            failures.append(f"`{BUDGET_FAMILY}` is {budget_text} bytes > {BUDGET_BYTES}")
+    if failures and not (allow_panics and all("panic" in f for f in failures)):
+        print("SIZE CHECK FAILED: " + "; ".join(failures), file=sys.stderr)
+        sys.exit(1)
+    for f in failures:
+        print(f"WARNING: {f}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
