@@ -18,12 +18,16 @@ use crate::simd::F32x8;
 #[inline(always)]
 pub(crate) fn rotate_half_split(x: &mut [f32], c: &[f32], s: &[f32]) {
     let h = c.len();
-    let (x1, rest) = x.split_at_mut(h);
-    let x2 = &mut rest[..h];
+    let Some((x1, rest)) = x.split_at_mut_checked(h) else {
+        return;
+    };
+    let Some(x2) = rest.get_mut(..h) else {
+        return;
+    };
     let (a8, at) = x1.as_chunks_mut::<8>();
     let (b8, bt) = x2.as_chunks_mut::<8>();
     let (c8, ct) = c.as_chunks::<8>();
-    let (s8, st) = s[..h].as_chunks::<8>();
+    let (s8, st) = s.as_chunks::<8>();
     for (((a, b), c), s) in a8.iter_mut().zip(b8).zip(c8).zip(s8) {
         let (va, vb) = (F32x8::load(a), F32x8::load(b));
         let (vc, vs) = (F32x8::load(c), F32x8::load(s));
@@ -44,34 +48,23 @@ const SIGN: [f32; 8] = [-1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0];
 #[inline(always)]
 pub(crate) fn rotate_interleaved(x: &mut [f32], c: &[f32], s: &[f32]) {
     let h = c.len();
-    let x = &mut x[..2 * h];
+    let Some(x) = x.get_mut(..2 * h) else {
+        return;
+    };
     let sign = F32x8::load(&SIGN);
-    let mut xx = x.chunks_exact_mut(8);
-    let mut cc = c.chunks_exact(4);
-    let mut ss = s.chunks_exact(4);
-    for ((x, c), s) in (&mut xx).zip(&mut cc).zip(&mut ss) {
-        if let (Ok(x), Ok(c), Ok(s)) = (
-            <&mut [f32; 8]>::try_from(x),
-            <&[f32; 4]>::try_from(c),
-            <&[f32; 4]>::try_from(s),
-        ) {
-            let v = F32x8::load(x);
-            let vc = F32x8::load_dup_pairs(c);
-            let vs = F32x8::load_dup_pairs(s) * sign;
-            (v * vc + v.swap_pairs() * vs).store(x);
-        }
+    let (x8, xt) = x.as_chunks_mut::<8>();
+    let (c4, ct) = c.as_chunks::<4>();
+    let (s4, st) = s.as_chunks::<4>();
+    for ((x, c), s) in x8.iter_mut().zip(c4).zip(s4) {
+        let v = F32x8::load(x);
+        let vc = F32x8::load_dup_pairs(c);
+        let vs = F32x8::load_dup_pairs(s) * sign;
+        (v * vc + v.swap_pairs() * vs).store(x);
     }
-    for ((p, &c), &s) in xx
-        .into_remainder()
-        .chunks_exact_mut(2)
-        .zip(cc.remainder())
-        .zip(ss.remainder())
-    {
-        if let [a, b] = p {
-            let (x0, x1) = (*a, *b);
-            *a = x0 * c - x1 * s;
-            *b = x0 * s + x1 * c;
-        }
+    for (([a, b], &c), &s) in xt.as_chunks_mut::<2>().0.iter_mut().zip(ct).zip(st) {
+        let (x0, x1) = (*a, *b);
+        *a = x0 * c - x1 * s;
+        *b = x0 * s + x1 * c;
     }
 }
 
@@ -84,16 +77,11 @@ pub(crate) const EXPAND_MAX: usize = 128;
 /// cos/sin: worth it when several heads share one position.
 #[inline(always)]
 pub(crate) fn expand_pairs(c: &[f32], s: &[f32], cd: &mut [f32], sd: &mut [f32]) {
-    for (((&c, &s), cd), sd) in c
-        .iter()
-        .zip(s)
-        .zip(cd.chunks_exact_mut(2))
-        .zip(sd.chunks_exact_mut(2))
-    {
-        if let ([c0, c1], [s0, s1]) = (cd, sd) {
-            (*c0, *c1) = (c, c);
-            (*s0, *s1) = (-s, s);
-        }
+    let (cd2, _) = cd.as_chunks_mut::<2>();
+    let (sd2, _) = sd.as_chunks_mut::<2>();
+    for (((&c, &s), cd), sd) in c.iter().zip(s).zip(cd2).zip(sd2) {
+        *cd = [c, c];
+        *sd = [-s, s];
     }
 }
 
@@ -101,30 +89,20 @@ pub(crate) fn expand_pairs(c: &[f32], s: &[f32], cd: &mut [f32], sd: &mut [f32])
 /// long): the same IEEE operations as [`rotate_interleaved`].
 #[inline(always)]
 pub(crate) fn rotate_interleaved_expanded(x: &mut [f32], cd: &[f32], sd: &[f32]) {
-    let x = &mut x[..cd.len()];
-    let mut xx = x.chunks_exact_mut(8);
-    let mut cc = cd.chunks_exact(8);
-    let mut ss = sd.chunks_exact(8);
-    for ((x, c), s) in (&mut xx).zip(&mut cc).zip(&mut ss) {
-        if let (Ok(x), Ok(c), Ok(s)) = (
-            <&mut [f32; 8]>::try_from(x),
-            <&[f32; 8]>::try_from(c),
-            <&[f32; 8]>::try_from(s),
-        ) {
-            let v = F32x8::load(x);
-            (v * F32x8::load(c) + v.swap_pairs() * F32x8::load(s)).store(x);
-        }
+    let Some(x) = x.get_mut(..cd.len()) else {
+        return;
+    };
+    let (x8, xt) = x.as_chunks_mut::<8>();
+    let (c8, ct) = cd.as_chunks::<8>();
+    let (s8, st) = sd.as_chunks::<8>();
+    for ((x, c), s) in x8.iter_mut().zip(c8).zip(s8) {
+        let v = F32x8::load(x);
+        (v * F32x8::load(c) + v.swap_pairs() * F32x8::load(s)).store(x);
     }
-    for ((p, c), s) in xx
-        .into_remainder()
-        .chunks_exact_mut(2)
-        .zip(cc.remainder().chunks_exact(2))
-        .zip(ss.remainder().chunks_exact(2))
-    {
-        if let ([a, b], [c, _], [_, s]) = (p, c, s) {
-            let (x0, x1) = (*a, *b);
-            *a = x0 * c - x1 * s;
-            *b = x0 * s + x1 * c;
-        }
+    let pairs = xt.as_chunks_mut::<2>().0.iter_mut();
+    for (([a, b], [c, _]), [_, s]) in pairs.zip(ct.as_chunks::<2>().0).zip(st.as_chunks::<2>().0) {
+        let (x0, x1) = (*a, *b);
+        *a = x0 * c - x1 * s;
+        *b = x0 * s + x1 * c;
     }
 }

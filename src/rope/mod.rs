@@ -161,7 +161,7 @@ impl Shape {
                 row_bytes: per_token,
             });
         }
-        Ok(len / per_token)
+        Ok(len.checked_div(per_token).unwrap_or(0))
     }
 }
 
@@ -180,15 +180,15 @@ pub(crate) fn for_each_head(
     }
     match shape.order {
         Order::TokenMajor => {
-            for (t, tok) in x.chunks_exact_mut(shape.heads * dh).enumerate() {
-                for v in tok.chunks_exact_mut(dh) {
+            for (t, tok) in x.chunks_exact_mut((shape.heads * dh).max(1)).enumerate() {
+                for v in tok.chunks_exact_mut(dh.max(1)) {
                     f(t, v);
                 }
             }
         }
         Order::HeadMajor => {
-            for head in x.chunks_exact_mut(t_count * dh) {
-                for (t, v) in head.chunks_exact_mut(dh).enumerate() {
+            for head in x.chunks_exact_mut((t_count * dh).max(1)) {
+                for (t, v) in head.chunks_exact_mut(dh.max(1)).enumerate() {
                     f(t, v);
                 }
             }
@@ -235,7 +235,10 @@ pub(crate) fn rotate_token(
     let h = c.len();
     match layout {
         Layout::Interleaved if h <= kernel::EXPAND_MAX && tok.len() > dh => {
-            let (cd, sd) = (&mut scratch.cd[..2 * h], &mut scratch.sd[..2 * h]);
+            let (Some(cd), Some(sd)) = (scratch.cd.get_mut(..2 * h), scratch.sd.get_mut(..2 * h))
+            else {
+                return;
+            };
             kernel::expand_pairs(c, s, cd, sd);
             let (cd, sd) = (&*cd, &*sd);
             each_head(tok, dh, h, |v, h| {
@@ -260,6 +263,7 @@ pub(crate) fn rotate_token(
 /// trip counts are known and their loops fully unrolled.
 #[inline(always)]
 fn each_head(tok: &mut [f32], dh: usize, h: usize, mut f: impl FnMut(&mut [f32], usize)) {
+    let dh = dh.max(1);
     match h {
         64 => tok.chunks_exact_mut(dh).for_each(|v| f(v, 64)),
         32 => tok.chunks_exact_mut(dh).for_each(|v| f(v, 32)),
@@ -301,17 +305,22 @@ pub fn apply_cached(
             row_bytes: d,
         });
     }
-    positions.validate(t_count, (cache.len() / d) as u64)?;
+    positions.validate(t_count, (cache.len() / d.max(1)) as u64)?;
     let h = d / 2;
     let layout = shape.layout;
     let row_at = |t: usize| {
         let p = positions.at(t) as usize;
-        cache.get(p * d..(p + 1) * d).map(|row| row.split_at(h))
+        cache
+            .get(p * d..(p + 1) * d)
+            .and_then(|row| row.split_at_checked(h))
     };
     match shape.order {
         Order::TokenMajor => {
             let mut scratch = Expanded::new();
-            for (t, tok) in x.chunks_exact_mut(shape.heads * shape.head_dim).enumerate() {
+            for (t, tok) in x
+                .chunks_exact_mut((shape.heads * shape.head_dim).max(1))
+                .enumerate()
+            {
                 if let Some((c, s)) = row_at(t) {
                     rotate_token(layout, tok, shape.head_dim, c, s, &mut scratch);
                 }
@@ -366,11 +375,11 @@ pub fn fill_cache_hf_f32(inv_freq: &[f32], attention: f32, cache: &mut [f32]) ->
             row_bytes: d,
         });
     }
-    let n = (cache.len() / d) as u64;
+    let n = (cache.len() / d.max(1)) as u64;
     if n > 1 << 32 {
         return Err(pos_err((n - 1) as usize, n - 1, 1 << 32));
     }
-    for (p, row) in cache.chunks_exact_mut(d).enumerate() {
+    for (p, row) in cache.chunks_exact_mut(d.max(1)).enumerate() {
         hf_f32_row(inv_freq, attention, p as f32, row);
     }
     Ok(())
@@ -409,7 +418,9 @@ pub fn cos_sin_hf_f32(
 /// `θ = ω · f32(p)` in f32 (torch's `inv_freq @ position_ids.float()`),
 /// then `cos θ · a`, `sin θ · a`.
 fn hf_f32_row(inv_freq: &[f32], attention: f32, pf: f32, row: &mut [f32]) {
-    let (c, s) = row.split_at_mut(inv_freq.len());
+    let Some((c, s)) = row.split_at_mut_checked(inv_freq.len()) else {
+        return;
+    };
     for ((c, s), &w) in c.iter_mut().zip(s).zip(inv_freq) {
         let th = w * pf;
         *c = libm::cosf(th) * attention;
@@ -459,10 +470,10 @@ pub fn permute_rows<T: Copy>(
     }
     let h = shape.rotary_dim / 2;
     for (s, o) in src
-        .chunks_exact(per_head)
-        .zip(dst.chunks_exact_mut(per_head))
+        .chunks_exact(per_head.max(1))
+        .zip(dst.chunks_exact_mut(per_head.max(1)))
     {
-        for (r, out_row) in o.chunks_exact_mut(row_len).enumerate() {
+        for (r, out_row) in o.chunks_exact_mut(row_len.max(1)).enumerate() {
             // Source channel of output channel r.
             let from = match (shape.layout, to) {
                 _ if r >= 2 * h => r,
