@@ -7,10 +7,12 @@
 
 mod gather;
 mod positions;
+mod rope;
 mod util;
 
 fn main() {
     println!("inlayer tour — backend: {}\n", inlayer::BACKEND);
     gather::run();
     positions::run();
+    rope::run();
 }
