@@ -118,7 +118,10 @@ fn bench(c: &mut Criterion) {
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     // D = 384 (cache) for the 32-block formats, 512 for the 256-block ones.
     for dim in [384usize, 512, 4096] {
-        for (res, rows) in [("cache", (1 << 18) / (4 * dim)), ("dram", (512 << 20) / (4 * dim))] {
+        for (res, rows) in [
+            ("cache", (1 << 18) / (4 * dim)),
+            ("dram", (512 << 20) / (4 * dim)),
+        ] {
             let f32_table: Vec<f32> = (0..rows * dim).map(|i| i as f32).collect();
             for (name, format) in FORMATS {
                 let k_quant = format.block_elems() == 256;
@@ -138,7 +141,11 @@ fn bench(c: &mut Criterion) {
                     let mut check = vec![0.0f32; t * dim];
                     gather_view(&*table, &sets[0], &Epilogue::new(), &mut out, dim).unwrap();
                     scalar(format, &bytes, dim, &scales, &sets[0], &mut check);
-                    assert!(out.iter().zip(&check).all(|(a, b)| a.to_bits() == b.to_bits()));
+                    assert!(
+                        out.iter()
+                            .zip(&check)
+                            .all(|(a, b)| a.to_bits() == b.to_bits())
+                    );
 
                     let mut g = c.benchmark_group(format!("{name}/{dim}/{t}/{res}"));
                     g.throughput(Throughput::Elements((t * dim) as u64));
@@ -146,7 +153,8 @@ fn bench(c: &mut Criterion) {
                     g.bench_function(BenchmarkId::from_parameter("inlayer"), |b| {
                         b.iter(|| {
                             k = (k + 1) % 16;
-                            gather_view(&*table, &sets[k], &Epilogue::new(), &mut out, dim).unwrap();
+                            gather_view(&*table, &sets[k], &Epilogue::new(), &mut out, dim)
+                                .unwrap();
                             black_box(&out);
                         });
                     });

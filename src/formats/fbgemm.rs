@@ -138,9 +138,12 @@ impl Table for Fbgemm4Table<'_> {
         let (vs, vb) = (F32x8::splat(s), F32x8::splat(b));
         let src = &r[c0 / 2..(c0 + out.len()).div_ceil(2)];
         map_elems::<4>(src, out, |q| {
-            let n = I32x8::new(core::array::from_fn(|i| {
-                i32::from((q[i / 2] >> (4 * (i & 1))) & 0xf)
-            }));
+            // Each byte twice, then the low nibble in even lanes and the
+            // high nibble in odd lanes.
+            let x = load_u8(&[q[0], q[0], q[1], q[1], q[2], q[2], q[3], q[3]]);
+            let odd = I32x8::new([0, -1, 0, -1, 0, -1, 0, -1]);
+            let even = I32x8::new([-1, 0, -1, 0, -1, 0, -1, 0]);
+            let n = (x & I32x8::splat(0xf) & even) | (x.shr(4) & odd);
             F32x8::from_i32(n) * vs + vb
         });
     }

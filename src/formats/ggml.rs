@@ -297,14 +297,13 @@ fn q6_k(b: &[u8; 210], out: &mut [f32; 256]) {
         let qh = &b[128 + 32 * n + l0..][..8];
         let sc = b[192 + 8 * n + l0 / 16 + 2 * quarter] as i8;
         let shift = 2 * quarter as u32;
-        let q = I32x8::new(core::array::from_fn(|i| {
-            let low = if quarter >= 2 {
-                ql[i] >> 4
-            } else {
-                ql[i] & 0xf
-            };
-            i32::from(low | ((qh[i] >> shift) & 3) << 4) - 32
-        }));
+        let mut l8 = [0u8; 8];
+        l8.copy_from_slice(ql);
+        let mut h8 = [0u8; 8];
+        h8.copy_from_slice(qh);
+        let low = nibbles(&l8, quarter >= 2);
+        let high = (load_u8(&h8).shr(shift) & I32x8::splat(3)).shl(4);
+        let q = (low | high) - I32x8::splat(32);
         store_mul(q, F32x8::splat(d * f32::from(sc)), o);
     }
 }
