@@ -51,7 +51,7 @@
 //! None: the crate is `no_std`, never allocates, and has no optional parts.
 
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
@@ -62,9 +62,16 @@ mod error;
 pub mod formats;
 pub mod gather;
 pub mod gguf;
+mod prefetch;
 pub mod reference;
 mod simd;
 
 pub use error::Error;
 pub use gather::{gather, gather_backward, gather_backward_dyn, gather_dyn};
 pub use simd::{BACKEND, LANES};
+
+/// The README's code blocks, compiled and run as doc tests so the README
+/// stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

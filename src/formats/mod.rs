@@ -270,11 +270,16 @@ impl Table for AnyTable<'_> {
     }
 
     #[inline]
-    fn f32_row(&self, row: usize) -> Option<&[f32]> {
+    fn f32_rows(&self) -> Option<&[f32]> {
         match self {
-            AnyTable::F32(t) => t.f32_row(row),
+            AnyTable::F32(t) => t.f32_rows(),
             _ => None,
         }
+    }
+
+    #[inline]
+    fn prefetch(&self, row: usize) {
+        each!(self, t => t.prefetch(row));
     }
 }
 
@@ -308,14 +313,31 @@ pub trait Table {
     /// break it.
     fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]);
 
-    /// Borrows row `row` directly when it is stored as native `f32` values,
-    /// so kernels can fuse the epilogue into the load instead of decoding
-    /// first. The default (for formats that must decode) is `None`.
+    /// Borrows the whole table (`rows * dim` values, row-major) when it is
+    /// stored as native `f32` values, so kernels can fuse the epilogue into
+    /// the load instead of decoding first. The default (for formats that must
+    /// decode) is `None`.
+    #[inline]
+    fn f32_rows(&self) -> Option<&[f32]> {
+        None
+    }
+
+    /// Borrows row `row` directly when the table is stored as native `f32`
+    /// values (see [`Table::f32_rows`]).
     ///
     /// Precondition: `row < self.rows()`.
     #[inline]
     fn f32_row(&self, row: usize) -> Option<&[f32]> {
+        let dim = self.dim();
+        self.f32_rows()?.get(row * dim..(row + 1) * dim)
+    }
+
+    /// Hints that row `row` will be read soon (a software prefetch); the
+    /// gather calls it a few tokens ahead. The default does nothing.
+    ///
+    /// Precondition: `row < self.rows()`.
+    #[inline]
+    fn prefetch(&self, row: usize) {
         let _ = row;
-        None
     }
 }

@@ -86,6 +86,7 @@ impl<'a> Epilogue<'a> {
         self
     }
 
+    #[inline(always)]
     fn op_for(&self, t: usize, width: usize) -> Op<'a> {
         let add = self.add.map(|a| &a[t * width..(t + 1) * width]);
         match (self.scale, add) {
@@ -267,20 +268,87 @@ pub fn gather_cols<T: Table + ?Sized>(
     }
     check_add(epilogue, tokens.len(), width)?;
     check_tokens(tokens, table.rows(), epilogue.padding_id)?;
-    for (t, &tok) in tokens.iter().enumerate() {
-        let row = &mut out[t * out_stride..t * out_stride + width];
-        let op = epilogue.op_for(t, width);
-        if Some(tok) == epilogue.padding_id {
-            row.fill(0.0);
-            kernel::apply_in_place(pad_op(op), row);
-        } else if let Some(src) = table.f32_row(tok as usize) {
-            kernel::apply(op, &src[c0..c0 + width], row);
-        } else {
-            table.decode_into(tok as usize, c0, row);
-            kernel::apply_in_place(op, row);
-        }
+    if width == 0 {
+        return Ok(());
+    }
+    let rows = RowsOut {
+        tokens,
+        epilogue,
+        out,
+        stride: out_stride,
+        width,
+    };
+    match table.f32_rows() {
+        Some(data) => rows.native_rows(table, data, c0),
+        None => rows.decoded_rows(table, c0),
     }
     Ok(())
+}
+
+/// The write phase of a gather, after validation: every id is a row (or the
+/// padding id), `out` holds every output row, the add rows match.
+struct RowsOut<'o, 'e> {
+    tokens: &'o [u32],
+    epilogue: &'o Epilogue<'e>,
+    out: &'o mut [f32],
+    stride: usize,
+    width: usize,
+}
+
+impl RowsOut<'_, '_> {
+    /// Hints the row of the token `prefetch::DISTANCE` places ahead of `t`.
+    #[inline(always)]
+    fn prefetch_ahead<T: Table + ?Sized>(&self, table: &T, t: usize) {
+        if let Some(&ahead) = self.tokens.get(t + crate::prefetch::DISTANCE)
+            && Some(ahead) != self.epilogue.padding_id
+        {
+            table.prefetch(ahead as usize);
+        }
+    }
+
+    /// Rows stored as native `f32`: the epilogue is fused into the load.
+    /// The plain copy (the decode step's common case) gets its own loop.
+    #[inline(always)]
+    fn native_rows<T: Table + ?Sized>(self, table: &T, data: &[f32], c0: usize) {
+        let (dim, width, stride) = (table.dim(), self.width, self.stride);
+        let e = self.epilogue;
+        let plain = e.scale.is_none() && e.add.is_none() && e.padding_id.is_none();
+        for (t, &tok) in self.tokens.iter().enumerate() {
+            self.prefetch_ahead(table, t);
+            let row = &mut self.out[t * stride..][..width];
+            let src = |tok: u32| &data[tok as usize * dim + c0..][..width];
+            if plain {
+                kernel::apply(Op::Copy, src(tok), row);
+                continue;
+            }
+            let op = self.epilogue.op_for(t, width);
+            if Some(tok) == self.epilogue.padding_id {
+                row.fill(0.0);
+                kernel::apply_in_place(pad_op(op), row);
+            } else {
+                kernel::apply(op, src(tok), row);
+            }
+        }
+    }
+
+    /// Rows that must be decoded: decode into `out`, then the epilogue in
+    /// place while the row is still in L1.
+    #[inline(always)]
+    fn decoded_rows<T: Table + ?Sized>(self, table: &T, c0: usize) {
+        let (width, stride) = (self.width, self.stride);
+        for (t, &tok) in self.tokens.iter().enumerate() {
+            self.prefetch_ahead(table, t);
+            let row = &mut self.out[t * stride..][..width];
+            let op = self.epilogue.op_for(t, width);
+            if Some(tok) == self.epilogue.padding_id {
+                row.fill(0.0);
+                kernel::apply_in_place(pad_op(op), row);
+            } else {
+                table.decode_into(tok as usize, c0, row);
+                kernel::apply_in_place(op, row);
+            }
+        }
+    }
 }
 
 /// Gathers rows of any [`Table`] whose width is the constant `D` into a

@@ -293,7 +293,7 @@ pub fn gather(
     out: &mut [f32],
 ) -> Result<(), Error> {
     let row_bytes = format.row_bytes(dim)?;
-    if table.len() % row_bytes != 0 {
+    if !table.len().is_multiple_of(row_bytes) {
         return Err(Error::NotWholeRows {
             len: table.len(),
             row_bytes,
