@@ -2,7 +2,7 @@
 //! the input picks a format, a row width, a table (raw bytes: every bit
 //! pattern is a valid block), ids, a column range, an epilogue and an output
 //! stride; `gather_cols` must equal `inlayer::reference::formats::gather`
-//! bit for bit or return the same `Err` (leaving the output untouched), and
+//! bit for bit (NaNs compare equal) or return the same `Err` (leaving the output untouched), and
 //! must never panic.
 
 #![no_main]
@@ -41,6 +41,7 @@ fn view<'a>(
         Format::F32 => Box::new(F32Table::from_bytes(b, dim)?),
         Format::F16 => Box::new(F16Table::from_bytes(b, dim)?),
         Format::Bf16 => Box::new(Bf16Table::from_bytes(b, dim)?),
+        Format::I8 if scales.len() == 1 => Box::new(I8Table::per_tensor(b, dim, scales[0])?),
         Format::I8 => Box::new(I8Table::per_row(b, dim, scales)?),
         Format::Fbgemm8 => Box::new(Fbgemm8Table::from_bytes(b, dim)?),
         Format::Fbgemm4LowFirst => Box::new(Fbgemm4Table::from_bytes(b, dim)?),
@@ -119,7 +120,13 @@ fuzz_target!(|data: &[u8]| {
     }
     for ti in 0..n {
         for j in 0..width {
-            assert_eq!(out[ti * stride + j].to_bits(), want[ti * width + j].to_bits());
+            let (a, b) = (out[ti * stride + j], want[ti * width + j]);
+            // NaN payloads are not specified once two NaNs meet in one
+            // operation (LLVM may commute it), so NaNs compare equal.
+            assert!(
+                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                "{format:?} dim {dim} cols {c0}..{c1} t {ti} j {j}: {a} vs {b}"
+            );
         }
     }
 });
