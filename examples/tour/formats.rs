@@ -11,6 +11,9 @@ use inlayer::formats::{
 use inlayer::gather::{Epilogue, gather_cols, gather_view};
 use inlayer::reference;
 
+/// A format's name, id, bytes and view.
+type Entry<'a> = (&'a str, Format, &'a [u8], Box<dyn Table + 'a>);
+
 const VOCAB: usize = 4096;
 const D: usize = 768;
 
@@ -53,7 +56,7 @@ pub fn run() {
         1.0,
         "-"
     );
-    let views: [(&str, Format, &[u8], Box<dyn Table + '_>); 3] = [
+    let views: [Entry<'_>; 3] = [
         (
             "bf16",
             Format::Bf16,
