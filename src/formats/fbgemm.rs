@@ -72,6 +72,11 @@ impl Table for Fbgemm8Table<'_> {
             F32x8::from_i32(load_u8(q)) * s + b
         });
     }
+
+    #[inline]
+    fn prefetch(&self, row: usize) {
+        crate::prefetch::read_bytes(self.bytes, row * (self.dim + 8), self.dim + 8);
+    }
 }
 
 /// An FBGEMM 4-bit row-wise table (packed nibbles, element 0 in the low
@@ -146,5 +151,11 @@ impl Table for Fbgemm4Table<'_> {
             let n = (x & I32x8::splat(0xf) & even) | (x.shr(4) & odd);
             F32x8::from_i32(n) * vs + vb
         });
+    }
+
+    #[inline]
+    fn prefetch(&self, row: usize) {
+        let row_bytes = self.dim.div_ceil(2) + 4;
+        crate::prefetch::read_bytes(self.bytes, row * row_bytes, row_bytes);
     }
 }

@@ -109,6 +109,12 @@ impl<B: Block> Table for BlockTable<'_, B> {
             o += take;
         }
     }
+
+    #[inline]
+    fn prefetch(&self, row: usize) {
+        let row_bytes = (self.dim / B::ELEMS) * B::BYTES;
+        crate::prefetch::read_bytes(self.bytes, row * row_bytes, row_bytes);
+    }
 }
 
 macro_rules! block {

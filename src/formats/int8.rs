@@ -106,6 +106,11 @@ impl Table for I8Table<'_> {
             F32x8::from_i32(load_i8(b)) * vs
         });
     }
+
+    #[inline]
+    fn prefetch(&self, row: usize) {
+        crate::prefetch::read_bytes(self.q, row * self.dim, self.dim);
+    }
 }
 
 /// Quantizes a `[rows][dim]` `f32` table to symmetric per-row `i8`
