@@ -110,7 +110,7 @@ fn no_format_view_encoder_or_gguf_call_allocates() {
     file.extend(4u64.to_le_bytes());
     file.extend(8u32.to_le_bytes());
     file.extend(0u64.to_le_bytes());
-    while file.len() % 32 != 0 {
+    while !file.len().is_multiple_of(32) {
         file.push(0);
     }
     let data_at = file.len();
