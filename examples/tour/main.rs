@@ -5,6 +5,7 @@
 //! `inlayer::reference`, and prints throughput next to the baselines.
 //! Each part of the crate adds one module here.
 
+mod formats;
 mod gather;
 mod positions;
 mod rope;
@@ -15,4 +16,5 @@ fn main() {
     gather::run();
     positions::run();
     rope::run();
+    formats::run();
 }

@@ -149,6 +149,20 @@ impl I32x8 {
         Self(a)
     }
 
+    /// Eight little-endian `u16`, zero-extended.
+    #[inline(always)]
+    pub(crate) fn load_u16(b: &[u8; 16]) -> Self {
+        Self(core::array::from_fn(|i| {
+            i32::from(u16::from_le_bytes([b[2 * i], b[2 * i + 1]]))
+        }))
+    }
+
+    /// Eight `u8`, zero-extended.
+    #[inline(always)]
+    pub(crate) fn load_u8(b: &[u8; 8]) -> Self {
+        Self(b.map(i32::from))
+    }
+
     /// Lanes of `a` where `self` is zero, lanes of `b` elsewhere.
     #[inline(always)]
     pub(crate) fn select_zero(self, a: Self, b: Self) -> Self {

@@ -121,6 +121,22 @@ impl I32x8 {
         Self(wide::i32x8::new(a))
     }
 
+    /// Eight little-endian `u16`, zero-extended.
+    #[inline(always)]
+    pub(crate) fn load_u16(b: &[u8; 16]) -> Self {
+        let h: [u16; 8] = core::array::from_fn(|i| u16::from_le_bytes([b[2 * i], b[2 * i + 1]]));
+        Self(wide::i32x8::from_u16x8(wide::u16x8::new(h)))
+    }
+
+    /// Eight `u8`, zero-extended.
+    #[inline(always)]
+    pub(crate) fn load_u8(b: &[u8; 8]) -> Self {
+        let mut a = [0u8; 16];
+        a[..8].copy_from_slice(b);
+        let h = wide::i16x8::from_u8x16_low(wide::u8x16::new(a));
+        Self(wide::i32x8::from_i16x8(h))
+    }
+
     /// Lanes of `a` where `self` is zero, lanes of `b` elsewhere.
     #[inline(always)]
     pub(crate) fn select_zero(self, a: Self, b: Self) -> Self {
