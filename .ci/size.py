@@ -36,6 +36,9 @@ def families():
     return [n for n in names if n not in ("default", "no-panic-check")]
 
 
+ALL = "(all: default features)"
+
+
 def section_sizes(path):
     """{section name: size} of a little-endian ELF32 file."""
     data = open(path, "rb").read()
@@ -58,7 +61,11 @@ def build(features, opt, no_panic):
     target_dir = os.path.join(FIRMWARE, "target", f"size-opt{opt}")
     env = dict(os.environ, CARGO_PROFILE_RELEASE_OPT_LEVEL=opt, CARGO_TARGET_DIR=target_dir)
     env.pop("RUSTFLAGS", None)
-    cmd = ["cargo", "build", "--quiet", "--release", "--target", TARGET, "--no-default-features"]
+    cmd = ["cargo", "build", "--quiet", "--release", "--target", TARGET]
+    if ALL in feats:
+        feats.remove(ALL)
+    else:
+        cmd.append("--no-default-features")
     if feats:
         cmd += ["--features", ",".join(feats)]
     run = subprocess.run(cmd, cwd=FIRMWARE, env=env, capture_output=True, text=True)
@@ -85,19 +92,19 @@ def main():
     rows = {}
     for opt in OPT_LEVELS:
         rows[("(baseline)", opt)] = measure([], opt)
-        for fam in fams:
+        for fam in fams + [ALL]:
             rows[(fam, opt)] = measure([fam], opt)
     print(f"`.text` bytes on {TARGET} (LTO, panic = \"abort\"; Δ = over the empty baseline)\n")
     print('| kernel family (firmware feature) | opt "s" | Δ | opt 3 | Δ | no panic path |')
     print("|---|---:|---:|---:|---:|---|")
     failures = []
-    for fam in ["(baseline)"] + fams:
+    for fam in ["(baseline)"] + fams + [ALL]:
         cells = []
         free = []
         for opt in OPT_LEVELS:
             text, panic_free = rows[(fam, opt)]
             base = rows[("(baseline)", opt)][0]
-            cells += [str(text), "—" if fam == "(baseline)" else f"+{text - base}"]
+            cells += [str(text), "—" if fam == "(baseline)" else f"{text - base:+d}"]
             free.append(panic_free)
             if not panic_free:
                 failures.append(f"{fam} keeps a panic path at opt-level {opt}")

@@ -17,6 +17,7 @@ pub(crate) const DISTANCE: usize = 8;
 /// At most this many cache lines are hinted per row (4 KiB): the gain is in
 /// covering the first misses of each row; longer rows stream well by
 /// themselves.
+#[cfg(target_arch = "x86_64")]
 const MAX_LINES: usize = 64;
 
 /// Hints the cache lines of `row` for reading.
