@@ -61,9 +61,14 @@ extern crate std;
 mod error;
 pub mod formats;
 pub mod gather;
+pub mod gguf;
+mod math;
 mod prefetch;
 pub mod reference;
+pub mod relative;
+pub mod rope;
 mod simd;
+pub mod sinusoidal;
 
 pub use error::Error;
 pub use gather::{gather, gather_backward, gather_backward_dyn, gather_dyn};

@@ -20,21 +20,41 @@ pub(crate) const DISTANCE: usize = 8;
 #[cfg(target_arch = "x86_64")]
 const MAX_LINES: usize = 64;
 
+/// Tables smaller than this (in `f32`s: 4 MiB) are assumed cache-resident,
+/// and their rows are not hinted: the hint would cost more than it saves.
+pub(crate) const MIN_TABLE_LEN: usize = 1 << 20;
+
 /// Hints the cache lines of `row` for reading.
 #[inline(always)]
 pub(crate) fn read(row: &[f32]) {
     #[cfg(target_arch = "x86_64")]
-    for line in row.chunks(16).take(MAX_LINES) {
-        // SAFETY: `_mm_prefetch` only hints the cache hierarchy. It never
-        // faults (even on an invalid address) and has no effect visible to
-        // the program; the pointer comes from a live slice anyway. SSE is part
-        // of the x86_64 baseline, so the instruction always exists.
-        unsafe {
-            core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
-                line.as_ptr().cast(),
-            );
+    {
+        // One hint per 64-byte line (16 `f32`s), plus the row's last value,
+        // whose line a row that does not start on a line boundary spills into.
+        let n = row.len().min(MAX_LINES * 16);
+        let mut i = 0;
+        while i < n {
+            hint(&row[i]);
+            i += 16;
+        }
+        if let Some(last) = row[..n].last() {
+            hint(last);
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = row;
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn hint(x: &f32) {
+    // SAFETY: `_mm_prefetch` only hints the cache hierarchy. It never faults
+    // (even on an invalid address) and has no effect visible to the program;
+    // the pointer comes from a live reference anyway. SSE is part of the
+    // x86_64 baseline, so the instruction always exists.
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
+            core::ptr::from_ref(x).cast(),
+        );
+    }
 }

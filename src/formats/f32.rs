@@ -145,16 +145,19 @@ impl Table for F32Table<'_> {
     }
 
     #[inline]
-    fn f32_row(&self, row: usize) -> Option<&[f32]> {
+    fn f32_rows(&self) -> Option<&[f32]> {
         match self.repr {
-            Repr::Native(d) => d.get(row * self.dim..(row + 1) * self.dim),
+            Repr::Native(d) => Some(d),
             Repr::LeBytes(_) => None,
         }
     }
 
     #[inline]
     fn prefetch(&self, row: usize) {
-        if let Some(r) = self.f32_row(row) {
+        if let Repr::Native(d) = self.repr
+            && d.len() >= crate::prefetch::MIN_TABLE_LEN
+            && let Some(r) = d.get(row * self.dim..(row + 1) * self.dim)
+        {
             crate::prefetch::read(r);
         }
     }

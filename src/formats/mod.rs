@@ -5,10 +5,283 @@
 //! `include_bytes!` blob, a memory-mapped file) and decodes only the rows a
 //! gather asks for. Every view implements [`Table`], which is all the gather
 //! kernels need.
+//!
+//! ## Formats and byte layouts
+//!
+//! All multi-byte fields are little-endian and read with `from_le_bytes`
+//! (GGUF blocks are only 2-byte aligned inside a file; nothing is cast to a
+//! struct). `D` is the row width.
+//!
+//! | [`Format`] | view | row / block layout | decode (one IEEE rounding per op, no FMA) |
+//! |---|---|---|---|
+//! | `F32` | [`F32Table`] | `f32[D]` | copy |
+//! | `F16` | [`F16Table`] | `f16[D]` (IEEE binary16) | exact widening |
+//! | `Bf16` | [`Bf16Table`] | `bf16[D]` | `f32::from_bits(h << 16)` |
+//! | `I8` | [`I8Table`] | `i8[D]`, scales in a separate `f32` slice (per row, or one per tensor) | `q * scale` |
+//! | `Fbgemm8` | [`Fbgemm8Table`] | `u8 q[D]` · `f32 scale` · `f32 bias` (stride `D + 8`) | `q * scale + bias` |
+//! | `Fbgemm4LowFirst` | [`Fbgemm4Table`] | `u8 packed[ceil(D/2)]` (element `2k` in the **low** nibble of byte `k`) · `f16 scale` · `f16 bias` | `q * scale + bias` |
+//! | `Q8_0` | [`Q8_0Table`] | 32 elements / 34 B: `f16 d` · `i8 qs[32]` | `qs[j] * d` |
+//! | `Q4_0Split` | [`Q4_0Table`] | 32 / 18 B: `f16 d` · `u8 qs[16]`; **split halves**: low nibbles are elements 0–15, high nibbles 16–31 | `(q - 8) * d` |
+//! | `Q4_1Split` | [`Q4_1Table`] | 32 / 20 B: `f16 d` · `f16 m` · `u8 qs[16]` (split halves) | `q * d + m` |
+//! | `Q5_0Split` | [`Q5_0Table`] | 32 / 22 B: `f16 d` · `u32 qh` · `u8 qs[16]`; bit `j` of `qh` is bit 4 of element `j` | `(q - 16) * d` |
+//! | `Q5_1Split` | [`Q5_1Table`] | 32 / 24 B: `f16 d` · `f16 m` · `u32 qh` · `u8 qs[16]` | `q * d + m` |
+//! | `Q4KSplit` | [`Q4KTable`] | 256 / 144 B: `f16 d` · `f16 dmin` · `u8 scales[12]` (eight packed 6-bit scale/min pairs) · `u8 qs[128]`; each 64-element chunk `i` reads 32 bytes, low nibbles = sub-block `2i`, high = `2i + 1` | `(d * sc) * q - (dmin * m)` |
+//! | `Q6KSplit` | [`Q6KTable`] | 256 / 210 B: `u8 ql[128]` · `u8 qh[64]` · `i8 scales[16]` · `f16 d` (**at the end**) | `(d * scale) * (q - 32)` |
+//!
+//! The GGUF block decoders are byte-exact with ggml's `dequantize_row_*`
+//! (`ggml/src/ggml-quants.c`), checked against known answers computed by the
+//! `gguf` Python package's numpy decoders. `f16` widening is an integer bit
+//! conversion on SIMD lanes (no lookup table, no hardware `cvtph`); it keeps
+//! NaN payloads bit for bit.
 
+mod f16;
 mod f32;
+mod fbgemm;
+mod ggml;
+mod int8;
+mod lanes;
 
+pub use self::f16::{Bf16Table, F16Table, encode_bf16, encode_f16};
 pub use self::f32::F32Table;
+pub use self::fbgemm::{Fbgemm4Table, Fbgemm8Table};
+pub use self::ggml::{
+    Block, BlockTable, Q4_0, Q4_0Table, Q4_1, Q4_1Table, Q4K, Q4KTable, Q5_0, Q5_0Table, Q5_1,
+    Q5_1Table, Q6K, Q6KTable, Q8_0, Q8_0Table, encode_q4_0, encode_q8_0,
+};
+pub use self::int8::{I8Table, encode_i8_per_row};
+
+use crate::Error;
+
+/// The storage format of a table, named with its nibble order where it has
+/// one (see the [module docs](self) for each byte layout).
+///
+/// ```
+/// use inlayer::formats::Format;
+/// assert_eq!(Format::Q4_0Split.block_bytes(), 18);
+/// assert_eq!(Format::Q4_0Split.row_bytes(64)?, 36);
+/// assert!(Format::Q4_0Split.row_bytes(48).is_err()); // not whole blocks
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// IEEE `f32`.
+    F32,
+    /// IEEE binary16.
+    F16,
+    /// bfloat16 (the top half of an `f32`).
+    Bf16,
+    /// Signed 8-bit with an `f32` scale per row or per tensor.
+    I8,
+    /// FBGEMM 8-bit rowwise: `u8 q[D]`, `f32 scale`, `f32 bias`.
+    Fbgemm8,
+    /// FBGEMM 4-bit rowwise, element 0 in the low nibble: packed nibbles,
+    /// `f16 scale`, `f16 bias`.
+    Fbgemm4LowFirst,
+    /// ggml `Q8_0`.
+    Q8_0,
+    /// ggml `Q4_0` (split halves: low nibbles are elements 0–15).
+    Q4_0Split,
+    /// ggml `Q4_1` (split halves).
+    Q4_1Split,
+    /// ggml `Q5_0` (split halves plus a 32-bit high-bit mask).
+    Q5_0Split,
+    /// ggml `Q5_1` (split halves plus a 32-bit high-bit mask).
+    Q5_1Split,
+    /// ggml `Q4_K` (split halves per 64-element chunk).
+    Q4KSplit,
+    /// ggml `Q6_K` (split quarters per 128-element half).
+    Q6KSplit,
+}
+
+impl Format {
+    /// Elements per block (1 for element-wise formats, `D` is free).
+    #[must_use]
+    pub const fn block_elems(self) -> usize {
+        match self {
+            Format::F32 | Format::F16 | Format::Bf16 | Format::I8 => 1,
+            Format::Fbgemm8 | Format::Fbgemm4LowFirst => 1,
+            Format::Q8_0
+            | Format::Q4_0Split
+            | Format::Q4_1Split
+            | Format::Q5_0Split
+            | Format::Q5_1Split => 32,
+            Format::Q4KSplit | Format::Q6KSplit => 256,
+        }
+    }
+
+    /// Bytes per block (per element for element-wise formats; the FBGEMM
+    /// formats also carry 8 or 4 bytes of scale and bias per row).
+    #[must_use]
+    pub const fn block_bytes(self) -> usize {
+        match self {
+            Format::F32 => 4,
+            Format::F16 | Format::Bf16 => 2,
+            Format::I8 | Format::Fbgemm8 | Format::Fbgemm4LowFirst => 1,
+            Format::Q8_0 => 34,
+            Format::Q4_0Split => 18,
+            Format::Q4_1Split => 20,
+            Format::Q5_0Split => 22,
+            Format::Q5_1Split => 24,
+            Format::Q4KSplit => 144,
+            Format::Q6KSplit => 210,
+        }
+    }
+
+    /// Bytes of one row of `dim` elements.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] if `dim` is zero or not a whole number of
+    /// blocks, [`Error::Overflow`] if the size overflows `usize`.
+    pub const fn row_bytes(self, dim: usize) -> Result<usize, Error> {
+        let e = self.block_elems();
+        if dim == 0 || !dim.is_multiple_of(e) {
+            return Err(Error::InvalidShape {
+                what: "dim",
+                value: dim,
+            });
+        }
+        let payload = match (dim / e).checked_mul(self.block_bytes()) {
+            Some(p) => p,
+            None => return Err(Error::Overflow),
+        };
+        let extra = match self {
+            Format::Fbgemm8 => 8,
+            Format::Fbgemm4LowFirst => {
+                // packed[ceil(D/2)] + f16 scale + f16 bias, instead of D bytes
+                return match (dim / 2 + dim % 2).checked_add(4) {
+                    Some(n) => Ok(n),
+                    None => Err(Error::Overflow),
+                };
+            }
+            _ => 0,
+        };
+        match payload.checked_add(extra) {
+            Some(n) => Ok(n),
+            None => Err(Error::Overflow),
+        }
+    }
+
+    /// Number of whole rows of `dim` elements in `len` bytes.
+    ///
+    /// # Errors
+    /// As [`Format::row_bytes`], and [`Error::NotWholeRows`] if `len` is not
+    /// a whole number of rows (e.g. a truncated last block).
+    pub const fn rows_in(self, len: usize, dim: usize) -> Result<usize, Error> {
+        let row = match self.row_bytes(dim) {
+            Ok(r) => r,
+            Err(e) => return Err(e),
+        };
+        if !len.is_multiple_of(row) {
+            return Err(Error::NotWholeRows {
+                len,
+                row_bytes: row,
+            });
+        }
+        Ok(len / row)
+    }
+}
+
+/// Any of the table views, chosen at run time (e.g. from a GGUF tensor's
+/// type). It implements [`Table`] by dispatching once per row.
+///
+/// ```
+/// use inlayer::formats::{AnyTable, Bf16Table, Format, Table};
+/// let bytes = [0x80, 0x3f, 0x00, 0x40]; // bf16 1.0, 2.0
+/// let t = AnyTable::Bf16(Bf16Table::from_bytes(&bytes, 2)?);
+/// assert_eq!((t.format(), t.rows(), t.dim()), (Format::Bf16, 1, 2));
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum AnyTable<'a> {
+    /// `f32`.
+    F32(F32Table<'a>),
+    /// `f16`.
+    F16(F16Table<'a>),
+    /// `bf16`.
+    Bf16(Bf16Table<'a>),
+    /// `Q8_0`.
+    Q8_0(Q8_0Table<'a>),
+    /// `Q4_0`.
+    Q4_0(Q4_0Table<'a>),
+    /// `Q4_1`.
+    Q4_1(Q4_1Table<'a>),
+    /// `Q5_0`.
+    Q5_0(Q5_0Table<'a>),
+    /// `Q5_1`.
+    Q5_1(Q5_1Table<'a>),
+    /// `Q4_K`.
+    Q4K(Q4KTable<'a>),
+    /// `Q6_K`.
+    Q6K(Q6KTable<'a>),
+}
+
+macro_rules! each {
+    ($s:expr, $t:ident => $e:expr) => {
+        match $s {
+            AnyTable::F32($t) => $e,
+            AnyTable::F16($t) => $e,
+            AnyTable::Bf16($t) => $e,
+            AnyTable::Q8_0($t) => $e,
+            AnyTable::Q4_0($t) => $e,
+            AnyTable::Q4_1($t) => $e,
+            AnyTable::Q5_0($t) => $e,
+            AnyTable::Q5_1($t) => $e,
+            AnyTable::Q4K($t) => $e,
+            AnyTable::Q6K($t) => $e,
+        }
+    };
+}
+
+impl AnyTable<'_> {
+    /// The storage format of the table.
+    #[must_use]
+    pub const fn format(&self) -> Format {
+        match self {
+            AnyTable::F32(_) => Format::F32,
+            AnyTable::F16(_) => Format::F16,
+            AnyTable::Bf16(_) => Format::Bf16,
+            AnyTable::Q8_0(_) => Format::Q8_0,
+            AnyTable::Q4_0(_) => Format::Q4_0Split,
+            AnyTable::Q4_1(_) => Format::Q4_1Split,
+            AnyTable::Q5_0(_) => Format::Q5_0Split,
+            AnyTable::Q5_1(_) => Format::Q5_1Split,
+            AnyTable::Q4K(_) => Format::Q4KSplit,
+            AnyTable::Q6K(_) => Format::Q6KSplit,
+        }
+    }
+}
+
+impl Table for AnyTable<'_> {
+    #[inline]
+    fn rows(&self) -> usize {
+        each!(self, t => t.rows())
+    }
+
+    #[inline]
+    fn dim(&self) -> usize {
+        each!(self, t => t.dim())
+    }
+
+    #[inline]
+    fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
+        each!(self, t => t.decode_into(row, c0, out));
+    }
+
+    #[inline]
+    fn f32_rows(&self) -> Option<&[f32]> {
+        match self {
+            AnyTable::F32(t) => t.f32_rows(),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn prefetch(&self, row: usize) {
+        each!(self, t => t.prefetch(row));
+    }
+}
 
 /// A `[rows][dim]` table whose rows decode to `f32`.
 ///
@@ -40,15 +313,23 @@ pub trait Table {
     /// break it.
     fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]);
 
-    /// Borrows row `row` directly when it is stored as native `f32` values,
-    /// so kernels can fuse the epilogue into the load instead of decoding
-    /// first. The default (for formats that must decode) is `None`.
+    /// Borrows the whole table (`rows * dim` values, row-major) when it is
+    /// stored as native `f32` values, so kernels can fuse the epilogue into
+    /// the load instead of decoding first. The default (for formats that must
+    /// decode) is `None`.
+    #[inline]
+    fn f32_rows(&self) -> Option<&[f32]> {
+        None
+    }
+
+    /// Borrows row `row` directly when the table is stored as native `f32`
+    /// values (see [`Table::f32_rows`]).
     ///
     /// Precondition: `row < self.rows()`.
     #[inline]
     fn f32_row(&self, row: usize) -> Option<&[f32]> {
-        let _ = row;
-        None
+        let dim = self.dim();
+        self.f32_rows()?.get(row * dim..(row + 1) * dim)
     }
 
     /// Hints that row `row` will be read soon (a software prefetch); the

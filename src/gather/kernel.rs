@@ -68,14 +68,12 @@ fn map1(
     e: impl Fn(f32, f32) -> f32,
 ) {
     let vs = F32x8::splat(s);
-    let mut o = out.chunks_exact_mut(8);
-    let mut i = src.chunks_exact(8);
-    for (o, i) in (&mut o).zip(&mut i) {
-        if let (Ok(o), Ok(i)) = (<&mut [f32; 8]>::try_from(o), <&[f32; 8]>::try_from(i)) {
-            v(F32x8::load(i), vs).store(o);
-        }
+    let (o8, o1) = out.as_chunks_mut::<8>();
+    let (i8, i1) = src.as_chunks::<8>();
+    for (o, i) in o8.iter_mut().zip(i8) {
+        v(F32x8::load(i), vs).store(o);
     }
-    for (o, &i) in o.into_remainder().iter_mut().zip(i.remainder()) {
+    for (o, &i) in o1.iter_mut().zip(i1) {
         *o = e(i, s);
     }
 }
@@ -90,24 +88,13 @@ fn map2(
     e: impl Fn(f32, f32, f32) -> f32,
 ) {
     let vs = F32x8::splat(s);
-    let mut o = out.chunks_exact_mut(8);
-    let mut i = src.chunks_exact(8);
-    let mut a = add.chunks_exact(8);
-    for ((o, i), a) in (&mut o).zip(&mut i).zip(&mut a) {
-        if let (Ok(o), Ok(i), Ok(a)) = (
-            <&mut [f32; 8]>::try_from(o),
-            <&[f32; 8]>::try_from(i),
-            <&[f32; 8]>::try_from(a),
-        ) {
-            v(F32x8::load(i), F32x8::load(a), vs).store(o);
-        }
+    let (o8, o1) = out.as_chunks_mut::<8>();
+    let (i8, i1) = src.as_chunks::<8>();
+    let (a8, a1) = add.as_chunks::<8>();
+    for ((o, i), a) in o8.iter_mut().zip(i8).zip(a8) {
+        v(F32x8::load(i), F32x8::load(a), vs).store(o);
     }
-    for ((o, &i), &a) in o
-        .into_remainder()
-        .iter_mut()
-        .zip(i.remainder())
-        .zip(a.remainder())
-    {
+    for ((o, &i), &a) in o1.iter_mut().zip(i1).zip(a1) {
         *o = e(i, a, s);
     }
 }
@@ -115,14 +102,12 @@ fn map2(
 /// `acc += g`, the gather's backward step for one row.
 #[inline(always)]
 pub(crate) fn accumulate(g: &[f32], acc: &mut [f32]) {
-    let mut o = acc.chunks_exact_mut(8);
-    let mut i = g.chunks_exact(8);
-    for (o, i) in (&mut o).zip(&mut i) {
-        if let (Ok(o), Ok(i)) = (<&mut [f32; 8]>::try_from(o), <&[f32; 8]>::try_from(i)) {
-            (F32x8::load(o) + F32x8::load(i)).store(o);
-        }
+    let (o8, o1) = acc.as_chunks_mut::<8>();
+    let (i8, i1) = g.as_chunks::<8>();
+    for (o, i) in o8.iter_mut().zip(i8) {
+        (F32x8::load(o) + F32x8::load(i)).store(o);
     }
-    for (o, &i) in o.into_remainder().iter_mut().zip(i.remainder()) {
+    for (o, &i) in o1.iter_mut().zip(i1) {
         *o += i;
     }
 }

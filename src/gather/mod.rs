@@ -7,10 +7,12 @@
 //! | [`gather`] | `&[[f32; D]]` | `&mut [[f32; D]]` |
 //! | [`gather_with`] | `&[[f32; D]]` + [`Epilogue`] | `&mut [[f32; D]]` |
 //! | [`gather_dyn`] | `&[f32]`, `dim` known at run time | dense `&mut [f32]` |
-//! | [`gather_view`] | any [`Table`] (f32 bytes, ...) + [`Epilogue`] | `&mut [f32]` with a row stride |
+//! | [`gather_table`] | any [`Table`] of width `D` + [`Epilogue`] | `&mut [[f32; D]]` |
+//! | [`gather_view`] | any [`Table`] (f32, f16, bf16, int8, FBGEMM, GGUF blocks) + [`Epilogue`] | `&mut [f32]` with a row stride |
+//! | [`gather_cols`] | as [`gather_view`], columns `[c0, c1)` of each row | `&mut [f32]` with a row stride |
 //! | [`gather_backward`], [`gather_backward_dyn`] | gradient rows | gradient table (`+=`) |
 //!
-//! All of them run one slice-based body ([`gather_view`]): the const-generic
+//! All of them run one slice-based body ([`gather_cols`]): the const-generic
 //! functions are thin wrappers, so no code is duplicated per `D`. Every call
 //! validates all ids and lengths first and only then writes, so an `Err`
 //! leaves `out` untouched. The row kernels live in `kernel.rs`; their oracle
@@ -28,6 +30,7 @@ mod kernel;
 
 use crate::Error;
 use crate::formats::{F32Table, Table};
+use core::ops::Range;
 use kernel::Op;
 
 /// What the gather does to each row on its way to `out`, in the same pass:
@@ -83,6 +86,7 @@ impl<'a> Epilogue<'a> {
         self
     }
 
+    #[inline(always)]
     fn op_for(&self, t: usize, width: usize) -> Op<'a> {
         // `check_add` has proven the range in bounds: `get` keeps the kernel
         // free of panic paths (see the README's "No panics").
@@ -183,7 +187,9 @@ pub fn gather_dyn(table: &[f32], dim: usize, tokens: &[u32], out: &mut [f32]) ->
 ///
 /// Row `t` is written to `out[t * out_stride .. t * out_stride + dim]`;
 /// values between rows are not touched. `out` must hold at least
-/// `(T - 1) * out_stride + dim` values.
+/// `(T - 1) * out_stride + dim` values. Quantized tables decode only the
+/// gathered rows, straight into `out`. This is [`gather_cols`] over all
+/// columns.
 ///
 /// ```
 /// use inlayer::formats::F32Table;
@@ -208,36 +214,190 @@ pub fn gather_view<T: Table + ?Sized>(
     out: &mut [f32],
     out_stride: usize,
 ) -> Result<(), Error> {
-    let dim = table.dim();
-    let need = strided_len(tokens.len(), dim, out_stride)?;
+    gather_cols(table, tokens, 0..table.dim(), epilogue, out, out_stride)
+}
+
+/// Gathers columns `cols = c0..c1` of each row: `out[t][j] =
+/// table[tokens[t]][c0 + j] * scale + add[t][j]`, rows of width
+/// `c1 - c0` every `out_stride` values. A small MCU can stream a wide row
+/// through a small buffer, one column range at a time; quantized tables
+/// decode only the blocks that hold the range.
+///
+/// ```
+/// use inlayer::formats::{Q8_0Table, encode_q8_0};
+/// use inlayer::gather::{Epilogue, gather_cols};
+/// let x: Vec<f32> = (0..128).map(|i| i as f32).collect(); // 2 rows of 64
+/// let mut bytes = [0u8; 4 * 34];
+/// encode_q8_0(&x, &mut bytes)?;
+/// let table = Q8_0Table::from_bytes(&bytes, 64)?;
+/// let mut scratch = [0.0f32; 16];
+/// gather_cols(&table, &[1], 24..40, &Epilogue::new(), &mut scratch, 16)?;
+/// assert!((scratch[0] - 88.0).abs() < 0.5);
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidShape`] if `cols` is not within `0..=dim` (`cols.end`
+/// beyond `dim`, or `cols.start > cols.end`) or `out_stride < c1 - c0` (with
+/// at least two tokens), [`Error::LengthMismatch`] if `out` or the add rows
+/// (`T * (c1 - c0)` values) are too short or long,
+/// [`Error::TokenOutOfRange`] for the first bad id. On error `out` is
+/// unchanged.
+pub fn gather_cols<T: Table + ?Sized>(
+    table: &T,
+    tokens: &[u32],
+    cols: Range<usize>,
+    epilogue: &Epilogue<'_>,
+    out: &mut [f32],
+    out_stride: usize,
+) -> Result<(), Error> {
+    if cols.end > table.dim() {
+        return Err(Error::InvalidShape {
+            what: "cols.end",
+            value: cols.end,
+        });
+    }
+    if cols.start > cols.end {
+        return Err(Error::InvalidShape {
+            what: "cols.start",
+            value: cols.start,
+        });
+    }
+    let (c0, width) = (cols.start, cols.end - cols.start);
+    let need = strided_len(tokens.len(), width, out_stride)?;
     if out.len() < need {
         return Err(len_err("out", need, out.len()));
     }
-    check_add(epilogue, tokens.len(), dim)?;
+    check_add(epilogue, tokens.len(), width)?;
     check_tokens(tokens, table.rows(), epilogue.padding_id)?;
-    for (t, &tok) in tokens.iter().enumerate() {
-        if let Some(&ahead) = tokens.get(t + crate::prefetch::DISTANCE)
-            && Some(ahead) != epilogue.padding_id
+    if width == 0 {
+        return Ok(());
+    }
+    let rows = RowsOut {
+        tokens,
+        epilogue,
+        out,
+        stride: out_stride,
+        width,
+    };
+    match table.f32_rows() {
+        Some(data) => rows.native_rows(table, data, c0),
+        None => rows.decoded_rows(table, c0),
+    }
+    Ok(())
+}
+
+/// The write phase of a gather, after validation: every id is a row (or the
+/// padding id), `out` holds every output row, the add rows match.
+struct RowsOut<'o, 'e> {
+    tokens: &'o [u32],
+    epilogue: &'o Epilogue<'e>,
+    out: &'o mut [f32],
+    stride: usize,
+    width: usize,
+}
+
+impl RowsOut<'_, '_> {
+    /// Hints the row of the token `prefetch::DISTANCE` places ahead of `t`.
+    #[inline(always)]
+    fn prefetch_ahead<T: Table + ?Sized>(&self, table: &T, t: usize) {
+        if let Some(&ahead) = self.tokens.get(t + crate::prefetch::DISTANCE)
+            && Some(ahead) != self.epilogue.padding_id
         {
             table.prefetch(ahead as usize);
         }
-        // In bounds (`out.len() >= need` above); `get_mut` keeps the kernel
-        // free of panic paths.
-        let Some(row) = out.get_mut(t * out_stride..t * out_stride + dim) else {
-            break;
+    }
+
+    /// Rows stored as native `f32`: the epilogue is fused into the load.
+    /// The plain copy (the decode step's common case) gets its own loop.
+    #[inline(always)]
+    fn native_rows<T: Table + ?Sized>(self, table: &T, data: &[f32], c0: usize) {
+        let (dim, width, stride) = (table.dim(), self.width, self.stride);
+        let e = self.epilogue;
+        let plain = e.scale.is_none() && e.add.is_none() && e.padding_id.is_none();
+        // Every range below is in bounds (validated by the caller): `get`
+        // only keeps the loop free of panic paths.
+        let src = |tok: u32| {
+            let r = tok as usize * dim + c0;
+            data.get(r..r + width)
         };
-        let op = epilogue.op_for(t, dim);
-        if Some(tok) == epilogue.padding_id {
-            row.fill(0.0);
-            kernel::apply_in_place(pad_op(op), row);
-        } else if let Some(src) = table.f32_row(tok as usize) {
-            kernel::apply(op, src, row);
-        } else {
-            table.decode_into(tok as usize, 0, row);
-            kernel::apply_in_place(op, row);
+        for (t, &tok) in self.tokens.iter().enumerate() {
+            self.prefetch_ahead(table, t);
+            let Some(row) = self.out.get_mut(t * stride..t * stride + width) else {
+                break;
+            };
+            if plain {
+                if let Some(src) = src(tok) {
+                    kernel::apply(Op::Copy, src, row);
+                }
+                continue;
+            }
+            let op = e.op_for(t, width);
+            if Some(tok) == e.padding_id {
+                row.fill(0.0);
+                kernel::apply_in_place(pad_op(op), row);
+            } else if let Some(src) = src(tok) {
+                kernel::apply(op, src, row);
+            }
         }
     }
-    Ok(())
+
+    /// Rows that must be decoded: decode into `out`, then the epilogue in
+    /// place while the row is still in L1.
+    #[inline(always)]
+    fn decoded_rows<T: Table + ?Sized>(self, table: &T, c0: usize) {
+        let (width, stride) = (self.width, self.stride);
+        for (t, &tok) in self.tokens.iter().enumerate() {
+            self.prefetch_ahead(table, t);
+            let Some(row) = self.out.get_mut(t * stride..t * stride + width) else {
+                break;
+            };
+            let op = self.epilogue.op_for(t, width);
+            if Some(tok) == self.epilogue.padding_id {
+                row.fill(0.0);
+                kernel::apply_in_place(pad_op(op), row);
+            } else {
+                table.decode_into(tok as usize, c0, row);
+                kernel::apply_in_place(op, row);
+            }
+        }
+    }
+}
+
+/// Gathers rows of any [`Table`] whose width is the constant `D` into a
+/// fixed-shape output, through an [`Epilogue`]: the fixed-shape entry point
+/// for quantized tables.
+///
+/// ```
+/// use inlayer::formats::{Bf16Table, encode_bf16};
+/// use inlayer::gather::{Epilogue, gather_table};
+/// let mut bytes = [0u8; 16];
+/// encode_bf16(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], &mut bytes)?;
+/// let table = Bf16Table::from_bytes(&bytes, 4)?;
+/// let mut out = [[0.0f32; 4]; 2];
+/// gather_table(&table, &[1, 0], &Epilogue::new().scale(0.5), &mut out)?;
+/// assert_eq!(out, [[2.5, 3.0, 3.5, 4.0], [0.5, 1.0, 1.5, 2.0]]);
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::LengthMismatch`] if `table.dim() != D` (`what: "dim"`), if
+/// `out.len() != tokens.len()` or the add rows are not `tokens.len() * D`
+/// long; [`Error::TokenOutOfRange`] for a bad id. On error `out` is
+/// unchanged.
+pub fn gather_table<const D: usize, T: Table + ?Sized>(
+    table: &T,
+    tokens: &[u32],
+    epilogue: &Epilogue<'_>,
+    out: &mut [[f32; D]],
+) -> Result<(), Error> {
+    if table.dim() != D {
+        return Err(len_err("dim", D, table.dim()));
+    }
+    if out.len() != tokens.len() {
+        return Err(len_err("out", tokens.len(), out.len()));
+    }
+    gather_cols(table, tokens, 0..D, epilogue, out.as_flattened_mut(), D)
 }
 
 /// A padding token's output: `add[t]`, or `+0.0`. The scale is not applied
@@ -324,11 +484,13 @@ fn backward_rows(
 ) -> Result<(), Error> {
     check_tokens(tokens, vocab, padding_id)?;
     for (t, &tok) in tokens.iter().enumerate() {
+        if Some(tok) == padding_id {
+            continue;
+        }
         let r = tok as usize * dim;
         // In bounds (validated above); `get` keeps the kernel free of panic
         // paths.
-        if let (true, Some(g), Some(acc)) = (
-            Some(tok) != padding_id,
+        if let (Some(g), Some(acc)) = (
             grad_out.get(t * dim..(t + 1) * dim),
             grad_table.get_mut(r..r + dim),
         ) {

@@ -1,7 +1,7 @@
 //! [`F32x8`] on plain `[f32; 8]` loops: the forced-scalar backend
 //! (`--cfg inlayer_force_scalar`), so that every test also runs without SIMD.
 
-use core::ops::{Add, Mul, Sub};
+use core::ops::{Add, BitAnd, BitOr, Mul, Shl, Shr, Sub};
 
 /// Eight `f32` lanes.
 #[derive(Clone, Copy, Debug)]
@@ -24,6 +24,48 @@ impl F32x8 {
     #[inline(always)]
     pub(crate) fn store(self, a: &mut [f32; 8]) {
         *a = self.0;
+    }
+
+    /// Converts each lane exactly-rounded from `i32`.
+    #[inline(always)]
+    pub(crate) fn from_i32(v: I32x8) -> Self {
+        Self(v.0.map(|x| x as f32))
+    }
+
+    /// Reinterprets the bits of each lane as `f32`.
+    #[inline(always)]
+    pub(crate) fn from_bits(v: I32x8) -> Self {
+        Self(v.0.map(|x| f32::from_bits(x as u32)))
+    }
+
+    /// Reinterprets each lane as `i32` bits.
+    #[inline(always)]
+    pub(crate) fn to_bits(self) -> I32x8 {
+        I32x8(self.0.map(|x| x.to_bits() as i32))
+    }
+
+    /// Bitwise XOR of each lane's bits with the bits of `m` (e.g. to flip
+    /// signs with `m = 1 << 31`).
+    #[inline(always)]
+    pub(crate) fn xor_bits(self, m: I32x8) -> Self {
+        let mut r = self.0;
+        for (r, m) in r.iter_mut().zip(m.0) {
+            *r = f32::from_bits(r.to_bits() ^ m.cast_unsigned());
+        }
+        Self(r)
+    }
+
+    /// Per lane: `if_set` where `mask` is all ones, `if_clear` where it is
+    /// zero (`mask` lanes must be `0` or `-1`).
+    #[inline(always)]
+    pub(crate) fn select(mask: I32x8, if_set: Self, if_clear: Self) -> Self {
+        let mut r = if_clear.0;
+        for ((r, m), s) in r.iter_mut().zip(mask.0).zip(if_set.0) {
+            if m != 0 {
+                *r = s;
+            }
+        }
+        Self(r)
     }
 
     #[inline(always)]
@@ -52,10 +94,113 @@ impl Sub for F32x8 {
     }
 }
 
+/// Pair shuffles for the interleaved RoPE kernel.
+impl F32x8 {
+    /// `[a0, a0, a1, a1, a2, a2, a3, a3]`.
+    #[inline(always)]
+    pub(crate) fn load_dup_pairs(a: &[f32; 4]) -> Self {
+        Self([a[0], a[0], a[1], a[1], a[2], a[2], a[3], a[3]])
+    }
+
+    /// Swaps the lanes of each adjacent pair: `[x1, x0, x3, x2, ...]`.
+    #[inline(always)]
+    pub(crate) fn swap_pairs(self) -> Self {
+        let x = self.0;
+        Self([x[1], x[0], x[3], x[2], x[5], x[4], x[7], x[6]])
+    }
+}
+
 impl Mul for F32x8 {
     type Output = Self;
     #[inline(always)]
     fn mul(self, o: Self) -> Self {
         self.zip(o, |a, b| a * b)
+    }
+}
+
+/// Eight `i32` lanes, for the integer side of the table decoders.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct I32x8([i32; 8]);
+
+impl I32x8 {
+    /// All lanes equal to `x`.
+    #[inline(always)]
+    pub(crate) fn splat(x: i32) -> Self {
+        Self([x; 8])
+    }
+
+    /// The eight values of `a`.
+    #[inline(always)]
+    pub(crate) fn new(a: [i32; 8]) -> Self {
+        Self(a)
+    }
+
+    /// Lanes of `a` where `self` is zero, lanes of `b` elsewhere.
+    #[inline(always)]
+    pub(crate) fn select_zero(self, a: Self, b: Self) -> Self {
+        let mut r = [0; 8];
+        for (i, r) in r.iter_mut().enumerate() {
+            *r = if self.0[i] == 0 { a.0[i] } else { b.0[i] };
+        }
+        Self(r)
+    }
+
+    #[inline(always)]
+    fn zip(self, o: Self, f: impl Fn(i32, i32) -> i32) -> Self {
+        let mut r = [0; 8];
+        for ((r, a), b) in r.iter_mut().zip(self.0).zip(o.0) {
+            *r = f(a, b);
+        }
+        Self(r)
+    }
+}
+
+impl Add for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        self.zip(o, i32::wrapping_add)
+    }
+}
+
+impl Sub for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        self.zip(o, i32::wrapping_sub)
+    }
+}
+
+impl BitAnd for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitand(self, o: Self) -> Self {
+        self.zip(o, |a, b| a & b)
+    }
+}
+
+/// Arithmetic (sign-filling) right shift of every lane; `n < 32`.
+impl Shr<u32> for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn shr(self, n: u32) -> Self {
+        Self(self.0.map(|x| x.wrapping_shr(n)))
+    }
+}
+
+/// Left shift of every lane; `n < 32`.
+impl Shl<u32> for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn shl(self, n: u32) -> Self {
+        Self(self.0.map(|x| x.wrapping_shl(n)))
+    }
+}
+
+impl BitOr for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitor(self, o: Self) -> Self {
+        self.zip(o, |a, b| a | b)
     }
 }

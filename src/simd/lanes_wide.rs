@@ -1,6 +1,6 @@
 //! [`F32x8`] on `wide::f32x8`: SIMD on every target `wide` supports.
 
-use core::ops::{Add, Mul, Sub};
+use core::ops::{Add, BitAnd, BitOr, Mul, Shl, Shr, Sub};
 
 /// Eight `f32` lanes.
 #[derive(Clone, Copy, Debug)]
@@ -24,6 +24,136 @@ impl F32x8 {
     #[inline(always)]
     pub(crate) fn store(self, a: &mut [f32; 8]) {
         *a = self.0.to_array();
+    }
+
+    /// Converts each lane exactly-rounded from `i32` (`cvtdq2ps`).
+    #[inline(always)]
+    pub(crate) fn from_i32(v: I32x8) -> Self {
+        Self(wide::f32x8::from_i32x8(v.0))
+    }
+
+    /// Reinterprets the bits of each lane as `f32`.
+    #[inline(always)]
+    pub(crate) fn from_bits(v: I32x8) -> Self {
+        Self(bytemuck::cast(v.0))
+    }
+
+    /// Reinterprets each lane as `i32` bits.
+    #[inline(always)]
+    pub(crate) fn to_bits(self) -> I32x8 {
+        I32x8(bytemuck::cast(self.0))
+    }
+
+    /// Bitwise XOR of each lane's bits with the bits of `m` (e.g. to flip
+    /// signs with `m = 1 << 31`).
+    #[inline(always)]
+    pub(crate) fn xor_bits(self, m: I32x8) -> Self {
+        let m: wide::f32x8 = bytemuck::cast(m.0);
+        Self(self.0 ^ m)
+    }
+
+    /// Per lane: `if_set` where `mask` is all ones, `if_clear` where it is
+    /// zero (`mask` lanes must be `0` or `-1`).
+    #[inline(always)]
+    pub(crate) fn select(mask: I32x8, if_set: Self, if_clear: Self) -> Self {
+        let m: wide::f32x8 = bytemuck::cast(mask.0);
+        Self(m.bitselect(if_set.0, if_clear.0))
+    }
+}
+
+/// Pair shuffles for the interleaved RoPE kernel (LLVM lowers the array
+/// permutations to one `unpck`/`shufps`/`vpermilps` per register).
+impl F32x8 {
+    /// `[a0, a0, a1, a1, a2, a2, a3, a3]`.
+    #[inline(always)]
+    pub(crate) fn load_dup_pairs(a: &[f32; 4]) -> Self {
+        Self(wide::f32x8::new([
+            a[0], a[0], a[1], a[1], a[2], a[2], a[3], a[3],
+        ]))
+    }
+
+    /// Swaps the lanes of each adjacent pair: `[x1, x0, x3, x2, ...]`.
+    #[inline(always)]
+    pub(crate) fn swap_pairs(self) -> Self {
+        let x = self.0.to_array();
+        Self(wide::f32x8::new([
+            x[1], x[0], x[3], x[2], x[5], x[4], x[7], x[6],
+        ]))
+    }
+}
+
+/// Eight `i32` lanes, for the integer side of the table decoders.
+#[derive(Clone, Copy, Debug)]
+#[repr(transparent)]
+pub(crate) struct I32x8(wide::i32x8);
+
+impl I32x8 {
+    /// All lanes equal to `x`.
+    #[inline(always)]
+    pub(crate) fn splat(x: i32) -> Self {
+        Self(wide::i32x8::splat(x))
+    }
+
+    /// The eight values of `a`.
+    #[inline(always)]
+    pub(crate) fn new(a: [i32; 8]) -> Self {
+        Self(wide::i32x8::new(a))
+    }
+
+    /// Lanes of `a` where `self` is zero, lanes of `b` elsewhere.
+    #[inline(always)]
+    pub(crate) fn select_zero(self, a: Self, b: Self) -> Self {
+        Self(self.0.simd_eq(wide::i32x8::splat(0)).bitselect(a.0, b.0))
+    }
+}
+
+impl Add for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        Self(self.0 + o.0)
+    }
+}
+
+impl Sub for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        Self(self.0 - o.0)
+    }
+}
+
+impl BitAnd for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitand(self, o: Self) -> Self {
+        Self(self.0 & o.0)
+    }
+}
+
+impl BitOr for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitor(self, o: Self) -> Self {
+        Self(self.0 | o.0)
+    }
+}
+
+/// Arithmetic (sign-filling) right shift of every lane; `n < 32`.
+impl Shr<u32> for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn shr(self, n: u32) -> Self {
+        Self(self.0 >> n)
+    }
+}
+
+/// Left shift of every lane; `n < 32`.
+impl Shl<u32> for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn shl(self, n: u32) -> Self {
+        Self(self.0 << n)
     }
 }
 

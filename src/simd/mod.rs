@@ -20,9 +20,9 @@ mod lanes_scalar;
 mod lanes_wide;
 
 #[cfg(inlayer_force_scalar)]
-pub(crate) use lanes_scalar::F32x8;
+pub(crate) use lanes_scalar::{F32x8, I32x8};
 #[cfg(not(inlayer_force_scalar))]
-pub(crate) use lanes_wide::F32x8;
+pub(crate) use lanes_wide::{F32x8, I32x8};
 
 /// Number of `f32` lanes in the vector type the kernels are written over.
 pub const LANES: usize = 8;

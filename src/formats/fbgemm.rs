@@ -1,0 +1,147 @@
+//! FBGEMM row-wise quantized tables (`include/fbgemm/QuantUtils.h`), with
+//! scale and bias stored after each row (`scale_bias_last = true`):
+//!
+//! - 8-bit `Fused8BitRowwiseQuantizedSBFloat`: `u8 q[D]` · `f32 scale` ·
+//!   `f32 bias`, row stride `D + 8`;
+//! - 4-bit `FusedNBitRowwiseQuantizedSBHalf`: `u8 packed[ceil(D/2)]`
+//!   (element `j` in byte `j / 2`, **low nibble first**) · `f16 scale` ·
+//!   `f16 bias`, row stride `ceil(D/2) + 4`.
+//!
+//! Decode is `x = q * scale + bias` as two IEEE operations (FBGEMM's own
+//! kernels may fuse them into an FMA; ours never do, so the result is the
+//! same on every backend). Every byte pattern is valid, including NaN or
+//! infinite scales.
+
+use super::lanes::{f16_at, f32_at, load_u8, map_elems};
+use super::{Format, Table};
+use crate::Error;
+use crate::simd::{F32x8, I32x8};
+
+/// An FBGEMM 8-bit row-wise table (`u8 q[D]`, `f32 scale`, `f32 bias` per
+/// row).
+///
+/// ```
+/// use inlayer::formats::{Fbgemm8Table, Table};
+/// let mut row = vec![0u8, 2, 4];
+/// row.extend(0.5f32.to_le_bytes()); // scale
+/// row.extend((-1.0f32).to_le_bytes()); // bias
+/// let t = Fbgemm8Table::from_bytes(&row, 3)?;
+/// let mut out = [0.0f32; 3];
+/// t.decode_into(0, 0, &mut out);
+/// assert_eq!(out, [-1.0, 0.0, 1.0]);
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Fbgemm8Table<'a> {
+    bytes: &'a [u8],
+    rows: usize,
+    dim: usize,
+}
+
+impl<'a> Fbgemm8Table<'a> {
+    /// Views `bytes` as rows of `dim` quantized values plus scale and bias.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] if `dim == 0`, [`Error::Overflow`] if the row
+    /// size overflows, [`Error::NotWholeRows`] if `bytes.len()` is not a
+    /// multiple of `dim + 8`.
+    pub fn from_bytes(bytes: &'a [u8], dim: usize) -> Result<Self, Error> {
+        let rows = Format::Fbgemm8.rows_in(bytes.len(), dim)?;
+        Ok(Self { bytes, rows, dim })
+    }
+}
+
+impl Table for Fbgemm8Table<'_> {
+    #[inline]
+    fn rows(&self) -> usize {
+        self.rows
+    }
+
+    #[inline]
+    fn dim(&self) -> usize {
+        self.dim
+    }
+
+    #[inline]
+    fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
+        let base = row * (self.dim + 8);
+        let r = &self.bytes[base..base + self.dim + 8];
+        let s = F32x8::splat(f32_at(r, self.dim));
+        let b = F32x8::splat(f32_at(r, self.dim + 4));
+        map_elems::<8>(&r[c0..c0 + out.len()], out, |q| {
+            F32x8::from_i32(load_u8(q)) * s + b
+        });
+    }
+}
+
+/// An FBGEMM 4-bit row-wise table (packed nibbles, element 0 in the low
+/// nibble, then `f16 scale`, `f16 bias` per row).
+///
+/// ```
+/// use inlayer::formats::{Fbgemm4Table, Table};
+/// // D = 3: elements 1, 2, 15 → bytes 0x21, 0x0f; scale 1.0, bias 0.0 (f16)
+/// let row = [0x21, 0x0f, 0x00, 0x3c, 0x00, 0x00];
+/// let t = Fbgemm4Table::from_bytes(&row, 3)?;
+/// let mut out = [0.0f32; 3];
+/// t.decode_into(0, 0, &mut out);
+/// assert_eq!(out, [1.0, 2.0, 15.0]);
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Fbgemm4Table<'a> {
+    bytes: &'a [u8],
+    rows: usize,
+    dim: usize,
+}
+
+impl<'a> Fbgemm4Table<'a> {
+    /// Views `bytes` as rows of `dim` packed 4-bit values plus scale and
+    /// bias.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] if `dim == 0`, [`Error::Overflow`] if the row
+    /// size overflows, [`Error::NotWholeRows`] if `bytes.len()` is not a
+    /// multiple of `ceil(dim / 2) + 4`.
+    pub fn from_bytes(bytes: &'a [u8], dim: usize) -> Result<Self, Error> {
+        let rows = Format::Fbgemm4LowFirst.rows_in(bytes.len(), dim)?;
+        Ok(Self { bytes, rows, dim })
+    }
+}
+
+impl Table for Fbgemm4Table<'_> {
+    #[inline]
+    fn rows(&self) -> usize {
+        self.rows
+    }
+
+    #[inline]
+    fn dim(&self) -> usize {
+        self.dim
+    }
+
+    #[inline]
+    fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
+        let packed = self.dim.div_ceil(2);
+        let base = row * (packed + 4);
+        let r = &self.bytes[base..base + packed + 4];
+        let (s, b) = (f16_at(r, packed), f16_at(r, packed + 2));
+        let mut c0 = c0;
+        let out = match out.split_first_mut() {
+            // An odd start: its element is the high nibble of its byte.
+            Some((first, rest)) if c0 % 2 == 1 => {
+                *first = f32::from(r[c0 / 2] >> 4) * s + b;
+                c0 += 1;
+                rest
+            }
+            _ => out,
+        };
+        let (vs, vb) = (F32x8::splat(s), F32x8::splat(b));
+        let src = &r[c0 / 2..(c0 + out.len()).div_ceil(2)];
+        map_elems::<4>(src, out, |q| {
+            let n = I32x8::new(core::array::from_fn(|i| {
+                i32::from((q[i / 2] >> (4 * (i & 1))) & 0xf)
+            }));
+            F32x8::from_i32(n) * vs + vb
+        });
+    }
+}

@@ -1,0 +1,162 @@
+//! Symmetric `i8` tables (TFLite / LiteRT style): `x = q * scale`, with one
+//! `f32` scale per row (in a separate slice) or one per tensor; and the
+//! per-row encoder.
+//!
+//! Decoding is one exact `i32 → f32` conversion and one multiplication per
+//! element. Encoding takes `scale = max|x| / 127` per row and
+//! `q = round(x / scale)` (ties away from zero), so the round-trip error is
+//! at most `scale / 2` per element (plus an ulp of `x` for the rounding of
+//! the scale and the division).
+
+use super::lanes::{load_i8, map_elems};
+use super::{Format, Table};
+use crate::Error;
+use crate::simd::F32x8;
+
+/// A `[rows][dim]` table of `i8` with `f32` scales.
+///
+/// ```
+/// use inlayer::formats::{I8Table, Table};
+/// let q = [1u8, 255, 2, 254]; // i8: [1, -1], [2, -2]
+/// let t = I8Table::per_row(&q, 2, &[0.5, 0.25])?;
+/// let mut row = [0.0f32; 2];
+/// t.decode_into(1, 0, &mut row);
+/// assert_eq!(row, [0.5, -0.5]);
+/// let t = I8Table::per_tensor(&q, 2, 2.0)?;
+/// t.decode_into(0, 0, &mut row);
+/// assert_eq!(row, [2.0, -2.0]);
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct I8Table<'a> {
+    q: &'a [u8],
+    scales: Scales<'a>,
+    rows: usize,
+    dim: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Scales<'a> {
+    PerRow(&'a [f32]),
+    PerTensor(f32),
+}
+
+impl<'a> I8Table<'a> {
+    /// Views `q` (bytes read as `i8`) as rows of `dim` values with one scale
+    /// per row.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] if `dim == 0`, [`Error::NotWholeRows`] if
+    /// `q.len()` is not a multiple of `dim`, [`Error::LengthMismatch`] if
+    /// `scales.len()` is not the number of rows.
+    pub fn per_row(q: &'a [u8], dim: usize, scales: &'a [f32]) -> Result<Self, Error> {
+        let rows = Format::I8.rows_in(q.len(), dim)?;
+        if scales.len() != rows {
+            return Err(Error::LengthMismatch {
+                what: "scales",
+                expected: rows,
+                actual: scales.len(),
+            });
+        }
+        Ok(Self {
+            q,
+            scales: Scales::PerRow(scales),
+            rows,
+            dim,
+        })
+    }
+
+    /// Views `q` (bytes read as `i8`) as rows of `dim` values with one scale
+    /// for the whole table.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] if `dim == 0`, [`Error::NotWholeRows`] if
+    /// `q.len()` is not a multiple of `dim`.
+    pub fn per_tensor(q: &'a [u8], dim: usize, scale: f32) -> Result<Self, Error> {
+        let rows = Format::I8.rows_in(q.len(), dim)?;
+        Ok(Self {
+            q,
+            scales: Scales::PerTensor(scale),
+            rows,
+            dim,
+        })
+    }
+}
+
+impl Table for I8Table<'_> {
+    #[inline]
+    fn rows(&self) -> usize {
+        self.rows
+    }
+
+    #[inline]
+    fn dim(&self) -> usize {
+        self.dim
+    }
+
+    #[inline]
+    fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
+        let s = match self.scales {
+            Scales::PerRow(s) => s[row],
+            Scales::PerTensor(s) => s,
+        };
+        let start = row * self.dim + c0;
+        let vs = F32x8::splat(s);
+        map_elems::<8>(&self.q[start..start + out.len()], out, |b| {
+            F32x8::from_i32(load_i8(b)) * vs
+        });
+    }
+}
+
+/// Quantizes a `[rows][dim]` `f32` table to symmetric per-row `i8`
+/// (`scale = max|x| / 127`, `q = round(x / scale)`), for [`I8Table::per_row`].
+/// An all-zero row gets scale `1.0`.
+///
+/// ```
+/// use inlayer::formats::encode_i8_per_row;
+/// let x = [1.0f32, -0.5, 0.0, 0.25];
+/// let (mut q, mut s) = ([0u8; 4], [0.0f32; 2]);
+/// encode_i8_per_row(&x, 2, &mut q, &mut s)?;
+/// assert_eq!(q.map(|b| b as i8), [127, -64, 0, 127]);
+/// assert_eq!(s, [1.0 / 127.0, 0.25 / 127.0]);
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidShape`] if `dim == 0`, [`Error::NotWholeRows`] if
+/// `x.len()` is not a multiple of `dim`, [`Error::LengthMismatch`] if `q` or
+/// `scales` has the wrong length, [`Error::NotFinite`] for a NaN or infinite
+/// input. On error nothing is written.
+pub fn encode_i8_per_row(
+    x: &[f32],
+    dim: usize,
+    q: &mut [u8],
+    scales: &mut [f32],
+) -> Result<(), Error> {
+    let rows = Format::I8.rows_in(x.len(), dim)?;
+    if q.len() != x.len() {
+        return Err(Error::LengthMismatch {
+            what: "q",
+            expected: x.len(),
+            actual: q.len(),
+        });
+    }
+    if scales.len() != rows {
+        return Err(Error::LengthMismatch {
+            what: "scales",
+            expected: rows,
+            actual: scales.len(),
+        });
+    }
+    if let Some(index) = x.iter().position(|v| !v.is_finite()) {
+        return Err(Error::NotFinite { index });
+    }
+    for ((xr, qr), s) in x.chunks_exact(dim).zip(q.chunks_exact_mut(dim)).zip(scales) {
+        let amax = xr.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        *s = if amax > 0.0 { amax / 127.0 } else { 1.0 };
+        for (qv, &v) in qr.iter_mut().zip(xr) {
+            *qv = libm::roundf(v / *s).clamp(-127.0, 127.0) as i8 as u8;
+        }
+    }
+    Ok(())
+}

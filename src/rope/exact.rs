@@ -1,0 +1,311 @@
+//! Position-exact cos/sin for RoPE: caches and streaming application.
+//!
+//! Algorithm: each frequency ω_j (f64, from the config) becomes a 64-bit
+//! fixed-point number of turns per position `F_j` ([`math`](crate::math)),
+//! the phase of position `p` is the exact integer `p·F_j mod 2^64`, and
+//! `sincos_turns8` evaluates sin/cos of eight phases at once on SIMD lanes
+//! with an integer quadrant reduction. No floating-point angle `p·ω` is
+//! ever formed, so the error does not grow with the position.
+//!
+//! Error bound: every cos/sin is within `2^-23 + 2^-32·π` (< 1.2e-7) of the
+//! exact value for the f64 frequency, for every position below 2^32
+//! (≤ 2^-22 with the attention factor folded in, relative to it). The
+//! rotation then adds one f32 rounding per multiply and add, bit-identical
+//! to [`reference::rope::rotate`](crate::reference::rope::rotate) given the
+//! same cos/sin.
+//!
+//! Streaming computes one row of cos/sin per position into two stack
+//! arrays of `MAX_HALF` floats and rotates every head (Q and K) at that
+//! position with it: no cache memory at all.
+
+use super::{Order, Positions, RopeConfig, Shape, len_err, rotate, shape_err};
+use crate::Error;
+use crate::math::{sincos_turns, sincos_turns8, turns_per_pos};
+use crate::simd::F32x8;
+
+/// Positions handled by the exact path: `0..2^32`.
+const POSITION_LIMIT: u64 = 1 << 32;
+
+/// Position-exact RoPE for one configuration: the frequencies as 64-bit
+/// turns per position, and the attention factor. `MAX_HALF` is the largest
+/// `rotary_dim / 2` it can hold (default 128, i.e. rotary dims up to 256);
+/// it also sizes the two stack arrays of the streaming mode.
+///
+/// ```
+/// use inlayer::rope::{Layout, Positions, Rope, RopeConfig, Shape};
+/// let rope: Rope = Rope::try_new(&RopeConfig::new(64, 10_000.0), 1)?;
+/// // Rotate 2 tokens × 4 heads × 64 in place, positions 1_000_000 and up,
+/// // without any cache:
+/// let mut q = vec![0.5f32; 2 * 4 * 64];
+/// rope.apply(&mut q, &Shape::new(Layout::HalfSplit, 4, 64), Positions::From(1_000_000))?;
+/// // Rotations keep the norm of every pair:
+/// let (a, b) = (q[0], q[32]);
+/// assert!(((a * a + b * b) - 0.5).abs() < 1e-6);
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Rope<const MAX_HALF: usize = 128> {
+    turns: [u64; MAX_HALF],
+    half: usize,
+    attention: f64,
+    /// Multiplies every cos and sin: 1, or the attention factor if folded.
+    cs_scale: f32,
+}
+
+impl<const MAX_HALF: usize> Rope<MAX_HALF> {
+    /// Frequencies of `cfg` at sequence length `seq_len` (only `Dynamic`
+    /// and `LongRope` depend on it; pass the length the model runs at).
+    ///
+    /// # Errors
+    /// As [`RopeConfig::inv_freqs`]; [`Error::InvalidShape`] if
+    /// `rotary_dim / 2 > MAX_HALF`.
+    pub fn try_new(cfg: &RopeConfig<'_>, seq_len: u64) -> Result<Self, Error> {
+        cfg.validate()?;
+        let half = cfg.half();
+        if half > MAX_HALF {
+            return Err(shape_err("rotary_dim", cfg.rotary_dim));
+        }
+        let mut w = [0.0f64; MAX_HALF];
+        let attention = cfg.inv_freqs(seq_len, &mut w[..half])?;
+        let mut s = Self::from_inv_freqs(&w[..half])?;
+        s.attention = attention;
+        Ok(s)
+    }
+
+    /// From explicit frequencies ω_j (radians per position), attention
+    /// factor 1.
+    ///
+    /// ```
+    /// use inlayer::rope::Rope;
+    /// let rope = Rope::<4>::from_inv_freqs(&[1.0, 0.5])?;
+    /// assert_eq!(rope.rotary_dim(), 4);
+    /// # Ok::<(), inlayer::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] if `omega` is empty or longer than
+    /// `MAX_HALF`; [`Error::InvalidConfig`] for a negative or non-finite ω.
+    pub fn from_inv_freqs(omega: &[f64]) -> Result<Self, Error> {
+        if omega.is_empty() || omega.len() > MAX_HALF {
+            return Err(shape_err("rotary_dim", 2 * omega.len()));
+        }
+        if let Some(&w) = omega.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
+            return Err(Error::InvalidConfig {
+                what: "inv_freq",
+                value: w,
+                bound: "finite and >= 0",
+            });
+        }
+        let mut turns = [0u64; MAX_HALF];
+        for (t, &w) in turns.iter_mut().zip(omega) {
+            *t = turns_per_pos(w);
+        }
+        Ok(Self {
+            turns,
+            half: omega.len(),
+            attention: 1.0,
+            cs_scale: 1.0,
+        })
+    }
+
+    /// The rotary width, `2 · ω.len()`.
+    #[must_use]
+    pub const fn rotary_dim(&self) -> usize {
+        2 * self.half
+    }
+
+    /// The attention factor of the config (1 for most schemes). Unless
+    /// [`fold_attention_factor`](Self::fold_attention_factor) was called,
+    /// cos/sin are *not* scaled: fold its square into the softmax scale.
+    #[must_use]
+    pub const fn attention_factor(&self) -> f64 {
+        self.attention
+    }
+
+    /// Multiplies every cos and sin by the attention factor (rounded to
+    /// f32), as HF does for YaRN and LongRoPE.
+    ///
+    /// ```
+    /// use inlayer::rope::{Rope, RopeConfig, Scaling, Yarn};
+    /// let cfg = RopeConfig::new(64, 1e4).scaling(Scaling::Yarn(Yarn::new(4.0, 4096)));
+    /// let rope: Rope = Rope::try_new(&cfg, 4096)?.fold_attention_factor();
+    /// let mut row = [0.0f32; 64];
+    /// rope.cos_sin(0, &mut row)?;
+    /// assert_eq!(row[0], rope.attention_factor() as f32); // cos 0 · factor
+    /// # Ok::<(), inlayer::Error>(())
+    /// ```
+    #[must_use]
+    pub fn fold_attention_factor(mut self) -> Self {
+        self.cs_scale = self.attention as f32;
+        self
+    }
+
+    /// One cache row for position `p`: `[cos θ_0.. | sin θ_0..]`.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] if `row.len() != rotary_dim`.
+    pub fn cos_sin(&self, p: u32, row: &mut [f32]) -> Result<(), Error> {
+        if row.len() != self.rotary_dim() {
+            return Err(len_err("row", self.rotary_dim(), row.len()));
+        }
+        let (c, s) = row.split_at_mut(self.half);
+        self.row_at(u64::from(p), c, s);
+        Ok(())
+    }
+
+    /// Fills a cache for positions `0..cache.len() / rotary_dim` (the
+    /// format [`apply_cached`](super::apply_cached) reads).
+    ///
+    /// ```
+    /// use inlayer::rope::{Rope, RopeConfig};
+    /// let rope: Rope = Rope::try_new(&RopeConfig::new(8, 10_000.0), 1)?;
+    /// let mut cache = vec![0.0f32; 4096 * 8];
+    /// rope.fill_cache(&mut cache)?;
+    /// assert_eq!(&cache[..8], &[1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]);
+    /// # Ok::<(), inlayer::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NotWholeRows`] if `cache.len()` is not a multiple of
+    /// `rotary_dim`; [`Error::PositionOutOfRange`] past 2^32 rows.
+    pub fn fill_cache(&self, cache: &mut [f32]) -> Result<(), Error> {
+        let d = self.rotary_dim();
+        if !cache.len().is_multiple_of(d) {
+            return Err(Error::NotWholeRows {
+                len: cache.len(),
+                row_bytes: d,
+            });
+        }
+        Positions::From(0).validate(cache.len() / d, POSITION_LIMIT)?;
+        for (p, row) in cache.chunks_exact_mut(d).enumerate() {
+            let (c, s) = row.split_at_mut(self.half);
+            self.row_at(p as u64, c, s);
+        }
+        Ok(())
+    }
+
+    /// Rotates `x` in place, computing cos/sin per position on the stack
+    /// (streaming: no cache). All heads of a position share one row.
+    ///
+    /// # Errors
+    /// As [`apply_cached`](super::apply_cached), with positions limited to
+    /// `< 2^32` instead of the cache length; [`Error::InvalidShape`] if
+    /// `shape.rotary_dim` differs from [`rotary_dim`](Self::rotary_dim). On
+    /// error `x` is unchanged.
+    pub fn apply(
+        &self,
+        x: &mut [f32],
+        shape: &Shape,
+        positions: Positions<'_>,
+    ) -> Result<(), Error> {
+        self.apply_qk(x, shape, &mut [], shape.heads, positions)
+    }
+
+    /// Rotates queries `q` (`q_shape`) and keys `k` (same layout, order
+    /// and head width, `k_heads` heads: GQA/MQA) at the same positions,
+    /// computing each position's cos/sin once for both.
+    ///
+    /// ```
+    /// use inlayer::rope::{Layout, Positions, Rope, RopeConfig, Shape};
+    /// let rope: Rope = Rope::try_new(&RopeConfig::new(128, 500_000.0), 1)?;
+    /// let (mut q, mut k) = (vec![1.0f32; 32 * 128], vec![1.0f32; 8 * 128]);
+    /// let shape = Shape::new(Layout::HalfSplit, 32, 128);
+    /// rope.apply_qk(&mut q, &shape, &mut k, 8, Positions::From(70_000))?; // decode
+    /// assert_eq!(&q[..128], &k[..128]); // same position, same rotation
+    /// # Ok::<(), inlayer::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`apply`](Self::apply), for both buffers; [`Error::LengthMismatch`]
+    /// if they hold different token counts. On error neither is changed.
+    pub fn apply_qk(
+        &self,
+        q: &mut [f32],
+        q_shape: &Shape,
+        k: &mut [f32],
+        k_heads: usize,
+        positions: Positions<'_>,
+    ) -> Result<(), Error> {
+        let t_count = q_shape.tokens(q.len())?;
+        if q_shape.rotary_dim != self.rotary_dim() {
+            return Err(shape_err("rotary_dim", q_shape.rotary_dim));
+        }
+        let k_shape = Shape {
+            heads: k_heads,
+            ..*q_shape
+        };
+        if !k.is_empty() {
+            let kt = k_shape.tokens(k.len())?;
+            if kt != t_count {
+                return Err(len_err("k", t_count * k_heads * q_shape.head_dim, k.len()));
+            }
+        }
+        positions.validate(t_count, POSITION_LIMIT)?;
+        let mut c = [0.0f32; MAX_HALF];
+        let mut s = [0.0f32; MAX_HALF];
+        let (c, s) = (&mut c[..self.half], &mut s[..self.half]);
+        let layout = q_shape.layout;
+        match q_shape.order {
+            Order::TokenMajor => {
+                let (qrow, krow) = (q_shape.heads * q_shape.head_dim, k_heads * q_shape.head_dim);
+                let mut kt = k.chunks_exact_mut(krow.max(1));
+                for (t, qt) in q.chunks_exact_mut(qrow).enumerate() {
+                    self.row_at(u64::from(positions.at(t)), c, s);
+                    for v in qt.chunks_exact_mut(q_shape.head_dim) {
+                        rotate(layout, v, c, s);
+                    }
+                    if let Some(kt) = kt.next() {
+                        for v in kt.chunks_exact_mut(q_shape.head_dim) {
+                            rotate(layout, v, c, s);
+                        }
+                    }
+                }
+            }
+            Order::HeadMajor => {
+                let dh = q_shape.head_dim;
+                for t in 0..t_count {
+                    self.row_at(u64::from(positions.at(t)), c, s);
+                    for buf in [&mut *q, &mut *k] {
+                        for head in buf.chunks_exact_mut(t_count * dh) {
+                            if let Some(v) = head.get_mut(t * dh..(t + 1) * dh) {
+                                rotate(layout, v, c, s);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// cos/sin of position `p` into `c`, `s` (each `half` long).
+    #[inline]
+    fn row_at(&self, p: u64, c: &mut [f32], s: &mut [f32]) {
+        let scale = F32x8::splat(self.cs_scale);
+        let turns = &self.turns[..self.half];
+        let mut tt = turns.chunks_exact(8);
+        let mut cc = c.chunks_exact_mut(8);
+        let mut ss = s.chunks_exact_mut(8);
+        for ((t, c), s) in (&mut tt).zip(&mut cc).zip(&mut ss) {
+            if let (Ok(t), Ok(c), Ok(s)) = (
+                <&[u64; 8]>::try_from(t),
+                <&mut [f32; 8]>::try_from(c),
+                <&mut [f32; 8]>::try_from(s),
+            ) {
+                let (vs, vc) = sincos_turns8(t.map(|f| p.wrapping_mul(f)));
+                (vc * scale).store(c);
+                (vs * scale).store(s);
+            }
+        }
+        for ((&f, c), s) in tt
+            .remainder()
+            .iter()
+            .zip(cc.into_remainder())
+            .zip(ss.into_remainder())
+        {
+            let (vs, vc) = sincos_turns(p.wrapping_mul(f));
+            *c = vc * self.cs_scale;
+            *s = vs * self.cs_scale;
+        }
+    }
+}

@@ -1,0 +1,398 @@
+//! Rotary position embeddings (RoPE): frequencies from a typed config, and
+//! in-place rotation of query/key heads in both pair layouts.
+//!
+//! | step | entry point |
+//! |---|---|
+//! | config → ω_j (f64) + attention factor | [`RopeConfig::inv_freqs`] |
+//! | config → f32 ω_j as `transformers` computes them | [`RopeConfig::hf_f32_inv_freqs`] |
+//! | cos/sin cache, HF float32 angle pipeline | [`fill_cache_hf_f32`] |
+//! | position-exact cos/sin: cache rows, whole caches | [`Rope::cos_sin`], [`Rope::fill_cache`] |
+//! | rotate heads from a cache | [`apply_cached`] |
+//! | rotate heads streaming (no cache), Q and K together | [`Rope::apply`], [`Rope::apply_qk`] |
+//! | Q/K weight rows between layouts | [`permute_rows`] |
+//!
+//! **Cache format.** One row of `rotary_dim` floats per position, starting at
+//! position 0: `[cos θ_0 .. cos θ_{h-1} | sin θ_0 .. sin θ_{h-1}]`,
+//! `h = rotary_dim / 2` (FlashInfer's `cos_sin_cache` row). The same cache
+//! serves both layouts and every head, Q and K.
+//!
+//! **Shapes.** A call rotates `T` tokens of `H` heads of `head_dim` channels,
+//! token-major `[T][H][head_dim]` or head-major `[H][T][head_dim]`; the first
+//! `rotary_dim` channels of each head rotate, the rest pass through. Decode is
+//! `T = 1`. Positions are `start, start+1, ..` or one per token (packed
+//! sequences).
+//!
+//! The rotation kernels (`kernel.rs`) are bit-identical to
+//! [`reference::rope`](crate::reference::rope) given the same cos/sin.
+
+mod config;
+mod exact;
+mod kernel;
+
+pub use config::{Ggml, Layout, Llama3, LongRope, RopeConfig, Scaling, Yarn};
+pub use exact::Rope;
+
+use crate::Error;
+
+/// Memory order of the rotated buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// `[T][H][head_dim]` (the projection output as it comes).
+    TokenMajor,
+    /// `[H][T][head_dim]` (after the usual transpose for attention).
+    HeadMajor,
+}
+
+/// The positions of the `T` tokens of a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Positions<'a> {
+    /// `start, start + 1, ..., start + T - 1` (`start + T <= 2^32`).
+    From(u32),
+    /// One position per token (packed / variable-length batches).
+    List(&'a [u32]),
+}
+
+impl Positions<'_> {
+    #[inline(always)]
+    fn at(self, t: usize) -> u32 {
+        match self {
+            // In range: `validate` checked start + T <= 2^32.
+            Positions::From(s) => s.wrapping_add(t as u32),
+            Positions::List(l) => l.get(t).copied().unwrap_or(0),
+        }
+    }
+
+    /// Checks there are `t` positions, each `< limit`.
+    fn validate(self, t: usize, limit: u64) -> Result<(), Error> {
+        match self {
+            Positions::From(s) => {
+                if t == 0 {
+                    return Ok(());
+                }
+                let last = u64::from(s) + (t as u64 - 1);
+                if last >= limit {
+                    return Err(pos_err(t - 1, last, limit));
+                }
+            }
+            Positions::List(l) => {
+                if l.len() != t {
+                    return Err(len_err("positions", t, l.len()));
+                }
+                if let Some((i, &p)) = l.iter().enumerate().find(|(_, p)| u64::from(**p) >= limit) {
+                    return Err(pos_err(i, u64::from(p), limit));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a rotation call works on.
+///
+/// ```
+/// use inlayer::rope::{Layout, Order, Shape};
+/// // 32 heads of 128, rotate all, [T][H][Dh]:
+/// let s = Shape::new(Layout::HalfSplit, 32, 128);
+/// assert_eq!((s.rotary_dim, s.order), (128, Order::TokenMajor));
+/// // GPT-NeoX (rotary_pct 0.25), head-major:
+/// let s = Shape::new(Layout::HalfSplit, 32, 128).rotary_dim(32).order(Order::HeadMajor);
+/// assert_eq!(s.rotary_dim, 32);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// Pair layout.
+    pub layout: Layout,
+    /// Memory order.
+    pub order: Order,
+    /// Heads per token.
+    pub heads: usize,
+    /// Channels per head.
+    pub head_dim: usize,
+    /// Leading channels of each head that rotate (even, `<= head_dim`).
+    pub rotary_dim: usize,
+}
+
+impl Shape {
+    /// Token-major, whole head rotated.
+    #[must_use]
+    pub const fn new(layout: Layout, heads: usize, head_dim: usize) -> Self {
+        Self {
+            layout,
+            order: Order::TokenMajor,
+            heads,
+            head_dim,
+            rotary_dim: head_dim,
+        }
+    }
+
+    /// Sets the rotary width (partial rotary).
+    #[must_use]
+    pub const fn rotary_dim(mut self, rotary_dim: usize) -> Self {
+        self.rotary_dim = rotary_dim;
+        self
+    }
+
+    /// Sets the memory order.
+    #[must_use]
+    pub const fn order(mut self, order: Order) -> Self {
+        self.order = order;
+        self
+    }
+
+    /// Checks the shape against a buffer of `len` floats and returns `T`.
+    pub(crate) fn tokens(&self, len: usize) -> Result<usize, Error> {
+        let d = self.rotary_dim;
+        if self.head_dim == 0 {
+            return Err(shape_err("head_dim", 0));
+        }
+        if self.heads == 0 {
+            return Err(shape_err("heads", 0));
+        }
+        if d == 0 || !d.is_multiple_of(2) || d > self.head_dim {
+            return Err(shape_err("rotary_dim", d));
+        }
+        let per_token = self
+            .heads
+            .checked_mul(self.head_dim)
+            .ok_or(Error::Overflow)?;
+        if !len.is_multiple_of(per_token) {
+            return Err(Error::NotWholeRows {
+                len,
+                row_bytes: per_token,
+            });
+        }
+        Ok(len / per_token)
+    }
+}
+
+/// Runs `f(t, head)` over every head vector of `x` (`T` tokens), in memory
+/// order.
+#[inline(always)]
+pub(crate) fn for_each_head(
+    x: &mut [f32],
+    shape: &Shape,
+    t_count: usize,
+    mut f: impl FnMut(usize, &mut [f32]),
+) {
+    let dh = shape.head_dim;
+    if t_count == 0 {
+        return;
+    }
+    match shape.order {
+        Order::TokenMajor => {
+            for (t, tok) in x.chunks_exact_mut(shape.heads * dh).enumerate() {
+                for v in tok.chunks_exact_mut(dh) {
+                    f(t, v);
+                }
+            }
+        }
+        Order::HeadMajor => {
+            for head in x.chunks_exact_mut(t_count * dh) {
+                for (t, v) in head.chunks_exact_mut(dh).enumerate() {
+                    f(t, v);
+                }
+            }
+        }
+    }
+}
+
+/// Rotates one head vector by `(c, s)` in `layout`.
+#[inline(always)]
+pub(crate) fn rotate(layout: Layout, v: &mut [f32], c: &[f32], s: &[f32]) {
+    match layout {
+        Layout::HalfSplit => kernel::rotate_half_split(v, c, s),
+        Layout::Interleaved => kernel::rotate_interleaved(v, c, s),
+    }
+}
+
+/// Rotates `x` in place with cos/sin rows from a cache (row `p` holds
+/// position `p`; see the module docs for the row format).
+///
+/// ```
+/// use inlayer::rope::{apply_cached, Layout, Positions, Shape};
+/// // One head of 4 channels at position 1 of a hand-made cache: θ = (π/2, 0).
+/// let cache = [1.0, 1.0, 0.0, 0.0, /* p=1 */ 0.0, 1.0, 1.0, 0.0];
+/// let mut q = [1.0f32, 2.0, 3.0, 4.0];
+/// apply_cached(&mut q, &Shape::new(Layout::HalfSplit, 1, 4), Positions::From(1), &cache)?;
+/// assert_eq!(q, [-3.0, 2.0, 1.0, 4.0]); // pair (1, 3) turned by 90°
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidShape`] for a bad shape, [`Error::NotWholeRows`] if
+/// `x.len()` is not a multiple of `heads * head_dim` (or the cache of
+/// `rotary_dim`), [`Error::LengthMismatch`] for a position list of the wrong
+/// length, [`Error::PositionOutOfRange`] for a position without a cache row.
+/// On error `x` is unchanged.
+pub fn apply_cached(
+    x: &mut [f32],
+    shape: &Shape,
+    positions: Positions<'_>,
+    cache: &[f32],
+) -> Result<(), Error> {
+    let t_count = shape.tokens(x.len())?;
+    let d = shape.rotary_dim;
+    if !cache.len().is_multiple_of(d) {
+        return Err(Error::NotWholeRows {
+            len: cache.len(),
+            row_bytes: d,
+        });
+    }
+    positions.validate(t_count, (cache.len() / d) as u64)?;
+    let h = d / 2;
+    let layout = shape.layout;
+    for_each_head(x, shape, t_count, |t, v| {
+        let p = positions.at(t) as usize;
+        if let Some(row) = cache.get(p * d..(p + 1) * d) {
+            let (c, s) = row.split_at(h);
+            rotate(layout, v, c, s);
+        }
+    });
+    Ok(())
+}
+
+/// Fills a cos/sin cache for positions `0..cache.len() / rotary_dim`
+/// replaying the float32 angle pipeline of HF `transformers`
+/// (`LlamaRotaryEmbedding.forward`): `θ = inv_freq · f32(p)` in f32, then
+/// `cos θ · a`, `sin θ · a` with the f32 attention factor `a`.
+///
+/// `inv_freq` and `a` come from [`RopeConfig::hf_f32_inv_freqs`]. cos/sin
+/// are `libm`'s (correctly rounded; PyTorch's are within 1 ulp), so the
+/// angles match PyTorch bit for bit and the cache within ~1 ulp. This is
+/// the **compatibility** mode: at large positions it carries the f32 angle
+/// error of the original (≈6e-2 rad at 1M); the
+/// [position-exact](crate::rope) path does not.
+///
+/// ```
+/// use inlayer::rope::{fill_cache_hf_f32, RopeConfig};
+/// let cfg = RopeConfig::new(8, 10_000.0);
+/// let mut w = [0.0f32; 4];
+/// let a = cfg.hf_f32_inv_freqs(16, &mut w)?;
+/// let mut cache = [0.0f32; 16 * 8];
+/// fill_cache_hf_f32(&w, a, &mut cache)?;
+/// assert_eq!(cache[8 + 4], libm::sinf(1.0)); // p = 1, j = 0
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidShape`] if `inv_freq` is empty, [`Error::NotWholeRows`]
+/// if `cache.len()` is not a multiple of `2 * inv_freq.len()`,
+/// [`Error::PositionOutOfRange`] for more than 2^32 positions. On error
+/// `cache` is unchanged.
+pub fn fill_cache_hf_f32(inv_freq: &[f32], attention: f32, cache: &mut [f32]) -> Result<(), Error> {
+    let h = inv_freq.len();
+    if h == 0 {
+        return Err(shape_err("inv_freq", 0));
+    }
+    let d = 2 * h;
+    if !cache.len().is_multiple_of(d) {
+        return Err(Error::NotWholeRows {
+            len: cache.len(),
+            row_bytes: d,
+        });
+    }
+    let n = (cache.len() / d) as u64;
+    if n > 1 << 32 {
+        return Err(pos_err((n - 1) as usize, n - 1, 1 << 32));
+    }
+    for (p, row) in cache.chunks_exact_mut(d).enumerate() {
+        let pf = p as f32;
+        let (c, s) = row.split_at_mut(h);
+        for ((c, s), &w) in c.iter_mut().zip(s).zip(inv_freq) {
+            let th = w * pf;
+            *c = libm::cosf(th) * attention;
+            *s = libm::sinf(th) * attention;
+        }
+    }
+    Ok(())
+}
+
+/// Permutes the rows of a Q or K projection (or any per-head vectors)
+/// between the two pair layouts: row `r` of head `h` is one output channel,
+/// each `row_len` values long. Interleaved → half-split is the permutation
+/// HF's LLaMA converter applies (`view(H, d/2, 2, ..).transpose(1, 2)`);
+/// channels past `rotary_dim` stay in place. Rotating and then permuting
+/// equals permuting and then rotating in the other layout.
+///
+/// ```
+/// use inlayer::rope::{permute_rows, Layout, Shape};
+/// let meta = [0, 1, 2, 3, 4, 5]; // one head, 6 channels, rows of 1
+/// let mut hf = [0; 6];
+/// permute_rows(&Shape::new(Layout::Interleaved, 1, 6), Layout::HalfSplit, 1, &meta, &mut hf)?;
+/// assert_eq!(hf, [0, 2, 4, 1, 3, 5]);
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`apply_cached`] for the shape (`shape.layout` is the source layout);
+/// [`Error::InvalidShape`] if `row_len == 0`; [`Error::LengthMismatch`] if
+/// `src` is not `heads * head_dim * row_len` long or `dst` differs from
+/// `src`. On error `dst` is unchanged.
+pub fn permute_rows<T: Copy>(
+    shape: &Shape,
+    to: Layout,
+    row_len: usize,
+    src: &[T],
+    dst: &mut [T],
+) -> Result<(), Error> {
+    if row_len == 0 {
+        return Err(shape_err("row_len", 0));
+    }
+    let per_head = shape.head_dim.checked_mul(row_len).ok_or(Error::Overflow)?;
+    let need = per_head.checked_mul(shape.heads).ok_or(Error::Overflow)?;
+    shape.tokens(need / row_len)?;
+    if src.len() != need {
+        return Err(len_err("src", need, src.len()));
+    }
+    if dst.len() != need {
+        return Err(len_err("dst", need, dst.len()));
+    }
+    let h = shape.rotary_dim / 2;
+    for (s, o) in src
+        .chunks_exact(per_head)
+        .zip(dst.chunks_exact_mut(per_head))
+    {
+        for (r, out_row) in o.chunks_exact_mut(row_len).enumerate() {
+            // Source channel of output channel r.
+            let from = match (shape.layout, to) {
+                _ if r >= 2 * h => r,
+                (Layout::Interleaved, Layout::HalfSplit) => {
+                    if r < h {
+                        2 * r
+                    } else {
+                        2 * (r - h) + 1
+                    }
+                }
+                (Layout::HalfSplit, Layout::Interleaved) => r / 2 + (r % 2) * h,
+                _ => r,
+            };
+            if let Some(src_row) = s.get(from * row_len..(from + 1) * row_len) {
+                out_row.copy_from_slice(src_row);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cold]
+fn shape_err(what: &'static str, value: usize) -> Error {
+    Error::InvalidShape { what, value }
+}
+
+#[cold]
+fn len_err(what: &'static str, expected: usize, actual: usize) -> Error {
+    Error::LengthMismatch {
+        what,
+        expected,
+        actual,
+    }
+}
+
+#[cold]
+fn pos_err(index: usize, position: u64, limit: u64) -> Error {
+    Error::PositionOutOfRange {
+        index,
+        position,
+        limit,
+    }
+}

@@ -1,0 +1,159 @@
+//! The sinusoidal row kernel: sines and cosines of `p · ω_i` for a block of
+//! frequencies, written (or added) into one row in the configured layout.
+//!
+//! Algorithm: each frequency is held as 64-bit fixed-point turns per
+//! position `F_i` ([`turns_per_pos`](crate::math::turns_per_pos)); the phase
+//! of position `p` is `p · F_i mod 2^64`, exact integer arithmetic, and
+//! [`sincos_turns8`](crate::math::sincos_turns8) evaluates eight frequencies
+//! at a time (the scalar twin handles the tail, bit-identically).
+//!
+//! Error bound per output, against `sin`/`cos` of the exact `p · ω_i` (ω_i
+//! the f64 frequency): `SINCOS_TURNS_MAX_ABS_ERR` (2^-23) for the
+//! polynomial, plus `2π · (p · 2^-65 + 2^-33)` rad ≤ 1.5e-9 for the
+//! rounding of `F_i` and of the phase, for every `p < 2^32`: below 1.21e-7 < 2^-22.
+
+use super::config::{Layout, OddWidth, SinusoidalConfig};
+use crate::math::{sincos_turns, sincos_turns8};
+use crate::simd::F32x8;
+
+/// The shape facts the kernel needs, derived once from a valid config.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Shape {
+    pub(crate) dim: usize,
+    /// Number of sine columns (= frequencies).
+    pub(crate) n_sin: usize,
+    /// Number of cosine columns.
+    pub(crate) n_cos: usize,
+    pub(crate) interleaved: bool,
+    /// The last column is a zero column.
+    pub(crate) zero_last: bool,
+    pub(crate) padding_row: Option<u32>,
+}
+
+impl Shape {
+    pub(crate) fn new(cfg: &SinusoidalConfig, dim: usize) -> Self {
+        Self {
+            dim,
+            n_sin: cfg.pairs(dim),
+            n_cos: dim / 2,
+            interleaved: cfg.layout == Layout::Interleaved,
+            zero_last: dim % 2 == 1 && cfg.odd == OddWidth::ZeroColumn,
+            padding_row: cfg.padding_row,
+        }
+    }
+}
+
+#[inline(always)]
+fn put<const ADD: bool>(dst: &mut [f32], src: &[f32]) {
+    if ADD {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d += *s;
+        }
+    } else {
+        dst.copy_from_slice(src);
+    }
+}
+
+#[inline(always)]
+fn put8<const ADD: bool>(dst: &mut [f32], v: F32x8) {
+    if let Ok(d) = <&mut [f32; 8]>::try_from(dst) {
+        if ADD {
+            (F32x8::load(d) + v).store(d);
+        } else {
+            v.store(d);
+        }
+    }
+}
+
+/// Writes (`ADD = false`) or adds (`ADD = true`) the encoding of position
+/// `pos` for frequencies `i0 .. i0 + turns.len()` into `row` (the whole row,
+/// `row.len() == shape.dim`). Whole-row concerns (padding row, zero column)
+/// are the caller's ([`fill_row_edges`]).
+#[inline]
+pub(crate) fn emit<const ADD: bool>(
+    shape: &Shape,
+    turns: &[u64],
+    i0: usize,
+    pos: u32,
+    row: &mut [f32],
+) {
+    let p = u64::from(pos);
+    let mut i = i0;
+    let mut chunks = turns.chunks_exact(8);
+    for f in &mut chunks {
+        if i + 8 > shape.n_cos {
+            // Past the last full sin+cos octet: the scalar tail below handles it.
+            break;
+        }
+        let mut ph = [0u64; 8];
+        for (ph, f) in ph.iter_mut().zip(f) {
+            *ph = p.wrapping_mul(*f);
+        }
+        let (s, c) = sincos_turns8(ph);
+        if shape.interleaved {
+            let (mut sa, mut ca) = ([0.0f32; 8], [0.0f32; 8]);
+            s.store(&mut sa);
+            c.store(&mut ca);
+            let mut lo = [0.0f32; 8];
+            let mut hi = [0.0f32; 8];
+            for k in 0..4 {
+                lo[2 * k] = sa[k];
+                lo[2 * k + 1] = ca[k];
+                hi[2 * k] = sa[k + 4];
+                hi[2 * k + 1] = ca[k + 4];
+            }
+            if let Some(d) = row.get_mut(2 * i..2 * i + 16) {
+                let (a, b) = d.split_at_mut(8);
+                put8::<ADD>(a, F32x8::load(&lo));
+                put8::<ADD>(b, F32x8::load(&hi));
+            }
+        } else {
+            if let Some(d) = row.get_mut(i..i + 8) {
+                put8::<ADD>(d, s);
+            }
+            let c0 = shape.n_sin + i;
+            if let Some(d) = row.get_mut(c0..c0 + 8) {
+                put8::<ADD>(d, c);
+            }
+        }
+        i += 8;
+    }
+    // Scalar tail: the frequencies not done above.
+    for (k, &f) in turns.iter().enumerate().skip(i - i0) {
+        let j = i0 + k;
+        let (s, c) = sincos_turns(p.wrapping_mul(f));
+        let (sc, cc) = if shape.interleaved {
+            (2 * j, 2 * j + 1)
+        } else {
+            (j, shape.n_sin + j)
+        };
+        if let Some(d) = row.get_mut(sc..=sc) {
+            put::<ADD>(d, &[s]);
+        }
+        if j < shape.n_cos
+            && let Some(d) = row.get_mut(cc..=cc)
+        {
+            put::<ADD>(d, &[c]);
+        }
+    }
+}
+
+/// Handles the whole-row cases before [`emit`]: returns `false` if the row
+/// is the padding row (then zeroed when writing, untouched when adding, and
+/// `emit` must be skipped); writes the zero column of odd widths.
+#[inline]
+pub(crate) fn fill_row_edges<const ADD: bool>(shape: &Shape, pos: u32, row: &mut [f32]) -> bool {
+    if shape.padding_row == Some(pos) {
+        if !ADD {
+            row.fill(0.0);
+        }
+        return false;
+    }
+    if shape.zero_last
+        && !ADD
+        && let Some(last) = row.last_mut()
+    {
+        *last = 0.0;
+    }
+    true
+}

@@ -1,0 +1,304 @@
+//! Sinusoidal positional encodings, position-exact, in every variant real
+//! checkpoints use.
+//!
+//! | function | shape | frequencies |
+//! |---|---|---|
+//! | [`sinusoidal_rows`] | `&mut [[f32; D]]`, positions `start..start+T` | computed per call, in blocks on the stack |
+//! | [`sinusoidal_rows_dyn`] | dense `&mut [f32]`, `dim` at run time | computed per call |
+//! | [`Sinusoidal::rows`], [`Sinusoidal::row`] | dense `&mut [f32]` | cached in caller storage (decode: one row per step) |
+//!
+//! Variants ([`SinusoidalConfig`] presets): frequency [`Schedule`],
+//! [`Layout`], [`OddWidth`] rule, first position, zeroed padding row.
+//!
+//! **Accuracy contract.** Every output is within [`MAX_ABS_ERR`] (`2^-22`)
+//! of `sin`/`cos` of the exact angle `p · ω_i` (`ω_i` the f64 frequency of
+//! [`Schedule`], the product taken exactly), for every position `p < 2^32`
+//! and every width, independent of `p`: the phase is exact integer
+//! arithmetic on 64-bit fixed-point turns (`crate::math`). The oracle is
+//! [`reference::sinusoidal`](crate::reference::sinusoidal).
+
+mod config;
+mod kernel;
+
+pub use config::{Layout, OddWidth, Schedule, SinusoidalConfig};
+
+use crate::Error;
+use crate::math::turns_per_pos;
+use kernel::{Shape, emit, fill_row_edges};
+
+/// Accuracy table: the proven absolute error bound of each sinusoidal
+/// kernel against the exact definition, for every `p < 2^32` (the tests
+/// assert these figures).
+///
+/// | kernel | bound (abs) |
+/// |---|---|
+/// | all sinusoidal entry points (vector and scalar backends, bit-identical) | `2^-22` (measured max 9.5e-8 ≈ `2^-23.3`) |
+pub const MAX_ABS_ERR: f64 = 1.0 / 4_194_304.0;
+
+/// Number of frequencies computed at a time by the plan-less entry points.
+const BLOCK: usize = 64;
+
+/// A validated sinusoidal encoding of width `dim` with its frequencies
+/// cached as fixed-point turns in caller storage: the fast path for decode
+/// (one row per step) and for repeated prefill.
+///
+/// ```
+/// use inlayer::sinusoidal::{Sinusoidal, SinusoidalConfig};
+/// let cfg = SinusoidalConfig::transformer();
+/// let mut turns = [0u64; 4]; // at least `Sinusoidal::turns_len(&cfg, 8)`
+/// let pe = Sinusoidal::try_new(cfg, 8, &mut turns)?;
+/// let mut row = [0.0f32; 8];
+/// pe.row(1, &mut row)?;
+/// assert!((row[0] - 1f32.sin()).abs() < 1e-6 && (row[1] - 1f32.cos()).abs() < 1e-6);
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Sinusoidal<'t> {
+    cfg: SinusoidalConfig,
+    shape: Shape,
+    turns: &'t [u64],
+}
+
+impl<'t> Sinusoidal<'t> {
+    /// Number of `u64` the caller must provide to [`try_new`](Self::try_new)
+    /// for width `dim` (`⌈dim/2⌉` at most).
+    #[must_use]
+    pub fn turns_len(cfg: &SinusoidalConfig, dim: usize) -> usize {
+        cfg.pairs(dim)
+    }
+
+    /// Validates `cfg` for width `dim` and computes its frequencies into
+    /// `storage` (only the first [`turns_len`](Self::turns_len) entries are used).
+    ///
+    /// ```
+    /// use inlayer::sinusoidal::{Sinusoidal, SinusoidalConfig};
+    /// let mut s = [0u64; 2];
+    /// assert!(Sinusoidal::try_new(SinusoidalConfig::transformer(), 3, &mut s).is_err()); // odd D
+    /// assert!(Sinusoidal::try_new(SinusoidalConfig::distilbert(), 3, &mut s).is_ok());
+    /// # Ok::<(), inlayer::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] for `dim == 0`, [`Error::Unsupported`] for an
+    /// odd `dim` with [`OddWidth::Reject`], [`Error::InvalidConfig`] for a
+    /// base or timescale that is not finite and `> 0` (or frequencies that
+    /// overflow), [`Error::LengthMismatch`] if `storage` is too short.
+    pub fn try_new(
+        cfg: SinusoidalConfig,
+        dim: usize,
+        storage: &'t mut [u64],
+    ) -> Result<Self, Error> {
+        cfg.validate(dim)?;
+        let n = cfg.pairs(dim);
+        if storage.len() < n {
+            return Err(short("storage", n, storage.len()));
+        }
+        let turns = &mut storage[..n];
+        for (i, t) in turns.iter_mut().enumerate() {
+            *t = turns_per_pos(cfg.omega(i, dim));
+        }
+        Ok(Self {
+            cfg,
+            shape: Shape::new(&cfg, dim),
+            turns,
+        })
+    }
+
+    /// The width.
+    #[must_use]
+    pub const fn dim(&self) -> usize {
+        self.shape.dim
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub const fn config(&self) -> &SinusoidalConfig {
+        &self.cfg
+    }
+
+    /// Writes the encoding of position `pos` into `out` (`out.len() == dim`).
+    ///
+    /// ```
+    /// use inlayer::sinusoidal::{Sinusoidal, SinusoidalConfig};
+    /// let mut t = [0u64; 2];
+    /// let pe = Sinusoidal::try_new(SinusoidalConfig::transformer(), 4, &mut t)?;
+    /// let mut row = [9.0f32; 4];
+    /// pe.row(0, &mut row)?;
+    /// assert_eq!(row, [0.0, 1.0, 0.0, 1.0]);
+    /// # Ok::<(), inlayer::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] if `out.len() != dim`; `out` is then unchanged.
+    pub fn row(&self, pos: u32, out: &mut [f32]) -> Result<(), Error> {
+        if out.len() != self.shape.dim {
+            return Err(short("out", self.shape.dim, out.len()));
+        }
+        self.write_row::<false>(pos, out);
+        Ok(())
+    }
+
+    /// Writes the encodings of positions `start, start+1, …` into the rows
+    /// of `out` (dense, `out.len()` a multiple of `dim`).
+    ///
+    /// ```
+    /// use inlayer::sinusoidal::{Sinusoidal, SinusoidalConfig};
+    /// let mut t = [0u64; 2];
+    /// let pe = Sinusoidal::try_new(SinusoidalConfig::tensor2tensor(), 4, &mut t)?;
+    /// let mut rows = [0.0f32; 3 * 4];
+    /// pe.rows(10, &mut rows)?; // positions 10, 11, 12
+    /// assert!((rows[0] - 10f32.sin()).abs() < 1e-6); // [sin | cos] halves
+    /// # Ok::<(), inlayer::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NotWholeRows`] if `out.len()` is not a multiple of `dim`,
+    /// [`Error::PositionOutOfRange`] if a position would pass `u32::MAX`.
+    /// On error `out` is unchanged.
+    pub fn rows(&self, start: u32, out: &mut [f32]) -> Result<(), Error> {
+        let dim = self.shape.dim;
+        let t = whole_rows(out.len(), dim)?;
+        check_positions(start, t)?;
+        for (k, row) in out.chunks_exact_mut(dim).enumerate() {
+            self.write_row::<false>(start + k as u32, row);
+        }
+        Ok(())
+    }
+
+    /// Adds the encoding of position `pos` to `row` (`row.len() == dim`,
+    /// checked by the caller).
+    #[inline]
+    #[allow(dead_code, reason = "used by the fused input layer (next commit)")]
+    pub(crate) fn add_row(&self, pos: u32, row: &mut [f32]) {
+        self.write_row::<true>(pos, row);
+    }
+
+    #[inline]
+    fn write_row<const ADD: bool>(&self, pos: u32, row: &mut [f32]) {
+        if fill_row_edges::<ADD>(&self.shape, pos, row) {
+            emit::<ADD>(&self.shape, self.turns, 0, pos, row);
+        }
+    }
+}
+
+/// Writes sinusoidal encodings of positions `start..start + out.len()` into
+/// fixed-shape rows, computing the frequencies in this call (for repeated
+/// decode steps, cache them with [`Sinusoidal`]).
+///
+/// ```
+/// use inlayer::sinusoidal::{SinusoidalConfig, sinusoidal_rows};
+/// let mut pe = [[0.0f32; 6]; 4];
+/// sinusoidal_rows(&SinusoidalConfig::transformer(), 0, &mut pe)?;
+/// assert_eq!(pe[0], [0.0, 1.0, 0.0, 1.0, 0.0, 1.0]);
+/// // A bad configuration is an error, not NaNs:
+/// let bad = SinusoidalConfig::transformer().with_base(-1.0);
+/// assert!(sinusoidal_rows(&bad, 0, &mut pe).is_err());
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`Sinusoidal::try_new`] and [`Sinusoidal::rows`]; `out` is unchanged on error.
+pub fn sinusoidal_rows<const D: usize>(
+    cfg: &SinusoidalConfig,
+    start: u32,
+    out: &mut [[f32; D]],
+) -> Result<(), Error> {
+    sinusoidal_rows_dyn(cfg, D, start, out.as_flattened_mut())
+}
+
+/// Runtime-shape twin of [`sinusoidal_rows`]: `out` is dense rows of width
+/// `dim`.
+///
+/// ```
+/// use inlayer::sinusoidal::{SinusoidalConfig, sinusoidal_rows_dyn};
+/// let mut pe = [0.0f32; 2 * 5];
+/// sinusoidal_rows_dyn(&SinusoidalConfig::fairseq(1), 5, 1, &mut pe)?; // rows 1 and 2
+/// assert_eq!(pe[..5], [0.0; 5]); // the padding row is zero
+/// assert_eq!(pe[9], 0.0); // odd width: zero column appended
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`Sinusoidal::try_new`] and [`Sinusoidal::rows`]; `out` is unchanged on error.
+pub fn sinusoidal_rows_dyn(
+    cfg: &SinusoidalConfig,
+    dim: usize,
+    start: u32,
+    out: &mut [f32],
+) -> Result<(), Error> {
+    cfg.validate(dim)?;
+    let t = whole_rows(out.len(), dim)?;
+    check_positions(start, t)?;
+    let shape = Shape::new(cfg, dim);
+    for (k, row) in out.chunks_exact_mut(dim).enumerate() {
+        fill_row_edges::<false>(&shape, start + k as u32, row);
+    }
+    let mut turns = [0u64; BLOCK];
+    let mut i0 = 0;
+    while i0 < shape.n_sin {
+        let n = BLOCK.min(shape.n_sin - i0);
+        for (k, t) in turns[..n].iter_mut().enumerate() {
+            *t = turns_per_pos(cfg.omega(i0 + k, dim));
+        }
+        for (k, row) in out.chunks_exact_mut(dim).enumerate() {
+            let pos = start + k as u32;
+            if shape.padding_row != Some(pos) {
+                emit::<false>(&shape, &turns[..n], i0, pos, row);
+            }
+        }
+        i0 += n;
+    }
+    Ok(())
+}
+
+/// Rows in a dense buffer of `len` values and width `dim`.
+fn whole_rows(len: usize, dim: usize) -> Result<usize, Error> {
+    if dim == 0 {
+        return Err(Error::InvalidShape {
+            what: "dim",
+            value: 0,
+        });
+    }
+    if !len.is_multiple_of(dim) {
+        return Err(not_whole(len, dim));
+    }
+    Ok(len / dim)
+}
+
+/// Positions `start..start + t` must all be `<= u32::MAX`.
+fn check_positions(start: u32, t: usize) -> Result<(), Error> {
+    if t > 0 {
+        let last = u64::from(start) + (t as u64 - 1);
+        if last > u64::from(u32::MAX) {
+            // The first token past the end sits at position 2^32.
+            return Err(past_end((1 << 32) - u64::from(start)));
+        }
+    }
+    Ok(())
+}
+
+#[cold]
+fn short(what: &'static str, expected: usize, actual: usize) -> Error {
+    Error::LengthMismatch {
+        what,
+        expected,
+        actual,
+    }
+}
+
+#[cold]
+fn not_whole(len: usize, dim: usize) -> Error {
+    Error::NotWholeRows {
+        len,
+        row_bytes: dim,
+    }
+}
+
+#[cold]
+fn past_end(index: u64) -> Error {
+    Error::PositionOutOfRange {
+        index: index as usize,
+        position: 1 << 32,
+        limit: 1 << 32,
+    }
+}

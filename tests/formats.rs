@@ -1,0 +1,565 @@
+//! Every table format against the reference decoders, bit for bit, through
+//! the public gather API (random shapes, random bytes as tables, random
+//! epilogues, column ranges and strides); known answers from ggml's own
+//! (de)quantizers; encoder round trips and error paths.
+
+use inlayer::Error;
+use inlayer::formats::{
+    Bf16Table, F16Table, F32Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Q4_0Table,
+    Q4_1Table, Q4KTable, Q5_0Table, Q5_1Table, Q6KTable, Q8_0Table, Table,
+};
+use inlayer::gather::{Epilogue, gather_cols, gather_table, gather_view};
+use inlayer::reference::formats as rf;
+use proptest::prelude::*;
+
+#[allow(clippy::unreadable_literal)]
+mod kat {
+    include!("kat/ggml_kat.rs");
+}
+
+const ALL: [Format; 13] = [
+    Format::F32,
+    Format::F16,
+    Format::Bf16,
+    Format::I8,
+    Format::Fbgemm8,
+    Format::Fbgemm4LowFirst,
+    Format::Q8_0,
+    Format::Q4_0Split,
+    Format::Q4_1Split,
+    Format::Q5_0Split,
+    Format::Q5_1Split,
+    Format::Q4KSplit,
+    Format::Q6KSplit,
+];
+
+/// The fast view of `bytes` in `format` (`scales`: the I8 scales, one per
+/// row or one per tensor).
+fn view<'a>(
+    format: Format,
+    bytes: &'a [u8],
+    dim: usize,
+    scales: &'a [f32],
+) -> Result<Box<dyn Table + 'a>, Error> {
+    Ok(match format {
+        Format::F32 => Box::new(F32Table::from_bytes(bytes, dim)?),
+        Format::F16 => Box::new(F16Table::from_bytes(bytes, dim)?),
+        Format::Bf16 => Box::new(Bf16Table::from_bytes(bytes, dim)?),
+        Format::I8 if scales.len() == 1 => Box::new(I8Table::per_tensor(bytes, dim, scales[0])?),
+        Format::I8 => Box::new(I8Table::per_row(bytes, dim, scales)?),
+        Format::Fbgemm8 => Box::new(Fbgemm8Table::from_bytes(bytes, dim)?),
+        Format::Fbgemm4LowFirst => Box::new(Fbgemm4Table::from_bytes(bytes, dim)?),
+        Format::Q8_0 => Box::new(Q8_0Table::from_bytes(bytes, dim)?),
+        Format::Q4_0Split => Box::new(Q4_0Table::from_bytes(bytes, dim)?),
+        Format::Q4_1Split => Box::new(Q4_1Table::from_bytes(bytes, dim)?),
+        Format::Q5_0Split => Box::new(Q5_0Table::from_bytes(bytes, dim)?),
+        Format::Q5_1Split => Box::new(Q5_1Table::from_bytes(bytes, dim)?),
+        Format::Q4KSplit => Box::new(Q4KTable::from_bytes(bytes, dim)?),
+        Format::Q6KSplit => Box::new(Q6KTable::from_bytes(bytes, dim)?),
+        _ => unreachable!(),
+    })
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+    fn f32s(&mut self, n: usize) -> Vec<f32> {
+        (0..n).map(|_| f32::from_bits(self.next() as u32)).collect()
+    }
+}
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64)
+}
+
+const SENTINEL: f32 = -7.25;
+
+#[derive(Debug, Clone)]
+struct Case {
+    format: Format,
+    dim: usize,
+    rows: usize,
+    seed: u64,
+    tokens: Vec<u32>,
+    cols: (usize, usize),
+    scale: Option<f32>,
+    add: bool,
+    padding_id: Option<u32>,
+    per_tensor: bool,
+    extra_stride: usize,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        0..ALL.len(),
+        1usize..=40,
+        1usize..=5,
+        any::<u64>(),
+        proptest::collection::vec(0u32..7, 0..7),
+        (any::<u16>(), any::<u16>()),
+        proptest::option::of(proptest::num::f32::ANY),
+        any::<bool>(),
+        proptest::option::of(0u32..6),
+        any::<bool>(),
+        0usize..4,
+    )
+        .prop_map(
+            |(fi, n, rows, seed, tokens, cols, scale, add, padding_id, per_tensor, extra)| {
+                let format = ALL[fi];
+                let e = format.block_elems();
+                let dim = if e == 1 { n } else { e * (1 + n % 3) };
+                let a = usize::from(cols.0) % (dim + 1);
+                let b = usize::from(cols.1) % (dim + 1);
+                Case {
+                    format,
+                    dim,
+                    rows,
+                    seed: seed | 1,
+                    tokens,
+                    cols: (a.min(b), a.max(b)),
+                    scale,
+                    add,
+                    padding_id,
+                    per_tensor,
+                    extra_stride: extra,
+                }
+            },
+        )
+}
+
+/// Runs one case through the fast gather and the reference; returns the
+/// fast result and asserts agreement.
+fn check(c: &Case) {
+    let mut rng = Rng(c.seed);
+    let row_bytes = c.format.row_bytes(c.dim).unwrap();
+    let bytes = rng.bytes(row_bytes * c.rows);
+    let scales = if c.per_tensor {
+        rng.f32s(1)
+    } else {
+        rng.f32s(c.rows)
+    };
+    let table = view(c.format, &bytes, c.dim, &scales).unwrap();
+    assert_eq!((table.rows(), table.dim()), (c.rows, c.dim));
+    let (c0, c1) = c.cols;
+    let width = c1 - c0;
+    let n = c.tokens.len();
+    let add_rows = rng.f32s(n * width);
+    let add = c.add.then_some(add_rows.as_slice());
+    let mut epi = Epilogue::new();
+    epi.scale = c.scale;
+    epi.add = add;
+    epi.padding_id = c.padding_id;
+
+    let mut want = vec![0.0f32; n * width];
+    let r = rf::gather(
+        c.format,
+        &bytes,
+        c.dim,
+        &scales,
+        &c.tokens,
+        c0..c1,
+        c.scale,
+        add,
+        c.padding_id,
+        &mut want,
+    );
+    let stride = width + c.extra_stride;
+    let len = if n == 0 { 0 } else { (n - 1) * stride + width };
+    let mut got = vec![SENTINEL; len + c.extra_stride];
+    let f = gather_cols(&*table, &c.tokens, c0..c1, &epi, &mut got, stride);
+    assert_eq!(f, r, "{c:?}");
+    if f.is_err() {
+        assert!(got.iter().all(|x| x.to_bits() == SENTINEL.to_bits()));
+        return;
+    }
+    for (i, x) in got.iter().enumerate() {
+        let (t, j) = (i / stride, i % stride);
+        if t < n && j < width {
+            assert_eq!(
+                x.to_bits(),
+                want[t * width + j].to_bits(),
+                "{c:?} at {t},{j}"
+            );
+        } else {
+            assert_eq!(x.to_bits(), SENTINEL.to_bits(), "gap written at {i}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    #[test]
+    fn decode_gather_equals_reference_bitwise(c in case()) {
+        check(&c);
+    }
+}
+
+/// A deterministic sweep: every format, every column range of a few widths
+/// (so every block boundary, lane boundary and tail is hit), scale and add.
+#[test]
+fn every_column_range_equals_reference_bitwise() {
+    for (k, &format) in ALL.iter().enumerate() {
+        let e = format.block_elems();
+        let dims: &[usize] = if e == 1 {
+            &[1, 7, 8, 9, 17, 33]
+        } else {
+            &[e, 2 * e]
+        };
+        for &dim in dims {
+            let step = if dim > 64 { 7 } else { 1 };
+            for c0 in (0..=dim).step_by(step) {
+                for c1 in (c0..=dim).step_by(step) {
+                    check(&Case {
+                        format,
+                        dim,
+                        rows: 3,
+                        seed: 0x9e37_79b9_7f4a_7c15 ^ (k * 1000 + dim) as u64,
+                        tokens: vec![2, 0, 1, 2],
+                        cols: (c0, c1),
+                        scale: Some(0.75),
+                        add: c1 % 2 == 0,
+                        padding_id: Some(1),
+                        per_tensor: false,
+                        extra_stride: 1,
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn kat_check(format: Format, bytes: &[u8], want: &[u32]) {
+    let dim = want.len();
+    let table = view(format, bytes, dim, &[]).unwrap();
+    let mut got = vec![0.0f32; dim];
+    table.decode_into(0, 0, &mut got);
+    let mut reference = vec![0.0f32; dim];
+    rf::dequantize_row(format, bytes, 1.0, &mut reference).unwrap();
+    for j in 0..dim {
+        assert_eq!(got[j].to_bits(), want[j], "{format:?} fast, element {j}");
+        assert_eq!(
+            reference[j].to_bits(),
+            want[j],
+            "{format:?} reference, element {j}"
+        );
+    }
+}
+
+#[test]
+fn ggml_blocks_match_gguf_python_known_answers() {
+    kat_check(Format::Q8_0, kat::Q8_0_BYTES, kat::Q8_0_F32_BITS);
+    kat_check(Format::Q4_0Split, kat::Q4_0_BYTES, kat::Q4_0_F32_BITS);
+    kat_check(Format::Q4_1Split, kat::Q4_1_BYTES, kat::Q4_1_F32_BITS);
+    kat_check(Format::Q5_0Split, kat::Q5_0_BYTES, kat::Q5_0_F32_BITS);
+    kat_check(Format::Q5_1Split, kat::Q5_1_BYTES, kat::Q5_1_F32_BITS);
+    kat_check(Format::Q4KSplit, kat::Q4_K_BYTES, kat::Q4_K_F32_BITS);
+    kat_check(Format::Q6KSplit, kat::Q6_K_BYTES, kat::Q6_K_F32_BITS);
+}
+
+#[test]
+fn ggml_encoders_match_gguf_python_known_answers() {
+    let x: Vec<f32> = kat::ENC_X_BITS.iter().map(|&b| f32::from_bits(b)).collect();
+    let mut q8 = vec![0u8; 68];
+    inlayer::formats::encode_q8_0(&x, &mut q8).unwrap();
+    assert_eq!(q8, kat::ENC_Q8_0);
+    let mut q4 = vec![0u8; 36];
+    inlayer::formats::encode_q4_0(&x, &mut q4).unwrap();
+    assert_eq!(q4, kat::ENC_Q4_0);
+}
+
+/// Known answers written from the published layouts (nibble order, the
+/// position of `d`, the 6-bit scale packing).
+#[test]
+fn layouts_match_hand_written_known_answers() {
+    // Q4_0: d = 1.0; byte j = (j+1) low | (15-j) high.
+    let mut b = vec![0x00, 0x3c];
+    b.extend((0..16u8).map(|j| ((j + 1) & 15) | ((15 - j) << 4)));
+    let mut y = [0.0f32; 32];
+    Q4_0Table::from_bytes(&b, 32)
+        .unwrap()
+        .decode_into(0, 0, &mut y);
+    assert_eq!(y[0], -7.0); // low nibble of byte 0 = 1
+    assert_eq!(y[15], -8.0); // low nibble of byte 15 = 0
+    assert_eq!(y[16], 7.0); // high nibble of byte 0 = 15
+    // Q6_K: d at the end; all q = 32 + 1 (ql low = 1, qh bits = 2 → +32), scales 2.
+    let mut b = vec![0x11u8; 128];
+    b.extend([0xaau8; 64]);
+    b.extend([2u8; 16]);
+    b.extend([0x00, 0x38]); // d = 0.5
+    let mut y = [0.0f32; 256];
+    Q6KTable::from_bytes(&b, 256)
+        .unwrap()
+        .decode_into(0, 0, &mut y);
+    assert!(y.iter().all(|&v| v == 1.0), "{y:?}");
+    // Q4_K: d = 1, dmin = 1; sub-block j < 4: sc = s[j] & 63, m = s[j+4] & 63.
+    let mut b = vec![0x00, 0x3c, 0x00, 0x3c];
+    b.extend([3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+    b.extend([0x02u8; 128]); // low nibble 2, high 0
+    let mut y = [0.0f32; 256];
+    Q4KTable::from_bytes(&b, 256)
+        .unwrap()
+        .decode_into(0, 0, &mut y);
+    assert_eq!(y[0], 3.0 * 2.0 - 1.0); // sub-block 0
+    assert_eq!(y[32], 0.0); // sub-block 1: sc = 0, m = 0, high nibble 0
+    // FBGEMM 4-bit: element 0 in the low nibble.
+    let b = [0x21, 0x00, 0x3c, 0x00, 0x00];
+    let mut y = [0.0f32; 2];
+    Fbgemm4Table::from_bytes(&b, 2)
+        .unwrap()
+        .decode_into(0, 0, &mut y);
+    assert_eq!(y, [1.0, 2.0]);
+}
+
+#[test]
+fn f16_widening_is_exact_for_all_65536_patterns() {
+    let bytes: Vec<u8> = (0..=u16::MAX).flat_map(u16::to_le_bytes).collect();
+    let t = F16Table::from_bytes(&bytes, 1 << 16).unwrap();
+    let mut got = vec![0.0f32; 1 << 16];
+    t.decode_into(0, 0, &mut got);
+    for h in 0..=u16::MAX {
+        let g = got[usize::from(h)];
+        let r = rf::f16_to_f32(h);
+        assert_eq!(g.to_bits(), r.to_bits(), "{h:#06x}");
+        let want = half::f16::from_bits(h).to_f32();
+        if want.is_nan() {
+            assert!(r.is_nan() && r.is_sign_negative() == want.is_sign_negative());
+            assert_eq!(r.to_bits() & 0x003f_ffff, u32::from(h & 0x1ff) << 13); // payload kept
+        } else {
+            assert_eq!(r.to_bits(), want.to_bits(), "{h:#06x}");
+        }
+    }
+}
+
+fn f16_encode_one(x: f32) -> u16 {
+    let mut b = [0u8; 2];
+    inlayer::formats::encode_f16(&[x], &mut b).unwrap();
+    u16::from_le_bytes(b)
+}
+
+fn bf16_encode_one(x: f32) -> u16 {
+    let mut b = [0u8; 2];
+    inlayer::formats::encode_bf16(&[x], &mut b).unwrap();
+    u16::from_le_bytes(b)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases() * 16))]
+
+    #[test]
+    fn f16_and_bf16_encoders_round_to_nearest_even(bits in any::<u32>()) {
+        let x = f32::from_bits(bits);
+        let (h, b) = (f16_encode_one(x), bf16_encode_one(x));
+        if x.is_nan() {
+            prop_assert!(rf::f16_to_f32(h).is_nan() && rf::bf16_to_f32(b).is_nan());
+        } else {
+            prop_assert_eq!(h, half::f16::from_f32(x).to_bits());
+            prop_assert_eq!(b, half::bf16::from_f32(x).to_bits());
+        }
+    }
+}
+
+#[test]
+fn f16_encoder_handles_edges() {
+    for x in [
+        0.0f32,
+        -0.0,
+        65504.0,
+        65519.99,
+        65520.0,
+        6.0e-8,
+        2.9802322e-8,
+        2.9802326e-8,
+        1.0e-10,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::MIN_POSITIVE,
+        6.1035156e-5,
+        6.1e-5,
+    ] {
+        assert_eq!(f16_encode_one(x), half::f16::from_f32(x).to_bits(), "{x}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    #[test]
+    fn quantizer_round_trips_stay_within_stated_error(
+        x in proptest::collection::vec(-100.0f32..100.0, 32..=32),
+        blocks in 1usize..4,
+        dim_per_row in 1usize..=16,
+    ) {
+        let x: Vec<f32> = x.iter().cycle().take(32 * blocks).enumerate()
+            .map(|(i, v)| v * (1.0 + i as f32 / 64.0)).collect();
+        // Q8_0: |err| <= d/2 + 127 * |d - f16(d)|, d = max|x|/127.
+        let mut b = vec![0u8; 34 * blocks];
+        inlayer::formats::encode_q8_0(&x, &mut b).unwrap();
+        let mut y = vec![0.0f32; x.len()];
+        Q8_0Table::from_bytes(&b, 32).unwrap().decode_into(0, 0, &mut y[..32]);
+        for (blk, (xb, bb)) in x.chunks(32).zip(b.chunks(34)).enumerate() {
+            let amax = xb.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            let d = amax / 127.0;
+            let mut yb = [0.0f32; 32];
+            Q8_0Table::from_bytes(bb, 32).unwrap().decode_into(0, 0, &mut yb);
+            for (a, c) in xb.iter().zip(yb) {
+                prop_assert!((a - c).abs() <= d * (0.5 + 127.0 / 2048.0) + 1e-6, "q8 block {} {} {}", blk, a, c);
+            }
+        }
+        // Q4_0: |err| <= |d| (1 + 8 * 2^-11), d = max / -8.
+        let mut b = vec![0u8; 18 * blocks];
+        inlayer::formats::encode_q4_0(&x, &mut b).unwrap();
+        for (xb, bb) in x.chunks(32).zip(b.chunks(18)) {
+            let amax = xb.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            let d = amax / 8.0;
+            let mut yb = [0.0f32; 32];
+            Q4_0Table::from_bytes(bb, 32).unwrap().decode_into(0, 0, &mut yb);
+            for (a, c) in xb.iter().zip(yb) {
+                prop_assert!((a - c).abs() <= d * (1.0 + 8.0 / 2048.0) + 1e-6, "q4 {} {}", a, c);
+            }
+        }
+        // int8 per row: |err| <= scale / 2 (+ an ulp of x).
+        let dim = dim_per_row;
+        let n = x.len() / dim * dim;
+        let (mut q, mut s) = (vec![0u8; n], vec![0.0f32; n / dim]);
+        inlayer::formats::encode_i8_per_row(&x[..n], dim, &mut q, &mut s).unwrap();
+        let t = I8Table::per_row(&q, dim, &s).unwrap();
+        let mut yr = vec![0.0f32; dim];
+        for r in 0..n / dim {
+            t.decode_into(r, 0, &mut yr);
+            for (a, c) in x[r * dim..(r + 1) * dim].iter().zip(&yr) {
+                prop_assert!((a - c).abs() <= s[r] * 0.5 + a.abs() * 1e-6, "i8 {} {}", a, c);
+            }
+        }
+        // f16 / bf16: relative error <= 2^-11 / 2^-8 (normal range).
+        let mut h = vec![0u8; 2 * x.len()];
+        inlayer::formats::encode_f16(&x, &mut h).unwrap();
+        let mut yh = vec![0.0f32; x.len()];
+        F16Table::from_bytes(&h, x.len()).unwrap().decode_into(0, 0, &mut yh);
+        for (a, c) in x.iter().zip(&yh) {
+            prop_assert!((a - c).abs() <= a.abs() / 2048.0 + 3.0e-8);
+        }
+        inlayer::formats::encode_bf16(&x, &mut h).unwrap();
+        Bf16Table::from_bytes(&h, x.len()).unwrap().decode_into(0, 0, &mut yh);
+        for (a, c) in x.iter().zip(&yh) {
+            prop_assert!((a - c).abs() <= a.abs() / 256.0);
+        }
+    }
+}
+
+#[test]
+fn bad_shapes_are_clear_errors() {
+    let b = [0u8; 34 * 2];
+    assert_eq!(
+        Q8_0Table::from_bytes(&b, 48).unwrap_err(),
+        Error::InvalidShape {
+            what: "dim",
+            value: 48
+        }
+    );
+    assert_eq!(
+        Q8_0Table::from_bytes(&b[..67], 32).unwrap_err(),
+        Error::NotWholeRows {
+            len: 67,
+            row_bytes: 34
+        }
+    );
+    assert_eq!(
+        Q4KTable::from_bytes(&[0u8; 143], 256).unwrap_err(),
+        Error::NotWholeRows {
+            len: 143,
+            row_bytes: 144
+        }
+    );
+    assert!(F16Table::from_bytes(&[0u8; 3], 1).is_err());
+    assert!(F16Table::from_bytes(&[0u8; 4], 0).is_err());
+    assert_eq!(
+        I8Table::per_row(&[0u8; 6], 3, &[1.0]).unwrap_err(),
+        Error::LengthMismatch {
+            what: "scales",
+            expected: 2,
+            actual: 1
+        }
+    );
+    assert_eq!(
+        Fbgemm4Table::from_bytes(&[0u8; 7], 3).unwrap_err(),
+        Error::NotWholeRows {
+            len: 7,
+            row_bytes: 6
+        }
+    );
+    assert_eq!(
+        Format::Q8_0.row_bytes(usize::MAX / 32 * 32),
+        Err(Error::Overflow)
+    );
+    let x = [f32::NAN; 32];
+    assert_eq!(
+        inlayer::formats::encode_q8_0(&x, &mut [0u8; 34]),
+        Err(Error::NotFinite { index: 0 })
+    );
+}
+
+#[test]
+fn err_leaves_output_untouched_and_matches_reference() {
+    let b = [0x3cu8; 2 * 34];
+    let t = Q8_0Table::from_bytes(&b, 32).unwrap();
+    let mut out = [SENTINEL; 64];
+    let e = Epilogue::new();
+    assert_eq!(
+        gather_cols(&t, &[0], 0..33, &e, &mut out, 33),
+        Err(Error::InvalidShape {
+            what: "cols.end",
+            value: 33
+        })
+    );
+    #[allow(clippy::reversed_empty_ranges)]
+    let r = gather_cols(&t, &[0], 5..4, &e, &mut out, 33);
+    assert_eq!(
+        r,
+        Err(Error::InvalidShape {
+            what: "cols.start",
+            value: 5
+        })
+    );
+    assert_eq!(
+        gather_view(&t, &[0, 2], &e, &mut out, 32),
+        Err(Error::TokenOutOfRange {
+            index: 1,
+            token: 2,
+            vocab: 2
+        })
+    );
+    assert_eq!(
+        gather_view(&t, &[0, 1, 1], &e, &mut out, 32),
+        Err(Error::LengthMismatch {
+            what: "out",
+            expected: 96,
+            actual: 64
+        })
+    );
+    let mut fixed = [[SENTINEL; 16]; 1];
+    assert_eq!(
+        gather_table(&t, &[0], &e, &mut fixed),
+        Err(Error::LengthMismatch {
+            what: "dim",
+            expected: 16,
+            actual: 32
+        })
+    );
+    assert!(
+        out.iter()
+            .chain(fixed.as_flattened())
+            .all(|x| x.to_bits() == SENTINEL.to_bits())
+    );
+}

@@ -1,0 +1,326 @@
+//! Sinusoidal encodings: the accuracy contract against the exact oracle, every
+//! preset and odd/even width, edge positions, the plan/plan-less/fixed-shape
+//! entry points agreeing bit for bit, and errors leaving the output untouched.
+
+use inlayer::Error;
+use inlayer::reference::sinusoidal as oracle;
+use inlayer::sinusoidal::{
+    Layout, MAX_ABS_ERR, OddWidth, Schedule, Sinusoidal, SinusoidalConfig, sinusoidal_rows,
+    sinusoidal_rows_dyn,
+};
+use proptest::prelude::*;
+
+fn presets() -> [(&'static str, SinusoidalConfig); 6] {
+    [
+        ("transformer", SinusoidalConfig::transformer()),
+        ("distilbert", SinusoidalConfig::distilbert()),
+        ("marian", SinusoidalConfig::marian()),
+        ("tensor2tensor", SinusoidalConfig::tensor2tensor()),
+        ("fairseq", SinusoidalConfig::fairseq(1)),
+        ("whisper", SinusoidalConfig::whisper()),
+    ]
+}
+
+fn accepts(cfg: &SinusoidalConfig, dim: usize) -> bool {
+    dim > 0 && !(dim % 2 == 1 && cfg.odd == OddWidth::Reject)
+}
+
+/// Largest |ours − exact| over the rows `start..start+t`; also checks the
+/// plan entry point equals the plan-less one bitwise.
+fn max_err(cfg: &SinusoidalConfig, dim: usize, start: u32, t: usize) -> f64 {
+    let mut out = vec![f32::NAN; dim * t];
+    sinusoidal_rows_dyn(cfg, dim, start, &mut out).unwrap();
+    let mut turns = vec![0u64; Sinusoidal::turns_len(cfg, dim)];
+    let pe = Sinusoidal::try_new(*cfg, dim, &mut turns).unwrap();
+    let mut planned = vec![f32::NAN; dim * t];
+    pe.rows(start, &mut planned).unwrap();
+    let mut worst = 0.0f64;
+    for (k, row) in out.chunks_exact(dim).enumerate() {
+        let p = start + k as u32;
+        for (col, &v) in row.iter().enumerate() {
+            let e = (f64::from(v) - oracle::value(cfg, dim, p, col)).abs();
+            assert!(
+                e <= MAX_ABS_ERR,
+                "{cfg:?} dim {dim} p {p} col {col}: {v} err {e:e}"
+            );
+            worst = worst.max(e);
+            let q = planned[k * dim + col];
+            assert_eq!(
+                v.to_bits(),
+                q.to_bits(),
+                "plan != plan-less at p {p} col {col}"
+            );
+        }
+    }
+    worst
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn every_preset_and_width_is_within_bound_at_random_positions() {
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut worst = 0.0f64;
+    for (_, cfg) in presets() {
+        for dim in (1..=20).chain([31, 64, 65, 130, 512]) {
+            if !accepts(&cfg, dim) {
+                continue;
+            }
+            for _ in 0..4 {
+                let start = (rng.next() >> 32) as u32;
+                let start = start.min(u32::MAX - 3);
+                worst = worst.max(max_err(&cfg, dim, start, 4));
+            }
+        }
+    }
+    println!("worst abs error vs exact: {worst:e} (bound {MAX_ABS_ERR:e})");
+}
+
+#[test]
+fn edge_positions_are_within_bound() {
+    let mut ps = vec![0u32, 1, 2, 1 << 24, u32::MAX, u32::MAX - 1, 1_000_000];
+    for k in 1..32 {
+        ps.extend([(1u32 << k) - 1, 1 << k, (1u32 << k).wrapping_add(1)]);
+    }
+    for (_, cfg) in presets() {
+        for dim in [2usize, 7, 8, 17, 512] {
+            if !accepts(&cfg, dim) {
+                continue;
+            }
+            for &p in &ps {
+                max_err(&cfg, dim, p, 1);
+            }
+        }
+    }
+}
+
+#[test]
+fn widest_row_at_the_last_position_is_within_bound() {
+    let cfg = SinusoidalConfig::transformer();
+    let worst = max_err(&cfg, 65_536, u32::MAX, 1);
+    assert!(worst <= MAX_ABS_ERR);
+}
+
+#[test]
+fn float32_angle_pipeline_is_far_off_at_a_million_while_ours_is_exact() {
+    // The usual f32 pipeline: angle = f32(p) * f32(ω), then an accurate sin.
+    let cfg = SinusoidalConfig::transformer();
+    let (dim, p) = (512usize, 1_000_000u32);
+    let mut ours = vec![0.0f32; dim];
+    sinusoidal_rows_dyn(&cfg, dim, p, &mut ours).unwrap();
+    let (mut f32_worst, mut our_worst) = (0.0f64, 0.0f64);
+    for i in 0..dim / 2 {
+        let w = oracle::omega(&cfg, dim, i);
+        let angle32 = p as f32 * w as f32;
+        let (s32, c32) = (f64::from(angle32.sin()), f64::from(angle32.cos()));
+        let (s, c) = oracle::sincos_exact(p, w);
+        f32_worst = f32_worst.max((s32 - s).abs()).max((c32 - c).abs());
+        our_worst = our_worst
+            .max((f64::from(ours[2 * i]) - s).abs())
+            .max((f64::from(ours[2 * i + 1]) - c).abs());
+    }
+    println!("p = 1e6, D = 512: f32-angle pipeline max err {f32_worst:e}, inlayer {our_worst:e}");
+    assert!(f32_worst > 1e-2, "f32 pipeline error {f32_worst:e}");
+    assert!(our_worst <= MAX_ABS_ERR);
+}
+
+#[test]
+fn fixed_shape_equals_dynamic_bitwise() {
+    for (_, cfg) in presets() {
+        let mut a = [[0.0f32; 12]; 5];
+        let mut b = [0.0f32; 60];
+        sinusoidal_rows(&cfg, 77, &mut a).unwrap();
+        sinusoidal_rows_dyn(&cfg, 12, 77, &mut b).unwrap();
+        assert!(
+            a.as_flattened()
+                .iter()
+                .zip(&b)
+                .all(|(x, y)| x.to_bits() == y.to_bits())
+        );
+    }
+}
+
+#[test]
+fn rounded_once_output_equals_reference_rows_closely() {
+    for (_, cfg) in presets() {
+        for dim in [5usize, 16, 33] {
+            if !accepts(&cfg, dim) {
+                continue;
+            }
+            let mut a = vec![0.0f32; dim * 3];
+            let mut b = vec![0.0f32; dim * 3];
+            sinusoidal_rows_dyn(&cfg, dim, 4_000_000_000, &mut a).unwrap();
+            oracle::sinusoidal_rows(&cfg, dim, 4_000_000_000, &mut b).unwrap();
+            for (x, y) in a.iter().zip(&b) {
+                assert!(f64::from((x - y).abs()) <= MAX_ABS_ERR);
+            }
+        }
+    }
+}
+
+#[test]
+fn fairseq_padding_row_is_zero_and_first_token_is_padding_plus_one() {
+    let cfg = SinusoidalConfig::fairseq(1);
+    assert_eq!(cfg.first_position, 2);
+    let mut t = [[7.0f32; 9]; 4];
+    sinusoidal_rows(&cfg, 0, &mut t).unwrap();
+    assert_eq!(t[1], [0.0; 9]);
+    assert_eq!(t[0][..4], [0.0; 4]); // sin(0) halves
+    assert_eq!(t[0][4..8], [1.0; 4]); // cos(0)
+    assert_eq!(t[2][8], 0.0); // odd width: zero column
+    // The plan writes the same zero row.
+    let mut turns = [0u64; 4];
+    let pe = Sinusoidal::try_new(cfg, 9, &mut turns).unwrap();
+    let mut r = [7.0f32; 9];
+    pe.row(1, &mut r).unwrap();
+    assert_eq!(r, [0.0; 9]);
+}
+
+#[test]
+fn odd_width_rules_follow_each_framework() {
+    // Interleaved, extra sin (DistilBERT): the last column is sin of pair (D-1)/2.
+    let cfg = SinusoidalConfig::distilbert();
+    let mut r = [[0.0f32; 5]; 1];
+    sinusoidal_rows(&cfg, 3, &mut r).unwrap();
+    let w2 = oracle::omega(&cfg, 5, 2);
+    assert!((f64::from(r[0][4]) - (3.0 * w2).sin()).abs() < 1e-6);
+    // Marian halves with a ceil split: 3 sines, then 2 cosines.
+    let cfg = SinusoidalConfig::marian();
+    sinusoidal_rows(&cfg, 0, &mut r).unwrap();
+    assert_eq!(r[0], [0.0, 0.0, 0.0, 1.0, 1.0]);
+    // Whisper and the paper reject odd widths.
+    let e = sinusoidal_rows(&SinusoidalConfig::whisper(), 0, &mut r).unwrap_err();
+    assert!(matches!(e, Error::Unsupported { value: 5, .. }));
+}
+
+#[test]
+fn bad_configs_are_errors_and_leave_output_untouched() {
+    let base = SinusoidalConfig::transformer();
+    let bads = [
+        base.with_base(0.0),
+        base.with_base(-2.0),
+        base.with_base(f64::NAN),
+        base.with_base(f64::INFINITY),
+        SinusoidalConfig::tensor2tensor().with_base(0.0),
+        SinusoidalConfig {
+            schedule: Schedule::Timescales {
+                min: f64::NEG_INFINITY,
+                max: 1.0,
+            },
+            ..base
+        },
+    ];
+    for cfg in bads {
+        let mut out = [[3.0f32; 8]; 2];
+        let e = sinusoidal_rows(&cfg, 0, &mut out).unwrap_err();
+        assert!(matches!(e, Error::InvalidConfig { .. }), "{cfg:?}: {e}");
+        assert_eq!(out, [[3.0; 8]; 2]);
+        let mut out = [3.0f32; 8];
+        // (Compared as text: a NaN parameter makes the values unequal.)
+        let r = oracle::sinusoidal_rows(&cfg, 8, 0, &mut out);
+        assert_eq!(r.map_err(|e| e.to_string()), Err(e.to_string()));
+        assert_eq!(out, [3.0; 8]);
+    }
+    // Frequencies that overflow to infinity (ω_255 = base^(-510/512)).
+    let mut wide = [3.0f32; 512];
+    let e = sinusoidal_rows_dyn(&base.with_base(5e-324), 512, 0, &mut wide).unwrap_err();
+    assert!(matches!(e, Error::InvalidConfig { .. }));
+    assert_eq!(wide, [3.0; 512]);
+    let mut out = [3.0f32; 8];
+    assert!(sinusoidal_rows_dyn(&base, 0, 0, &mut out).is_err());
+    assert!(sinusoidal_rows_dyn(&base, 3, 0, &mut out).is_err()); // odd, rejected
+    assert!(sinusoidal_rows_dyn(&base, 6, 0, &mut out).is_err()); // ragged
+    let e = sinusoidal_rows_dyn(&base, 4, u32::MAX, &mut out).unwrap_err();
+    assert_eq!(
+        e,
+        Error::PositionOutOfRange {
+            index: 1,
+            position: 1 << 32,
+            limit: 1 << 32
+        }
+    );
+    assert_eq!(out, [3.0; 8]);
+    let mut short = [0u64; 3];
+    assert!(Sinusoidal::try_new(base, 8, &mut short).is_err());
+}
+
+#[test]
+fn extensive_sweep_when_asked() {
+    if std::env::var("INLAYER_EXTENSIVE").is_err() {
+        return;
+    }
+    let mut rng = Rng(42);
+    let mut worst = 0.0f64;
+    for (_, cfg) in presets() {
+        for _ in 0..2000 {
+            let dim = 2 + (rng.next() % 1024) as usize;
+            if !accepts(&cfg, dim) {
+                continue;
+            }
+            let start = ((rng.next() >> 32) as u32).min(u32::MAX - 7);
+            worst = worst.max(max_err(&cfg, dim, start, 8));
+        }
+    }
+    println!("extensive: worst abs error {worst:e}");
+}
+
+fn config_strategy() -> impl Strategy<Value = SinusoidalConfig> {
+    (
+        prop_oneof![
+            (1e-3f64..1e7).prop_map(Schedule::Base),
+            (1e-2f64..10.0, 1.0f64..1e6).prop_map(|(min, max)| Schedule::Timescales { min, max }),
+        ],
+        prop_oneof![Just(Layout::Interleaved), Just(Layout::Halves)],
+        prop_oneof![
+            Just(OddWidth::ZeroColumn),
+            Just(OddWidth::ExtraSin),
+            Just(OddWidth::Reject)
+        ],
+        proptest::option::of(0u32..4),
+    )
+        .prop_map(|(schedule, layout, odd, padding_row)| SinusoidalConfig {
+            schedule,
+            layout,
+            odd,
+            first_position: 0,
+            padding_row,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(64)
+    ))]
+
+    #[test]
+    fn any_config_is_within_bound_or_the_same_error_as_the_oracle(
+        cfg in config_strategy(),
+        dim in 0usize..40,
+        start in prop_oneof![0u32..8, any::<u32>()],
+        t in 0usize..4,
+    ) {
+        let mut a = vec![5.0f32; dim * t];
+        let mut b = vec![5.0f32; dim * t];
+        let ra = sinusoidal_rows_dyn(&cfg, dim, start, &mut a);
+        let rb = oracle::sinusoidal_rows(&cfg, dim, start, &mut b);
+        prop_assert_eq!(ra, rb);
+        if ra.is_ok() {
+            for (x, y) in a.iter().zip(&b) {
+                prop_assert!(f64::from((x - y).abs()) <= MAX_ABS_ERR + 6e-8);
+            }
+            if t > 0 {
+                max_err(&cfg, dim, start, t);
+            }
+        } else {
+            prop_assert!(a.iter().all(|&x| x == 5.0));
+        }
+    }
+}
