@@ -9,6 +9,10 @@
 //! - `input-layer`: GPT-2 style `out[t] = wte[tokens[t]] * sqrt(D) + wpe[t]`,
 //!   the learned position rows being themselves a gather of `wpe` at
 //!   positions `0..T`;
+//! - `sinusoidal`: the Transformer's sinusoidal encodings of positions
+//!   `0..T`;
+//! - `input-layer-sinusoidal`: `out[t] = wte[tokens[t]] * sqrt(D) + PE(t)`,
+//!   the Transformer input layer (sinusoidal rows, then the gather adds them);
 //! - `gather-backward`: `grad[tokens[t]] += grad_out[t]`, on-device
 //!   fine-tuning of the table.
 //!
@@ -90,6 +94,16 @@ pub fn run(b: &mut Buffers) -> Result<u32, inlayer::Error> {
         input_layer(&mut b.out, &mut b.pos)?;
         h = fnv(h, &b.out);
     }
+    #[cfg(feature = "sinusoidal")]
+    {
+        sinusoidal(&mut b.pos)?;
+        h = fnv(h, &b.pos);
+    }
+    #[cfg(feature = "input-layer-sinusoidal")]
+    {
+        input_layer_sinusoidal(&mut b.out, &mut b.pos)?;
+        h = fnv(h, &b.out);
+    }
     #[cfg(feature = "gather-backward")]
     {
         gather_backward(&mut b.grad)?;
@@ -130,6 +144,38 @@ pub fn input_layer(
     let wpe = F32Table::from_bytes(black_box(wpe()), dim)?;
     let positions: [u32; T] = core::array::from_fn(|t| t as u32);
     gather_view(&wpe, black_box(&positions), &Epilogue::new(), pos, dim)?;
+    let epilogue = Epilogue::new().scale(black_box(SCALE)).add(pos);
+    gather_view(&wte, black_box(&TOKENS), &epilogue, out, dim)
+}
+
+/// `pos[t] = PE(t)`, the Transformer's sinusoidal encoding (sin half, cos
+/// half, base 10000).
+///
+/// # Errors
+/// As [`inlayer::sinusoidal::sinusoidal_rows_dyn`].
+#[cfg(any(feature = "sinusoidal", feature = "input-layer-sinusoidal"))]
+pub fn sinusoidal(pos: &mut [f32; OUT_LEN]) -> Result<(), inlayer::Error> {
+    use core::hint::black_box;
+    use inlayer::sinusoidal::{SinusoidalConfig, sinusoidal_rows_dyn};
+    let cfg = black_box(SinusoidalConfig::transformer());
+    sinusoidal_rows_dyn(&cfg, black_box(D), black_box(0), pos)
+}
+
+/// `out[t] = wte[tokens[t]] * sqrt(D) + PE(t)`.
+///
+/// # Errors
+/// As [`sinusoidal`] and [`inlayer::gather::gather_view`].
+#[cfg(feature = "input-layer-sinusoidal")]
+pub fn input_layer_sinusoidal(
+    out: &mut [f32; OUT_LEN],
+    pos: &mut [f32; OUT_LEN],
+) -> Result<(), inlayer::Error> {
+    use core::hint::black_box;
+    use inlayer::formats::F32Table;
+    use inlayer::gather::{Epilogue, gather_view};
+    sinusoidal(pos)?;
+    let dim = black_box(D);
+    let wte = F32Table::from_bytes(black_box(wte()), dim)?;
     let epilogue = Epilogue::new().scale(black_box(SCALE)).add(pos);
     gather_view(&wte, black_box(&TOKENS), &epilogue, out, dim)
 }

@@ -61,7 +61,9 @@ fn main() {
         host::reference_checksum(),
         "firmware kernels differ from inlayer::reference"
     );
-    println!("host: every firmware kernel == inlayer::reference (bitwise)");
+    println!(
+        "host: firmware kernels == inlayer::reference (bitwise; sinusoidal within MAX_ABS_ERR)"
+    );
     println!("checksum={sum:08x}");
 }
 
@@ -81,6 +83,26 @@ mod host {
             .collect()
     }
 
+    /// The fast sinusoidal rows, checked against the exact values of
+    /// `inlayer::reference::sinusoidal` within the documented bound (they are
+    /// not promised bit-identical to the oracle, only across targets, which
+    /// the QEMU checksum then proves).
+    #[cfg(any(feature = "sinusoidal", feature = "input-layer-sinusoidal"))]
+    fn sinusoidal_checked() -> Vec<f32> {
+        use inlayer::sinusoidal::{MAX_ABS_ERR, SinusoidalConfig, sinusoidal_rows_dyn};
+        let cfg = SinusoidalConfig::transformer();
+        let mut pe = vec![0.0f32; OUT_LEN];
+        sinusoidal_rows_dyn(&cfg, D, 0, &mut pe).expect("sinusoidal rows");
+        for (i, &x) in pe.iter().enumerate() {
+            let exact = inlayer::reference::sinusoidal::value(&cfg, D, (i / D) as u32, i % D);
+            assert!(
+                (f64::from(x) - exact).abs() <= MAX_ABS_ERR,
+                "PE[{i}] = {x}, exact {exact}"
+            );
+        }
+        pe
+    }
+
     pub fn reference_checksum() -> u32 {
         #[allow(unused_mut)]
         let mut h = 0x811c_9dc5;
@@ -96,6 +118,26 @@ mod host {
             let wpe = f32s(wpe());
             let (wte, add) = (f32s(wte()), &wpe[..T * D]);
             gather(&wte, D, &TOKENS, Some(SCALE), Some(add), None, &mut out).expect("reference");
+            h = fnv(h, &out);
+        }
+        #[cfg(feature = "sinusoidal")]
+        {
+            h = fnv(h, &sinusoidal_checked());
+        }
+        #[cfg(feature = "input-layer-sinusoidal")]
+        {
+            let pe = sinusoidal_checked();
+            let mut out = vec![0.0f32; OUT_LEN];
+            gather(
+                &f32s(wte()),
+                D,
+                &TOKENS,
+                Some(SCALE),
+                Some(&pe),
+                None,
+                &mut out,
+            )
+            .expect("reference");
             h = fnv(h, &out);
         }
         #[cfg(feature = "gather-backward")]
