@@ -6,10 +6,15 @@
 //! ## Overview: the data flow
 //!
 //! bytes → **table view** ([`formats`]) → **gather** and decode of the rows
-//! asked for ([`gather`]) → **scale** and **+ row** (the gather's
+//! asked for ([`gather`](mod@gather)) → **scale** and **+ row** (the gather's
 //! [`Epilogue`](gather::Epilogue), in the same pass) → the caller's buffer.
 //!
-//! Every kernel has a plain oracle in [`reference`], and the fast kernels are
+//! Positions: **+ sinusoidal encoding** ([`sinusoidal`], position-exact for
+//! every `p < 2^32`, from the exact turn arithmetic of the crate-private
+//! `math` module) or a learned table; the fused **input layer** ([`input`])
+//! does gather · scale + position (+ token type) → LayerNorm in one pass.
+//!
+//! Every kernel has a plain oracle in [`reference`](mod@reference), and the fast kernels are
 //! proven equal to it (bit for bit for data movement and IEEE arithmetic) by
 //! property tests on every SIMD backend. SIMD comes from `wide` through the
 //! one small vector type in `simd/`.
@@ -62,6 +67,7 @@ mod error;
 pub mod formats;
 pub mod gather;
 pub mod gguf;
+pub mod input;
 mod math;
 mod prefetch;
 pub mod reference;

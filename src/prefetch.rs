@@ -45,9 +45,31 @@ pub(crate) fn read(row: &[f32]) {
     let _ = row;
 }
 
+/// Hints the cache lines of a row stored as bytes (quantized tables), from
+/// tables of at least `MIN_TABLE_LEN * 4` bytes.
+#[inline(always)]
+pub(crate) fn read_bytes(table: &[u8], start: usize, len: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if table.len() >= MIN_TABLE_LEN * 4
+        && let Some(row) = table.get(start..start.saturating_add(len))
+    {
+        let n = row.len().min(MAX_LINES * 64);
+        let mut i = 0;
+        while i < n {
+            hint(&row[i]);
+            i += 64;
+        }
+        if let Some(last) = row[..n].last() {
+            hint(last);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (table, start, len);
+}
+
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn hint(x: &f32) {
+fn hint<T>(x: &T) {
     // SAFETY: `_mm_prefetch` only hints the cache hierarchy. It never faults
     // (even on an invalid address) and has no effect visible to the program;
     // the pointer comes from a live reference anyway. SSE is part of the

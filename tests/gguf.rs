@@ -44,7 +44,7 @@ impl Writer {
         self.kv(key, 8, &b)
     }
     fn tensor(&mut self, name: &str, ne: &[u64], ty: u32, bytes: &[u8]) -> &mut Self {
-        while self.data.len() % self.alignment != 0 {
+        while !self.data.len().is_multiple_of(self.alignment) {
             self.data.push(0);
         }
         string(&mut self.infos, name);
@@ -65,7 +65,7 @@ impl Writer {
         f.extend(self.n_kv.to_le_bytes());
         f.extend(&self.kv);
         f.extend(&self.infos);
-        while f.len() % self.alignment != 0 {
+        while !f.len().is_multiple_of(self.alignment) {
             f.push(0);
         }
         f.extend(&self.data);

@@ -1,6 +1,11 @@
 //! RoPE: kernels against the reference, bounds at large positions,
 //! rotation properties, configs.
 
+#![allow(
+    clippy::needless_range_loop,
+    reason = "tests index several arrays in step"
+)]
+
 use inlayer::Error;
 use inlayer::reference::rope as r;
 use inlayer::rope::{
@@ -41,7 +46,7 @@ fn reference_apply(x: &mut [f32], shape: &Shape, pos: &[u32], cache: &[f32]) {
 }
 
 fn layout_of(i: u8) -> Layout {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         Layout::HalfSplit
     } else {
         Layout::Interleaved
@@ -49,7 +54,7 @@ fn layout_of(i: u8) -> Layout {
 }
 
 fn order_of(i: u8) -> Order {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         Order::TokenMajor
     } else {
         Order::HeadMajor

@@ -5,8 +5,8 @@
 use inlayer::Error;
 use inlayer::reference::sinusoidal as oracle;
 use inlayer::sinusoidal::{
-    Layout, MAX_ABS_ERR, OddWidth, Schedule, Sinusoidal, SinusoidalConfig, sinusoidal_rows,
-    sinusoidal_rows_dyn,
+    Layout, MAX_ABS_ERR, OddWidth, Schedule, Sinusoidal, SinusoidalConfig, TABLE_MAX_ABS_ERR,
+    sinusoidal_rows, sinusoidal_rows_dyn,
 };
 use proptest::prelude::*;
 
@@ -82,6 +82,41 @@ fn every_preset_and_width_is_within_bound_at_random_positions() {
         }
     }
     println!("worst abs error vs exact: {worst:e} (bound {MAX_ABS_ERR:e})");
+}
+
+#[test]
+fn table_path_is_within_its_bound_across_anchor_boundaries() {
+    // 16 rows or more take the f64-rotation path, re-anchored every 1024 rows.
+    let mut worst = 0.0f64;
+    for (_, cfg) in presets() {
+        for (dim, start) in [
+            (8usize, 0u32),
+            (9, 5),
+            (17, u32::MAX - 1100),
+            (130, 3_000_000_000),
+        ] {
+            if !accepts(&cfg, dim) {
+                continue;
+            }
+            let t = 1100;
+            let mut out = vec![f32::NAN; dim * t];
+            sinusoidal_rows_dyn(&cfg, dim, start, &mut out).unwrap();
+            let rows = (0..t).step_by(37).chain(1020..1030).chain(t - 3..t);
+            for k in rows {
+                let p = start + k as u32;
+                for col in 0..dim {
+                    let v = out[k * dim + col];
+                    let e = (f64::from(v) - oracle::value(&cfg, dim, p, col)).abs();
+                    assert!(
+                        e <= TABLE_MAX_ABS_ERR,
+                        "{cfg:?} dim {dim} p {p} col {col}: err {e:e}"
+                    );
+                    worst = worst.max(e);
+                }
+            }
+        }
+    }
+    println!("table path worst abs error: {worst:e} (bound {TABLE_MAX_ABS_ERR:e})");
 }
 
 #[test]
@@ -323,4 +358,56 @@ proptest! {
             prop_assert!(a.iter().all(|&x| x == 5.0));
         }
     }
+}
+
+/// FNV-1a over the bits of the values.
+fn fnv(v: &[f32]) -> u64 {
+    v.iter().fold(0xcbf2_9ce4_8422_2325, |h, x| {
+        (h ^ u64::from(x.to_bits())).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[test]
+fn outputs_are_bit_identical_on_every_backend_and_target() {
+    // Known answers: the same hashes under the default (SSE2), native
+    // (AVX2/AVX-512) and forced-scalar builds, and on other targets.
+    let mut hashes = Vec::new();
+    for cfg in [SinusoidalConfig::transformer(), SinusoidalConfig::marian()] {
+        for (rows, start) in [(5usize, 0u32), (5, 4_000_000_000), (40, 123_456), (1100, 7)] {
+            let mut out = vec![0.0f32; rows * 130];
+            sinusoidal_rows_dyn(&cfg, 130, start, &mut out).unwrap();
+            hashes.push(fnv(&out));
+        }
+    }
+    assert_eq!(hashes, KNOWN, "{hashes:#x?}");
+}
+/// Hashes of the known-answer tables (first computed on the default x86_64 build).
+const KNOWN: [u64; 8] = [
+    0xd6e6_f968_f49c_e77b,
+    0x8c31_ac25_00ab_d633,
+    0xa96d_c3e0_ac53_a611,
+    0x29fb_8e7b_8840_beed,
+    0x2c3f_aab4_e18c_223d,
+    0x5aa0_7abc_fdc9_f173,
+    0x9d14_2252_a145_ecaf,
+    0x3f0d_aaec_c8c8_d481,
+];
+
+#[test]
+fn empty_output_with_a_huge_width_returns_at_once() {
+    let cfg = SinusoidalConfig::distilbert();
+    assert_eq!(sinusoidal_rows_dyn(&cfg, usize::MAX, 0, &mut []), Ok(()));
+}
+
+#[test]
+fn frequencies_above_max_omega_are_config_errors() {
+    // base 1e-10 at D = 8 gives ω_3 = 1e-10^(-6/8) ≈ 3e7 rad/position.
+    let cfg = SinusoidalConfig::transformer().with_base(1e-10);
+    let mut out = [7.0f32; 8];
+    let e = sinusoidal_rows_dyn(&cfg, 8, 0, &mut out).unwrap_err();
+    assert!(matches!(e, Error::InvalidConfig { .. }), "{e}");
+    assert_eq!(out, [7.0; 8]);
+    // The largest allowed frequency still works.
+    let cfg = SinusoidalConfig::transformer().with_base(1.0 / 65536.0);
+    assert!(sinusoidal_rows_dyn(&cfg, 8, 0, &mut out).is_ok());
 }

@@ -5,10 +5,16 @@
 //! `inlayer::reference`, and prints throughput next to the baselines.
 //! Each part of the crate adds one module here.
 
+mod formats;
 mod gather;
+mod positions;
+mod rope;
 mod util;
 
 fn main() {
     println!("inlayer tour — backend: {}\n", inlayer::BACKEND);
     gather::run();
+    positions::run();
+    rope::run();
+    formats::run();
 }

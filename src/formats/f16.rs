@@ -54,6 +54,11 @@ macro_rules! half_table {
                 let src = &self.bytes[start..start + 2 * out.len()];
                 map_elems::<16>(src, out, $lane);
             }
+
+            #[inline]
+            fn prefetch(&self, row: usize) {
+                crate::prefetch::read_bytes(self.bytes, 2 * row * self.dim, 2 * self.dim);
+            }
         }
     };
 }

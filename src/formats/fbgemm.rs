@@ -72,6 +72,11 @@ impl Table for Fbgemm8Table<'_> {
             F32x8::from_i32(load_u8(q)) * s + b
         });
     }
+
+    #[inline]
+    fn prefetch(&self, row: usize) {
+        crate::prefetch::read_bytes(self.bytes, row * (self.dim + 8), self.dim + 8);
+    }
 }
 
 /// An FBGEMM 4-bit row-wise table (packed nibbles, element 0 in the low
@@ -138,10 +143,19 @@ impl Table for Fbgemm4Table<'_> {
         let (vs, vb) = (F32x8::splat(s), F32x8::splat(b));
         let src = &r[c0 / 2..(c0 + out.len()).div_ceil(2)];
         map_elems::<4>(src, out, |q| {
-            let n = I32x8::new(core::array::from_fn(|i| {
-                i32::from((q[i / 2] >> (4 * (i & 1))) & 0xf)
-            }));
+            // Each byte twice, then the low nibble in even lanes and the
+            // high nibble in odd lanes.
+            let x = load_u8(&[q[0], q[0], q[1], q[1], q[2], q[2], q[3], q[3]]);
+            let odd = I32x8::new([0, -1, 0, -1, 0, -1, 0, -1]);
+            let even = I32x8::new([-1, 0, -1, 0, -1, 0, -1, 0]);
+            let n = (x & I32x8::splat(0xf) & even) | ((x >> 4) & odd);
             F32x8::from_i32(n) * vs + vb
         });
+    }
+
+    #[inline]
+    fn prefetch(&self, row: usize) {
+        let row_bytes = self.dim.div_ceil(2) + 4;
+        crate::prefetch::read_bytes(self.bytes, row * row_bytes, row_bytes);
     }
 }

@@ -109,6 +109,12 @@ impl<B: Block> Table for BlockTable<'_, B> {
             o += take;
         }
     }
+
+    #[inline]
+    fn prefetch(&self, row: usize) {
+        let row_bytes = (self.dim / B::ELEMS) * B::BYTES;
+        crate::prefetch::read_bytes(self.bytes, row * row_bytes, row_bytes);
+    }
 }
 
 macro_rules! block {
@@ -273,39 +279,44 @@ fn q4_k(b: &[u8; 144], out: &mut [f32; 256]) {
     let (d, dmin) = (f16_at(b, 0), f16_at(b, 2));
     let mut scales = [0u8; 12];
     scales.copy_from_slice(&b[4..16]);
-    let (qs, _) = b[16..].as_chunks::<8>(); // 16 groups of 8 bytes
-    let (o, _) = out.as_chunks_mut::<8>(); // 32 groups of 8 values
-    for (k, o) in o.iter_mut().enumerate() {
-        // Output group k: 64-element chunk k / 8, sub-block k / 4, bytes
-        // group 4 * (k / 8) + k % 4, high nibbles in the second half.
-        let (sc, m) = scale_min_k4(k / 4, &scales);
+    let (qs, _) = b[16..].as_chunks::<32>(); // 4 chunks of 32 bytes
+    let (o, _) = out.as_chunks_mut::<32>(); // 8 sub-blocks of 32 values
+    for (sub, o) in o.iter_mut().enumerate() {
+        // Sub-block `sub`: bytes of chunk sub / 2, low nibbles for even
+        // sub-blocks, high nibbles for odd ones.
+        let (sc, m) = scale_min_k4(sub, &scales);
         let d1 = F32x8::splat(d * f32::from(sc));
         let m1 = F32x8::splat(dmin * f32::from(m));
-        let q = nibbles(&qs[4 * (k / 8) + k % 4], k % 8 >= 4);
-        (F32x8::from_i32(q) * d1 - m1).store(o);
+        let (q8, _) = qs[sub / 2].as_chunks::<8>();
+        let (o8, _) = o.as_chunks_mut::<8>();
+        for (o, q) in o8.iter_mut().zip(q8) {
+            (F32x8::from_i32(nibbles(q, sub % 2 == 1)) * d1 - m1).store(o);
+        }
     }
 }
 
 fn q6_k(b: &[u8; 210], out: &mut [f32; 256]) {
     let d = f16_at(b, 208);
-    let (o, _) = out.as_chunks_mut::<8>();
+    let (ql, _) = b[..128].as_chunks::<32>(); // 4 × 32
+    let (qh, _) = b[128..192].as_chunks::<32>(); // 2 × 32
+    let (o, _) = out.as_chunks_mut::<32>(); // 8 × 32: (half n, quarter)
     for (k, o) in o.iter_mut().enumerate() {
-        // Element y = 128 n + 32 quarter + l (l in 0..32, this group's
-        // eight l start at l0).
-        let (n, quarter, l0) = (k / 16, (k / 4) % 4, 8 * (k % 4));
-        let ql = &b[64 * n + 32 * (quarter & 1) + l0..][..8];
-        let qh = &b[128 + 32 * n + l0..][..8];
-        let sc = b[192 + 8 * n + l0 / 16 + 2 * quarter] as i8;
+        // Elements 128 n + 32 quarter + l, l in 0..32: the low 4 bits from
+        // ql[64 n + 32 (quarter & 1) + l] (high nibble for quarters 2, 3),
+        // the top 2 bits from qh[32 n + l] >> 2 quarter, scale 8 n +
+        // 2 quarter + l / 16.
+        let (n, quarter) = (k / 4, k % 4);
+        let (l8, _) = ql[2 * n + (quarter & 1)].as_chunks::<8>();
+        let (h8, _) = qh[n].as_chunks::<8>();
+        let (o8, _) = o.as_chunks_mut::<8>();
         let shift = 2 * quarter as u32;
-        let q = I32x8::new(core::array::from_fn(|i| {
-            let low = if quarter >= 2 {
-                ql[i] >> 4
-            } else {
-                ql[i] & 0xf
-            };
-            i32::from(low | ((qh[i] >> shift) & 3) << 4) - 32
-        }));
-        store_mul(q, F32x8::splat(d * f32::from(sc)), o);
+        for (g, ((o, l), h)) in o8.iter_mut().zip(l8).zip(h8).enumerate() {
+            let sc = b[192 + 8 * n + 2 * quarter + g / 2] as i8;
+            let low = nibbles(l, quarter >= 2);
+            let high = ((load_u8(h) >> shift) & I32x8::splat(3)) << 4;
+            let q = (low | high) - I32x8::splat(32);
+            store_mul(q, F32x8::splat(d * f32::from(sc)), o);
+        }
     }
 }
 

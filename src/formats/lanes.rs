@@ -66,21 +66,19 @@ pub(super) fn f32_at(b: &[u8], i: usize) -> f32 {
 /// Eight little-endian `u16`, zero-extended.
 #[inline(always)]
 pub(super) fn load_u16(b: &[u8; 16]) -> I32x8 {
-    I32x8::new(core::array::from_fn(|i| {
-        i32::from(u16::from_le_bytes([b[2 * i], b[2 * i + 1]]))
-    }))
+    I32x8::load_u16(b)
 }
 
 /// Eight `i8`, sign-extended.
 #[inline(always)]
 pub(super) fn load_i8(b: &[u8; 8]) -> I32x8 {
-    I32x8::new(core::array::from_fn(|i| i32::from(b[i] as i8)))
+    (I32x8::load_u8(b) << 24) >> 24
 }
 
 /// Eight `u8`, zero-extended.
 #[inline(always)]
 pub(super) fn load_u8(b: &[u8; 8]) -> I32x8 {
-    I32x8::new(core::array::from_fn(|i| i32::from(b[i])))
+    I32x8::load_u8(b)
 }
 
 /// Decodes `out.len()` elements of `N / 8` bytes each from `src`, eight at a

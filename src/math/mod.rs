@@ -24,5 +24,10 @@
 mod sincos;
 mod turns;
 
-pub(crate) use sincos::{SINCOS_TURNS_MAX_ABS_ERR, sincos_turns, sincos_turns8};
+#[allow(
+    unused_imports,
+    reason = "the bound is for the tests and the rope kernels"
+)]
+pub(crate) use sincos::SINCOS_TURNS_MAX_ABS_ERR;
+pub(crate) use sincos::{sincos_turns, sincos_turns8};
 pub(crate) use turns::turns_per_pos;

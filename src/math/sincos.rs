@@ -30,6 +30,7 @@ use crate::simd::{F32x8, I32x8};
 /// exact sine and cosine of the exact phase: `2^-23` (1.19e-7). Measured
 /// worst case 9.43e-8 over 2^26 phases (`INLAYER_EXTENSIVE=1`), 8.70e-8 in
 /// the default run; the tests assert this bound.
+#[allow(dead_code, reason = "asserted by the tests, cited by the rope kernels")]
 pub(crate) const SINCOS_TURNS_MAX_ABS_ERR: f64 = 1.0 / 8_388_608.0;
 
 /// `2π / 2^32` rounded to f32: radians per unit of `r`.

@@ -12,6 +12,7 @@
 
 pub mod formats;
 pub mod gather;
+pub mod input;
 pub mod math;
 pub mod relative;
 pub mod rope;

@@ -62,15 +62,16 @@ pub fn alibi_slopes_bloom(out: &mut [f32]) {
     }
 }
 
-/// The ALiBi bias of one head for query position `i` and key `j`:
-/// `slope · (j − zero)` in f32 with `zero = i` (relative form), `0` (key
-/// index) or `k_len − 1` (MPT).
+/// The ALiBi bias of one head for key `j`: `slope · (j − zero)` in f32,
+/// with `zero` the query position `i` (relative form), `0` (key index) or
+/// `k_len − 1` (MPT).
 ///
 /// ```
-/// assert_eq!(inlayer::reference::relative::alibi_bias(0.25, 5, 1, 5), -1.0);
+/// // query at 5, key at 1, relative form: −0.25 · (5 − 1)
+/// assert_eq!(inlayer::reference::relative::alibi_bias(0.25, 1, 5), -1.0);
 /// ```
 #[must_use]
-pub fn alibi_bias(slope: f32, _i: i64, j: i64, zero: i64) -> f32 {
+pub fn alibi_bias(slope: f32, j: i64, zero: i64) -> f32 {
     slope * (j - zero) as f32
 }
 

@@ -160,8 +160,11 @@ pub fn alibi_bias(
         return Ok(());
     }
     let last = k_len as i64 - 1;
-    for (&m, head) in slopes.iter().zip(out.chunks_exact_mut(q_len * k_len)) {
-        for (qi, row) in head.chunks_exact_mut(k_len).enumerate() {
+    for (&m, head) in slopes
+        .iter()
+        .zip(out.chunks_exact_mut((q_len * k_len).max(1)))
+    {
+        for (qi, row) in head.chunks_exact_mut(k_len.max(1)).enumerate() {
             let i = i64::from(q_start) + qi as i64;
             let zero = match offset {
                 AlibiOffset::Relative => i,

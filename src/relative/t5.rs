@@ -166,7 +166,7 @@ impl T5Buckets {
         if need == 0 {
             return Ok(());
         }
-        for (qi, row) in out.chunks_exact_mut(k_len).enumerate() {
+        for (qi, row) in out.chunks_exact_mut(k_len.max(1)).enumerate() {
             let i = i64::from(q_start) + qi as i64;
             for (j, o) in row.iter_mut().enumerate() {
                 *o = self.bucket((j as i64 - i) as i32);
@@ -223,8 +223,8 @@ impl T5Buckets {
         if need == 0 {
             return Ok(());
         }
-        for (h, head) in out.chunks_exact_mut(plane).enumerate() {
-            for (qi, row) in head.chunks_exact_mut(k_len).enumerate() {
+        for (h, head) in out.chunks_exact_mut(plane.max(1)).enumerate() {
+            for (qi, row) in head.chunks_exact_mut(k_len.max(1)).enumerate() {
                 let i = i64::from(q_start) + qi as i64;
                 for (j, o) in row.iter_mut().enumerate() {
                     let b = self.bucket((j as i64 - i) as i32) as usize;

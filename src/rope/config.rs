@@ -542,7 +542,10 @@ impl Plan {
                 if g.ext_factor == 0.0 {
                     extrap * g.freq_scale
                 } else {
-                    let mix = (1.0 - ramp(self.ramp, j)) * g.ext_factor;
+                    // ggml `rope_yarn_ramp`: denominator max(0.001, high - low).
+                    let (lo, hi) = self.ramp;
+                    let y = ((j as f64 - lo) / (hi - lo).max(0.001)).clamp(0.0, 1.0);
+                    let mix = (1.0 - y) * g.ext_factor;
                     extrap * g.freq_scale * (1.0 - mix) + extrap * mix
                 }
             }
@@ -557,7 +560,7 @@ fn corr_dim(rotations: f64, d: f64, base: f64, orig: f64) -> f64 {
 }
 
 /// HF `linear_ramp_factor` at index `j`: `clamp((j - lo) / (hi - lo), 0, 1)`,
-/// with `hi` nudged by 0.001 when equal (ggml: denominator at least 0.001).
+/// with `hi` nudged by 0.001 when equal.
 fn ramp((lo, hi): (f64, f64), j: usize) -> f64 {
     let den = if hi == lo { 0.001 } else { hi - lo };
     ((j as f64 - lo) / den).clamp(0.0, 1.0)

@@ -18,10 +18,17 @@
 //! arrays of `MAX_HALF` floats and rotates every head (Q and K) at that
 //! position with it: no cache memory at all.
 
-use super::{Order, Positions, RopeConfig, Shape, len_err, rotate, shape_err};
+use super::{
+    Expanded, Order, Positions, RopeConfig, Shape, len_err, rotate, rotate_token, shape_err,
+};
 use crate::Error;
-use crate::math::{sincos_turns, sincos_turns8, turns_per_pos};
+use crate::math::{SINCOS_TURNS_MAX_ABS_ERR, sincos_turns, sincos_turns8, turns_per_pos};
 use crate::simd::F32x8;
+
+/// The documented bound of the exact cos/sin (2^-22): the `sincos_turns`
+/// bound plus the phase rounding (`≤ 2^-33` turn, 7.4e-10 rad) must fit.
+const COS_SIN_BOUND: f64 = 1.0 / 4_194_304.0;
+const _: () = assert!(SINCOS_TURNS_MAX_ABS_ERR + 7.4e-10 <= COS_SIN_BOUND);
 
 /// Positions handled by the exact path: `0..2^32`.
 const POSITION_LIMIT: u64 = 1 << 32;
@@ -66,8 +73,9 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
             return Err(shape_err("rotary_dim", cfg.rotary_dim));
         }
         let mut w = [0.0f64; MAX_HALF];
-        let attention = cfg.inv_freqs(seq_len, &mut w[..half])?;
-        let mut s = Self::from_inv_freqs(&w[..half])?;
+        let w = w.get_mut(..half).ok_or(Error::Overflow)?;
+        let attention = cfg.inv_freqs(seq_len, w)?;
+        let mut s = Self::from_inv_freqs(w)?;
         s.attention = attention;
         Ok(s)
     }
@@ -148,8 +156,9 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
         if row.len() != self.rotary_dim() {
             return Err(len_err("row", self.rotary_dim(), row.len()));
         }
-        let (c, s) = row.split_at_mut(self.half);
-        self.row_at(u64::from(p), c, s);
+        if let Some((c, s)) = row.split_at_mut_checked(self.half) {
+            self.row_at(u64::from(p), c, s);
+        }
         Ok(())
     }
 
@@ -176,10 +185,11 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
                 row_bytes: d,
             });
         }
-        Positions::From(0).validate(cache.len() / d, POSITION_LIMIT)?;
-        for (p, row) in cache.chunks_exact_mut(d).enumerate() {
-            let (c, s) = row.split_at_mut(self.half);
-            self.row_at(p as u64, c, s);
+        Positions::From(0).validate(cache.len() / d.max(1), POSITION_LIMIT)?;
+        for (p, row) in cache.chunks_exact_mut(d.max(1)).enumerate() {
+            if let Some((c, s)) = row.split_at_mut_checked(self.half) {
+                self.row_at(p as u64, c, s);
+            }
         }
         Ok(())
     }
@@ -243,21 +253,20 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
         positions.validate(t_count, POSITION_LIMIT)?;
         let mut c = [0.0f32; MAX_HALF];
         let mut s = [0.0f32; MAX_HALF];
-        let (c, s) = (&mut c[..self.half], &mut s[..self.half]);
+        let (Some(c), Some(s)) = (c.get_mut(..self.half), s.get_mut(..self.half)) else {
+            return Err(Error::Overflow);
+        };
         let layout = q_shape.layout;
         match q_shape.order {
             Order::TokenMajor => {
                 let (qrow, krow) = (q_shape.heads * q_shape.head_dim, k_heads * q_shape.head_dim);
                 let mut kt = k.chunks_exact_mut(krow.max(1));
-                for (t, qt) in q.chunks_exact_mut(qrow).enumerate() {
+                let mut scratch = Expanded::new();
+                for (t, qt) in q.chunks_exact_mut(qrow.max(1)).enumerate() {
                     self.row_at(u64::from(positions.at(t)), c, s);
-                    for v in qt.chunks_exact_mut(q_shape.head_dim) {
-                        rotate(layout, v, c, s);
-                    }
+                    rotate_token(layout, qt, q_shape.head_dim, c, s, &mut scratch);
                     if let Some(kt) = kt.next() {
-                        for v in kt.chunks_exact_mut(q_shape.head_dim) {
-                            rotate(layout, v, c, s);
-                        }
+                        rotate_token(layout, kt, q_shape.head_dim, c, s, &mut scratch);
                     }
                 }
             }
@@ -266,7 +275,7 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
                 for t in 0..t_count {
                     self.row_at(u64::from(positions.at(t)), c, s);
                     for buf in [&mut *q, &mut *k] {
-                        for head in buf.chunks_exact_mut(t_count * dh) {
+                        for head in buf.chunks_exact_mut((t_count * dh).max(1)) {
                             if let Some(v) = head.get_mut(t * dh..(t + 1) * dh) {
                                 rotate(layout, v, c, s);
                             }
@@ -282,27 +291,16 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
     #[inline]
     fn row_at(&self, p: u64, c: &mut [f32], s: &mut [f32]) {
         let scale = F32x8::splat(self.cs_scale);
-        let turns = &self.turns[..self.half];
-        let mut tt = turns.chunks_exact(8);
-        let mut cc = c.chunks_exact_mut(8);
-        let mut ss = s.chunks_exact_mut(8);
-        for ((t, c), s) in (&mut tt).zip(&mut cc).zip(&mut ss) {
-            if let (Ok(t), Ok(c), Ok(s)) = (
-                <&[u64; 8]>::try_from(t),
-                <&mut [f32; 8]>::try_from(c),
-                <&mut [f32; 8]>::try_from(s),
-            ) {
-                let (vs, vc) = sincos_turns8(t.map(|f| p.wrapping_mul(f)));
-                (vc * scale).store(c);
-                (vs * scale).store(s);
-            }
+        let turns = self.turns.get(..self.half).unwrap_or(&[]);
+        let (t8, tt) = turns.as_chunks::<8>();
+        let (c8, ct) = c.as_chunks_mut::<8>();
+        let (s8, st) = s.as_chunks_mut::<8>();
+        for ((t, c), s) in t8.iter().zip(c8).zip(s8) {
+            let (vs, vc) = sincos_turns8(t.map(|f| p.wrapping_mul(f)));
+            (vc * scale).store(c);
+            (vs * scale).store(s);
         }
-        for ((&f, c), s) in tt
-            .remainder()
-            .iter()
-            .zip(cc.into_remainder())
-            .zip(ss.into_remainder())
-        {
+        for ((&f, c), s) in tt.iter().zip(ct).zip(st) {
             let (vs, vc) = sincos_turns(p.wrapping_mul(f));
             *c = vc * self.cs_scale;
             *s = vs * self.cs_scale;

@@ -5,7 +5,7 @@
 //! |---|---|
 //! | config → ω_j (f64) + attention factor | [`RopeConfig::inv_freqs`] |
 //! | config → f32 ω_j as `transformers` computes them | [`RopeConfig::hf_f32_inv_freqs`] |
-//! | cos/sin cache, HF float32 angle pipeline | [`fill_cache_hf_f32`] |
+//! | cos/sin cache or one row, HF float32 angle pipeline | [`fill_cache_hf_f32`], [`cos_sin_hf_f32`] |
 //! | position-exact cos/sin: cache rows, whole caches | [`Rope::cos_sin`], [`Rope::fill_cache`] |
 //! | rotate heads from a cache | [`apply_cached`] |
 //! | rotate heads streaming (no cache), Q and K together | [`Rope::apply`], [`Rope::apply_qk`] |
@@ -161,7 +161,7 @@ impl Shape {
                 row_bytes: per_token,
             });
         }
-        Ok(len / per_token)
+        Ok(len.checked_div(per_token).unwrap_or(0))
     }
 }
 
@@ -180,15 +180,15 @@ pub(crate) fn for_each_head(
     }
     match shape.order {
         Order::TokenMajor => {
-            for (t, tok) in x.chunks_exact_mut(shape.heads * dh).enumerate() {
-                for v in tok.chunks_exact_mut(dh) {
+            for (t, tok) in x.chunks_exact_mut((shape.heads * dh).max(1)).enumerate() {
+                for v in tok.chunks_exact_mut(dh.max(1)) {
                     f(t, v);
                 }
             }
         }
         Order::HeadMajor => {
-            for head in x.chunks_exact_mut(t_count * dh) {
-                for (t, v) in head.chunks_exact_mut(dh).enumerate() {
+            for head in x.chunks_exact_mut((t_count * dh).max(1)) {
+                for (t, v) in head.chunks_exact_mut(dh.max(1)).enumerate() {
                     f(t, v);
                 }
             }
@@ -202,6 +202,73 @@ pub(crate) fn rotate(layout: Layout, v: &mut [f32], c: &[f32], s: &[f32]) {
     match layout {
         Layout::HalfSplit => kernel::rotate_half_split(v, c, s),
         Layout::Interleaved => kernel::rotate_interleaved(v, c, s),
+    }
+}
+
+/// Scratch for [`rotate_token`]: one expanded interleaved cos/sin row.
+pub(crate) struct Expanded {
+    cd: [f32; 2 * kernel::EXPAND_MAX],
+    sd: [f32; 2 * kernel::EXPAND_MAX],
+}
+
+impl Expanded {
+    pub(crate) const fn new() -> Self {
+        Self {
+            cd: [0.0; 2 * kernel::EXPAND_MAX],
+            sd: [0.0; 2 * kernel::EXPAND_MAX],
+        }
+    }
+}
+
+/// Rotates every head of one token (`tok` holds whole heads of `dh`) by
+/// one cos/sin row; interleaved rows are expanded once into `scratch` and
+/// shared by the heads.
+#[inline(always)]
+pub(crate) fn rotate_token(
+    layout: Layout,
+    tok: &mut [f32],
+    dh: usize,
+    c: &[f32],
+    s: &[f32],
+    scratch: &mut Expanded,
+) {
+    let h = c.len();
+    match layout {
+        Layout::Interleaved if h <= kernel::EXPAND_MAX && tok.len() > dh => {
+            let (Some(cd), Some(sd)) = (scratch.cd.get_mut(..2 * h), scratch.sd.get_mut(..2 * h))
+            else {
+                return;
+            };
+            kernel::expand_pairs(c, s, cd, sd);
+            let (cd, sd) = (&*cd, &*sd);
+            each_head(tok, dh, h, |v, h| {
+                if let (Some(cd), Some(sd)) = (cd.get(..2 * h), sd.get(..2 * h)) {
+                    kernel::rotate_interleaved_expanded(v, cd, sd);
+                }
+            });
+        }
+        Layout::HalfSplit => each_head(tok, dh, h, |v, h| {
+            if let (Some(c), Some(s)) = (c.get(..h), s.get(..h)) {
+                kernel::rotate_half_split(v, c, s);
+            }
+        }),
+        Layout::Interleaved => each_head(tok, dh, h, |v, _| {
+            kernel::rotate_interleaved(v, c, s);
+        }),
+    }
+}
+
+/// Calls `f(head, h)` for every head of `tok`, with `h` a compile-time
+/// constant for the common rotary widths (64, 128, 256), so the kernels'
+/// trip counts are known and their loops fully unrolled.
+#[inline(always)]
+fn each_head(tok: &mut [f32], dh: usize, h: usize, mut f: impl FnMut(&mut [f32], usize)) {
+    let dh = dh.max(1);
+    match h {
+        64 => tok.chunks_exact_mut(dh).for_each(|v| f(v, 64)),
+        32 => tok.chunks_exact_mut(dh).for_each(|v| f(v, 32)),
+        128 => tok.chunks_exact_mut(dh).for_each(|v| f(v, 128)),
+        _ => tok.chunks_exact_mut(dh).for_each(|v| f(v, h)),
     }
 }
 
@@ -238,16 +305,33 @@ pub fn apply_cached(
             row_bytes: d,
         });
     }
-    positions.validate(t_count, (cache.len() / d) as u64)?;
+    positions.validate(t_count, (cache.len() / d.max(1)) as u64)?;
     let h = d / 2;
     let layout = shape.layout;
-    for_each_head(x, shape, t_count, |t, v| {
+    let row_at = |t: usize| {
         let p = positions.at(t) as usize;
-        if let Some(row) = cache.get(p * d..(p + 1) * d) {
-            let (c, s) = row.split_at(h);
-            rotate(layout, v, c, s);
+        cache
+            .get(p * d..(p + 1) * d)
+            .and_then(|row| row.split_at_checked(h))
+    };
+    match shape.order {
+        Order::TokenMajor => {
+            let mut scratch = Expanded::new();
+            for (t, tok) in x
+                .chunks_exact_mut((shape.heads * shape.head_dim).max(1))
+                .enumerate()
+            {
+                if let Some((c, s)) = row_at(t) {
+                    rotate_token(layout, tok, shape.head_dim, c, s, &mut scratch);
+                }
+            }
         }
-    });
+        Order::HeadMajor => for_each_head(x, shape, t_count, |t, v| {
+            if let Some((c, s)) = row_at(t) {
+                rotate(layout, v, c, s);
+            }
+        }),
+    }
     Ok(())
 }
 
@@ -291,20 +375,57 @@ pub fn fill_cache_hf_f32(inv_freq: &[f32], attention: f32, cache: &mut [f32]) ->
             row_bytes: d,
         });
     }
-    let n = (cache.len() / d) as u64;
+    let n = (cache.len() / d.max(1)) as u64;
     if n > 1 << 32 {
         return Err(pos_err((n - 1) as usize, n - 1, 1 << 32));
     }
-    for (p, row) in cache.chunks_exact_mut(d).enumerate() {
-        let pf = p as f32;
-        let (c, s) = row.split_at_mut(h);
-        for ((c, s), &w) in c.iter_mut().zip(s).zip(inv_freq) {
-            let th = w * pf;
-            *c = libm::cosf(th) * attention;
-            *s = libm::sinf(th) * attention;
-        }
+    for (p, row) in cache.chunks_exact_mut(d.max(1)).enumerate() {
+        hf_f32_row(inv_freq, attention, p as f32, row);
     }
     Ok(())
+}
+
+/// One cache row of the HF float32 pipeline (see [`fill_cache_hf_f32`]) for
+/// position `p`: what a decode step of a `transformers` model uses.
+///
+/// ```
+/// use inlayer::rope::cos_sin_hf_f32;
+/// let mut row = [0.0f32; 2];
+/// cos_sin_hf_f32(&[1.0], 1.0, 1_000_000, &mut row)?;
+/// assert_eq!(row[0], libm::cosf(1_000_000.0));
+/// # Ok::<(), inlayer::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidShape`] if `inv_freq` is empty, [`Error::LengthMismatch`]
+/// if `row.len() != 2 * inv_freq.len()`.
+pub fn cos_sin_hf_f32(
+    inv_freq: &[f32],
+    attention: f32,
+    p: u32,
+    row: &mut [f32],
+) -> Result<(), Error> {
+    if inv_freq.is_empty() {
+        return Err(shape_err("inv_freq", 0));
+    }
+    if row.len() != 2 * inv_freq.len() {
+        return Err(len_err("row", 2 * inv_freq.len(), row.len()));
+    }
+    hf_f32_row(inv_freq, attention, p as f32, row);
+    Ok(())
+}
+
+/// `θ = ω · f32(p)` in f32 (torch's `inv_freq @ position_ids.float()`),
+/// then `cos θ · a`, `sin θ · a`.
+fn hf_f32_row(inv_freq: &[f32], attention: f32, pf: f32, row: &mut [f32]) {
+    let Some((c, s)) = row.split_at_mut_checked(inv_freq.len()) else {
+        return;
+    };
+    for ((c, s), &w) in c.iter_mut().zip(s).zip(inv_freq) {
+        let th = w * pf;
+        *c = libm::cosf(th) * attention;
+        *s = libm::sinf(th) * attention;
+    }
 }
 
 /// Permutes the rows of a Q or K projection (or any per-head vectors)
@@ -349,10 +470,10 @@ pub fn permute_rows<T: Copy>(
     }
     let h = shape.rotary_dim / 2;
     for (s, o) in src
-        .chunks_exact(per_head)
-        .zip(dst.chunks_exact_mut(per_head))
+        .chunks_exact(per_head.max(1))
+        .zip(dst.chunks_exact_mut(per_head.max(1)))
     {
-        for (r, out_row) in o.chunks_exact_mut(row_len).enumerate() {
+        for (r, out_row) in o.chunks_exact_mut(row_len.max(1)).enumerate() {
             // Source channel of output channel r.
             let from = match (shape.layout, to) {
                 _ if r >= 2 * h => r,

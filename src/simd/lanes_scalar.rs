@@ -44,6 +44,20 @@ impl F32x8 {
         I32x8(self.0.map(|x| x.to_bits() as i32))
     }
 
+    /// Interleaves two vectors: `([a0 b0 a1 b1 a2 b2 a3 b3], [a4 b4 … a7 b7])`.
+    #[inline(always)]
+    pub(crate) fn interleave(a: Self, b: Self) -> (Self, Self) {
+        let mut lo = [0.0; 8];
+        let mut hi = [0.0; 8];
+        for k in 0..4 {
+            lo[2 * k] = a.0[k];
+            lo[2 * k + 1] = b.0[k];
+            hi[2 * k] = a.0[k + 4];
+            hi[2 * k + 1] = b.0[k + 4];
+        }
+        (Self(lo), Self(hi))
+    }
+
     /// Bitwise XOR of each lane's bits with the bits of `m` (e.g. to flip
     /// signs with `m = 1 << 31`).
     #[inline(always)]
@@ -133,6 +147,20 @@ impl I32x8 {
     #[inline(always)]
     pub(crate) fn new(a: [i32; 8]) -> Self {
         Self(a)
+    }
+
+    /// Eight little-endian `u16`, zero-extended.
+    #[inline(always)]
+    pub(crate) fn load_u16(b: &[u8; 16]) -> Self {
+        Self(core::array::from_fn(|i| {
+            i32::from(u16::from_le_bytes([b[2 * i], b[2 * i + 1]]))
+        }))
+    }
+
+    /// Eight `u8`, zero-extended.
+    #[inline(always)]
+    pub(crate) fn load_u8(b: &[u8; 8]) -> Self {
+        Self(b.map(i32::from))
     }
 
     /// Lanes of `a` where `self` is zero, lanes of `b` elsewhere.

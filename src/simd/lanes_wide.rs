@@ -29,7 +29,28 @@ impl F32x8 {
     /// Converts each lane exactly-rounded from `i32` (`cvtdq2ps`).
     #[inline(always)]
     pub(crate) fn from_i32(v: I32x8) -> Self {
-        Self(wide::f32x8::from_i32x8(v.0))
+        if cfg!(target_feature = "avx2") {
+            Self(wide::f32x8::from_i32x8(v.0))
+        } else {
+            // wide's f32x8 conversion falls back to eight scalar conversions
+            // without AVX2; its f32x4 one is a single SSE2/NEON instruction.
+            let [a, b]: [wide::i32x4; 2] = bytemuck::cast(v.0);
+            Self(bytemuck::cast([
+                wide::f32x4::from_i32x4(a),
+                wide::f32x4::from_i32x4(b),
+            ]))
+        }
+    }
+
+    /// Interleaves two vectors: `([a0 b0 a1 b1 a2 b2 a3 b3], [a4 b4 … a7 b7])`.
+    #[inline(always)]
+    pub(crate) fn interleave(a: Self, b: Self) -> (Self, Self) {
+        let [a0, a1]: [wide::f32x4; 2] = bytemuck::cast(a.0);
+        let [b0, b1]: [wide::f32x4; 2] = bytemuck::cast(b.0);
+        (
+            Self(bytemuck::cast([a0.unpack_lo(b0), a0.unpack_hi(b0)])),
+            Self(bytemuck::cast([a1.unpack_lo(b1), a1.unpack_hi(b1)])),
+        )
     }
 
     /// Reinterprets the bits of each lane as `f32`.
@@ -98,6 +119,22 @@ impl I32x8 {
     #[inline(always)]
     pub(crate) fn new(a: [i32; 8]) -> Self {
         Self(wide::i32x8::new(a))
+    }
+
+    /// Eight little-endian `u16`, zero-extended.
+    #[inline(always)]
+    pub(crate) fn load_u16(b: &[u8; 16]) -> Self {
+        let h: [u16; 8] = core::array::from_fn(|i| u16::from_le_bytes([b[2 * i], b[2 * i + 1]]));
+        Self(wide::i32x8::from_u16x8(wide::u16x8::new(h)))
+    }
+
+    /// Eight `u8`, zero-extended.
+    #[inline(always)]
+    pub(crate) fn load_u8(b: &[u8; 8]) -> Self {
+        let mut a = [0u8; 16];
+        a[..8].copy_from_slice(b);
+        let h = wide::i16x8::from_u8x16_low(wide::u8x16::new(a));
+        Self(wide::i32x8::from_i16x8(h))
     }
 
     /// Lanes of `a` where `self` is zero, lanes of `b` elsewhere.

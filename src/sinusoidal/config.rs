@@ -178,7 +178,8 @@ impl SinusoidalConfig {
         self
     }
 
-    /// Checks the configuration for width `dim`.
+    /// Checks the configuration for width `dim`: a positive finite base or
+    /// timescales, and every frequency finite and at most [`MAX_OMEGA`].
     pub(crate) fn validate(&self, dim: usize) -> Result<(), Error> {
         if dim == 0 {
             return Err(bad_shape("dim", dim));
@@ -200,12 +201,17 @@ impl SinusoidalConfig {
                 positive("max timescale", max)?;
             }
         }
-        // Every ω must be finite (ω is monotone in i: check both ends).
+        // Every ω must be finite and at most `MAX_OMEGA` (ω is monotone in
+        // i: check both ends).
         let n = self.pairs(dim);
         for i in [0, n.saturating_sub(1)] {
             let w = self.omega(i, dim);
-            if !w.is_finite() {
-                return Err(bad_param("frequency (from base/timescales)", w, "finite"));
+            if !(w.is_finite() && w <= MAX_OMEGA) {
+                return Err(bad_param(
+                    "frequency (from base/timescales)",
+                    w,
+                    "finite and <= 65536 rad/position",
+                ));
             }
         }
         Ok(())
@@ -231,6 +237,12 @@ impl SinusoidalConfig {
         }
     }
 }
+
+/// The largest frequency a configuration may produce, in radians per
+/// position (2^16). Real schedules stay at or below 1 rad/position; a larger
+/// frequency only aliases (positions are integers), and beyond it the f64
+/// oracle's angle reduction (`p * w` up to 2^48) would stop being exact.
+pub const MAX_OMEGA: f64 = 65536.0;
 
 #[cold]
 fn bad_shape(what: &'static str, value: usize) -> Error {

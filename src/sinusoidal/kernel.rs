@@ -4,7 +4,7 @@
 //! Algorithm: each frequency is held as 64-bit fixed-point turns per
 //! position `F_i` ([`turns_per_pos`](crate::math::turns_per_pos)); the phase
 //! of position `p` is `p · F_i mod 2^64`, exact integer arithmetic, and
-//! [`sincos_turns8`](crate::math::sincos_turns8) evaluates eight frequencies
+//! `crate::math::sincos_turns8` evaluates eight frequencies
 //! at a time (the scalar twin handles the tail, bit-identically).
 //!
 //! Error bound per output, against `sin`/`cos` of the exact `p · ω_i` (ω_i
@@ -65,6 +65,9 @@ fn put8<const ADD: bool>(dst: &mut [f32], v: F32x8) {
     }
 }
 
+/// Largest number of frequencies [`emit_phases`] takes at once.
+pub(crate) const BLOCK: usize = 64;
+
 /// Writes (`ADD = false`) or adds (`ADD = true`) the encoding of position
 /// `pos` for frequencies `i0 .. i0 + turns.len()` into `row` (the whole row,
 /// `row.len() == shape.dim`). Whole-row concerns (padding row, zero column)
@@ -78,34 +81,59 @@ pub(crate) fn emit<const ADD: bool>(
     row: &mut [f32],
 ) {
     let p = u64::from(pos);
+    let mut ph = [0u64; BLOCK];
+    for (b, f) in turns.chunks(BLOCK).enumerate() {
+        let ph = &mut ph[..f.len()];
+        for (ph, f) in ph.iter_mut().zip(f) {
+            *ph = p.wrapping_mul(*f);
+        }
+        emit_phases::<ADD>(shape, ph, i0 + b * BLOCK, row);
+    }
+}
+
+/// Writes the encodings of positions `start, start + 1, …` (one per row of
+/// `out`, dense rows of width `shape.dim`) for frequencies
+/// `i0 .. i0 + turns.len()` (`turns.len() <= BLOCK`), stepping the phases by
+/// exact integer addition. Rows that are the padding row are skipped.
+#[inline]
+pub(crate) fn emit_rows(shape: &Shape, turns: &[u64], i0: usize, start: u32, out: &mut [f32]) {
+    let n = turns.len().min(BLOCK);
+    let turns = &turns[..n];
+    let mut ph = [0u64; BLOCK];
+    let ph = &mut ph[..n];
+    for (ph, f) in ph.iter_mut().zip(turns) {
+        *ph = u64::from(start).wrapping_mul(*f);
+    }
+    for (k, row) in out.chunks_exact_mut(shape.dim).enumerate() {
+        if shape.padding_row != Some(start.wrapping_add(k as u32)) {
+            emit_phases::<false>(shape, ph, i0, row);
+        }
+        for (ph, f) in ph.iter_mut().zip(turns) {
+            *ph = ph.wrapping_add(*f);
+        }
+    }
+}
+
+/// The core: sin/cos of the given phases (frequencies `i0 ..`) into `row`.
+#[inline(always)]
+fn emit_phases<const ADD: bool>(shape: &Shape, phases: &[u64], i0: usize, row: &mut [f32]) {
     let mut i = i0;
-    let mut chunks = turns.chunks_exact(8);
-    for f in &mut chunks {
+    let mut chunks = phases.chunks_exact(8);
+    for ph in &mut chunks {
         if i + 8 > shape.n_cos {
             // Past the last full sin+cos octet: the scalar tail below handles it.
             break;
         }
-        let mut ph = [0u64; 8];
-        for (ph, f) in ph.iter_mut().zip(f) {
-            *ph = p.wrapping_mul(*f);
-        }
+        let Ok(ph) = <[u64; 8]>::try_from(ph) else {
+            break;
+        };
         let (s, c) = sincos_turns8(ph);
         if shape.interleaved {
-            let (mut sa, mut ca) = ([0.0f32; 8], [0.0f32; 8]);
-            s.store(&mut sa);
-            c.store(&mut ca);
-            let mut lo = [0.0f32; 8];
-            let mut hi = [0.0f32; 8];
-            for k in 0..4 {
-                lo[2 * k] = sa[k];
-                lo[2 * k + 1] = ca[k];
-                hi[2 * k] = sa[k + 4];
-                hi[2 * k + 1] = ca[k + 4];
-            }
+            let (lo, hi) = F32x8::interleave(s, c);
             if let Some(d) = row.get_mut(2 * i..2 * i + 16) {
                 let (a, b) = d.split_at_mut(8);
-                put8::<ADD>(a, F32x8::load(&lo));
-                put8::<ADD>(b, F32x8::load(&hi));
+                put8::<ADD>(a, lo);
+                put8::<ADD>(b, hi);
             }
         } else {
             if let Some(d) = row.get_mut(i..i + 8) {
@@ -119,9 +147,9 @@ pub(crate) fn emit<const ADD: bool>(
         i += 8;
     }
     // Scalar tail: the frequencies not done above.
-    for (k, &f) in turns.iter().enumerate().skip(i - i0) {
+    for (k, &ph) in phases.iter().enumerate().skip(i - i0) {
         let j = i0 + k;
-        let (s, c) = sincos_turns(p.wrapping_mul(f));
+        let (s, c) = sincos_turns(ph);
         let (sc, cc) = if shape.interleaved {
             (2 * j, 2 * j + 1)
         } else {

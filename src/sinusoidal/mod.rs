@@ -19,24 +19,46 @@
 
 mod config;
 mod kernel;
+mod rotate;
 
-pub use config::{Layout, OddWidth, Schedule, SinusoidalConfig};
+pub use config::{Layout, MAX_OMEGA, OddWidth, Schedule, SinusoidalConfig};
 
 use crate::Error;
 use crate::math::turns_per_pos;
-use kernel::{Shape, emit, fill_row_edges};
+use kernel::{BLOCK, Shape, emit, emit_rows, fill_row_edges};
+use rotate::rotate_rows;
+
+/// From this many rows on, the table kernels use the f64 rotation
+/// (`rotate.rs`); below, the f32 polynomial on every row (`kernel.rs`).
+const ROTATE_MIN_ROWS: usize = 16;
+
+/// The multi-row kernel for one block of frequencies.
+fn block_rows(shape: &Shape, turns: &[u64], i0: usize, start: u32, out: &mut [f32]) {
+    if out.len() >= ROTATE_MIN_ROWS * shape.dim {
+        rotate_rows(shape, turns, i0, start, out);
+    } else {
+        emit_rows(shape, turns, i0, start, out);
+    }
+}
 
 /// Accuracy table: the proven absolute error bound of each sinusoidal
 /// kernel against the exact definition, for every `p < 2^32` (the tests
 /// assert these figures).
 ///
-/// | kernel | bound (abs) |
-/// |---|---|
-/// | all sinusoidal entry points (vector and scalar backends, bit-identical) | `2^-22` (measured max 9.5e-8 ≈ `2^-23.3`) |
+/// | kernel | bound (abs) | measured max |
+/// |---|---|---|
+/// | every entry point (the contract) | [`MAX_ABS_ERR`] = `2^-22` (2.4e-7) | — |
+/// | one row, or fewer than 16 rows: f32 polynomial on the exact phase | `2^-23` + 1.5e-9 | 9.4e-8 |
+/// | 16 rows or more: f64 rotation, re-anchored every 1024 rows | [`TABLE_MAX_ABS_ERR`] = 3.2e-8 | 3.0e-8 |
+///
+/// Both kernels are bit-identical across targets and SIMD backends (no
+/// fused multiply-add); a row computed by the two kernels may differ in
+/// the last bit.
 pub const MAX_ABS_ERR: f64 = 1.0 / 4_194_304.0;
 
-/// Number of frequencies computed at a time by the plan-less entry points.
-const BLOCK: usize = 64;
+/// The tighter bound of the multi-row (table) kernel, used from 16 rows on:
+/// f32 rounding (`2^-25`) plus the f64 rotation error; see [`MAX_ABS_ERR`].
+pub const TABLE_MAX_ABS_ERR: f64 = 3.2e-8;
 
 /// A validated sinusoidal encoding of width `dim` with its frequencies
 /// cached as fixed-point turns in caller storage: the fast path for decode
@@ -160,7 +182,10 @@ impl<'t> Sinusoidal<'t> {
         let t = whole_rows(out.len(), dim)?;
         check_positions(start, t)?;
         for (k, row) in out.chunks_exact_mut(dim).enumerate() {
-            self.write_row::<false>(start + k as u32, row);
+            fill_row_edges::<false>(&self.shape, start + k as u32, row);
+        }
+        for (b, turns) in self.turns.chunks(BLOCK).enumerate() {
+            block_rows(&self.shape, turns, b * BLOCK, start, out);
         }
         Ok(())
     }
@@ -168,7 +193,6 @@ impl<'t> Sinusoidal<'t> {
     /// Adds the encoding of position `pos` to `row` (`row.len() == dim`,
     /// checked by the caller).
     #[inline]
-    #[allow(dead_code, reason = "used by the fused input layer (next commit)")]
     pub(crate) fn add_row(&self, pos: u32, row: &mut [f32]) {
         self.write_row::<true>(pos, row);
     }
@@ -229,6 +253,9 @@ pub fn sinusoidal_rows_dyn(
     cfg.validate(dim)?;
     let t = whole_rows(out.len(), dim)?;
     check_positions(start, t)?;
+    if t == 0 {
+        return Ok(());
+    }
     let shape = Shape::new(cfg, dim);
     for (k, row) in out.chunks_exact_mut(dim).enumerate() {
         fill_row_edges::<false>(&shape, start + k as u32, row);
@@ -240,12 +267,7 @@ pub fn sinusoidal_rows_dyn(
         for (k, t) in turns[..n].iter_mut().enumerate() {
             *t = turns_per_pos(cfg.omega(i0 + k, dim));
         }
-        for (k, row) in out.chunks_exact_mut(dim).enumerate() {
-            let pos = start + k as u32;
-            if shape.padding_row != Some(pos) {
-                emit::<false>(&shape, &turns[..n], i0, pos, row);
-            }
-        }
+        block_rows(&shape, &turns[..n], i0, start, out);
         i0 += n;
     }
     Ok(())

@@ -1,0 +1,128 @@
+//! Sinusoidal encodings: inlayer (position-exact) against its baselines, in
+//! one criterion group per shape: the store limit (`fill`), `wide`'s f32x8
+//! `sin_cos` on f32 angles (inexact), a scalar `f32::sin_cos` loop, the
+//! `libm` crate's `sinf`/`cosf`, and f64 `sin_cos` rounded to f32.
+//! All produce the same interleaved (Transformer-paper) layout.
+//!
+//! Run: `cargo bench --bench sinusoidal -- --warm-up-time 1 --measurement-time 2`
+//! (and with `RUSTFLAGS="-C target-cpu=native" CARGO_TARGET_DIR=target/native`).
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use inlayer::reference::sinusoidal as oracle;
+use inlayer::sinusoidal::{MAX_ABS_ERR, Sinusoidal, SinusoidalConfig, sinusoidal_rows_dyn};
+use std::hint::black_box;
+use wide::f32x8;
+
+fn omegas(dim: usize) -> Vec<f64> {
+    let cfg = SinusoidalConfig::transformer();
+    (0..dim / 2).map(|i| oracle::omega(&cfg, dim, i)).collect()
+}
+
+fn wide_rows(w: &[f32], start: u32, out: &mut [f32], dim: usize) {
+    for (k, row) in out.chunks_exact_mut(dim).enumerate() {
+        let p = f32x8::splat((start + k as u32) as f32);
+        for (ws, d) in w.chunks_exact(8).zip(row.chunks_exact_mut(16)) {
+            let a = p * f32x8::new(ws.try_into().unwrap());
+            let (s, c) = a.sin_cos();
+            let (s, c) = (s.to_array(), c.to_array());
+            for j in 0..8 {
+                d[2 * j] = s[j];
+                d[2 * j + 1] = c[j];
+            }
+        }
+    }
+}
+
+fn scalar_rows(w: &[f32], start: u32, out: &mut [f32], dim: usize, f: impl Fn(f32) -> (f32, f32)) {
+    for (k, row) in out.chunks_exact_mut(dim).enumerate() {
+        let p = (start + k as u32) as f32;
+        for (wi, d) in w.iter().zip(row.chunks_exact_mut(2)) {
+            let (s, c) = f(p * wi);
+            d[0] = s;
+            d[1] = c;
+        }
+    }
+}
+
+fn f64_rows(w: &[f64], start: u32, out: &mut [f32], dim: usize) {
+    for (k, row) in out.chunks_exact_mut(dim).enumerate() {
+        let p = f64::from(start + k as u32);
+        for (wi, d) in w.iter().zip(row.chunks_exact_mut(2)) {
+            let (s, c) = (p * wi).sin_cos();
+            d[0] = s as f32;
+            d[1] = c as f32;
+        }
+    }
+}
+
+/// Checks `out` against the exact oracle within `tol`.
+fn check(name: &str, out: &[f32], dim: usize, start: u32, tol: f64) {
+    let cfg = SinusoidalConfig::transformer();
+    for (k, row) in out.chunks_exact(dim).enumerate().step_by(7) {
+        for (col, &v) in row.iter().enumerate() {
+            let e = (f64::from(v) - oracle::value(&cfg, dim, start + k as u32, col)).abs();
+            assert!(e <= tol, "{name}: row {k} col {col} err {e:e}");
+        }
+    }
+}
+
+fn group(c: &mut Criterion, name: &str, rows: usize, dim: usize, start: u32) {
+    let cfg = SinusoidalConfig::transformer();
+    let w64 = omegas(dim);
+    let w32: Vec<f32> = w64.iter().map(|&w| w as f32).collect();
+    let mut turns = vec![0u64; Sinusoidal::turns_len(&cfg, dim)];
+    let pe = Sinusoidal::try_new(cfg, dim, &mut turns).unwrap();
+    let mut out = vec![0.0f32; rows * dim];
+    // f32 angles lose ~p·2^-24 rad: allow that for the inexact baselines.
+    let loose = 4.0 * f64::from(start + rows as u32) * f64::from(f32::EPSILON) + 1e-5;
+
+    pe.rows(start, &mut out).unwrap();
+    check("inlayer", &out, dim, start, MAX_ABS_ERR);
+    wide_rows(&w32, start, &mut out, dim);
+    check("wide", &out, dim, start, loose);
+    scalar_rows(&w32, start, &mut out, dim, f32::sin_cos);
+    check("f32::sin_cos", &out, dim, start, loose);
+    scalar_rows(&w32, start, &mut out, dim, |a| {
+        (libm::sinf(a), libm::cosf(a))
+    });
+    check("libm", &out, dim, start, loose);
+    f64_rows(&w64, start, &mut out, dim);
+    check("f64", &out, dim, start, 1e-6);
+
+    let mut g = c.benchmark_group(name);
+    g.throughput(Throughput::Elements((rows * dim) as u64));
+    g.bench_function(BenchmarkId::new("fill", dim), |b| {
+        b.iter(|| black_box(&mut out[..]).fill(black_box(0.5)));
+    });
+    g.bench_function(BenchmarkId::new("inlayer_plan", dim), |b| {
+        b.iter(|| pe.rows(black_box(start), &mut out).unwrap());
+    });
+    g.bench_function(BenchmarkId::new("inlayer_planless", dim), |b| {
+        b.iter(|| sinusoidal_rows_dyn(&cfg, dim, black_box(start), &mut out).unwrap());
+    });
+    g.bench_function(BenchmarkId::new("wide_sin_cos", dim), |b| {
+        b.iter(|| wide_rows(&w32, black_box(start), &mut out, dim));
+    });
+    g.bench_function(BenchmarkId::new("f32_sin_cos", dim), |b| {
+        b.iter(|| scalar_rows(&w32, black_box(start), &mut out, dim, f32::sin_cos));
+    });
+    g.bench_function(BenchmarkId::new("libm_sinf_cosf", dim), |b| {
+        b.iter(|| {
+            scalar_rows(&w32, black_box(start), &mut out, dim, |a| {
+                (libm::sinf(a), libm::cosf(a))
+            })
+        });
+    });
+    g.bench_function(BenchmarkId::new("f64_sin_cos", dim), |b| {
+        b.iter(|| f64_rows(&w64, black_box(start), &mut out, dim));
+    });
+    g.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    group(c, "sinusoidal_table_2048x512", 2048, 512, 0);
+    group(c, "sinusoidal_row_4096", 1, 4096, 1000);
+}
+
+criterion_group!(sinusoidal, benches);
+criterion_main!(sinusoidal);

@@ -1,0 +1,306 @@
+//! The fused input layer against the reference composed from the reference
+//! kernels: bitwise where only IEEE adds/multiplies are involved, within the
+//! sinusoidal bound or a LayerNorm tolerance otherwise; every preset; prefill
+//! equal to decode; bad ids, types and positions are errors with `out`
+//! untouched.
+
+use inlayer::Error;
+use inlayer::formats::{F32Table, Table};
+use inlayer::input::{InputLayer, LayerNorm, Positions, input_layer, input_layer_rows};
+use inlayer::reference::input as oracle;
+use inlayer::sinusoidal::{MAX_ABS_ERR, Sinusoidal, SinusoidalConfig};
+use proptest::prelude::*;
+
+/// A non-f32 table format (int8 with one scale), to exercise `decode_into`.
+struct I8Table<'a> {
+    q: &'a [i8],
+    dim: usize,
+    scale: f32,
+}
+
+impl Table for I8Table<'_> {
+    fn rows(&self) -> usize {
+        self.q.len() / self.dim
+    }
+    fn dim(&self) -> usize {
+        self.dim
+    }
+    fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
+        let src = &self.q[row * self.dim + c0..][..out.len()];
+        for (o, &v) in out.iter_mut().zip(src) {
+            *o = f32::from(v) * self.scale;
+        }
+    }
+}
+
+fn vals(n: usize, seed: u64) -> Vec<f32> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            ((x >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
+fn close(a: &[f32], b: &[f32], abs: f32, rel: f32) -> bool {
+    a.iter()
+        .zip(b)
+        .all(|(x, y)| (x - y).abs() <= abs + rel * y.abs())
+}
+
+fn cases() -> impl Strategy<Value = (usize, usize, Vec<u32>, Vec<u32>, u32, u8, bool, bool)> {
+    (1usize..40, 1usize..12, 0usize..6).prop_flat_map(|(dim, vocab, t)| {
+        (
+            Just(dim),
+            Just(vocab),
+            proptest::collection::vec(0u32..(vocab as u32 + 2), t),
+            proptest::collection::vec(0u32..3, t),
+            prop_oneof![0u32..20, any::<u32>()],
+            0u8..3,
+            any::<bool>(),
+            any::<bool>(),
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(64)
+    ))]
+
+    #[test]
+    fn fused_equals_reference_or_the_same_error_with_out_untouched(
+        (dim, vocab, tokens, types, start, pos_kind, with_types, with_norm) in cases()
+    ) {
+        let wte = vals(vocab * dim, 1);
+        let wpe = vals(16 * dim, 2);
+        let tte = vals(2 * dim, 3); // 2 types: id 2 is out of range
+        let gamma = vals(dim, 4);
+        let beta = vals(dim, 5);
+        let cfg = if dim % 2 == 0 { SinusoidalConfig::transformer() } else { SinusoidalConfig::fairseq(1) };
+        let mut turns = vec![0u64; Sinusoidal::turns_len(&cfg, dim)];
+        let pe = Sinusoidal::try_new(cfg, dim, &mut turns).unwrap();
+        let positions = match pos_kind {
+            0 => Positions::None,
+            1 => Positions::Learned { table: &wpe, first: 0 },
+            _ => Positions::Sinusoidal(&pe),
+        };
+        let layer = InputLayer {
+            scale: Some(1.5),
+            positions,
+            token_types: with_types.then_some(&tte[..]),
+            norm: with_norm.then_some(LayerNorm { gamma: &gamma, beta: &beta, eps: 1e-5 }),
+        };
+        let ty = with_types.then_some(&types[..]);
+        let mut a = vec![7.0f32; tokens.len() * dim];
+        let mut b = vec![7.0f32; tokens.len() * dim];
+        let ra = input_layer(&layer, &F32Table::new(&wte, dim).unwrap(), &tokens, ty, start, &mut a);
+        let rb = oracle::input_layer(&layer, &wte, dim, &tokens, ty, start, &mut b);
+        prop_assert_eq!(ra, rb);
+        if ra.is_err() {
+            prop_assert!(a.iter().all(|&x| x == 7.0));
+        } else if with_norm {
+            prop_assert!(close(&a, &b, 2e-4, 2e-4), "{:?} vs {:?}", a, b);
+        } else if pos_kind == 2 {
+            prop_assert!(close(&a, &b, MAX_ABS_ERR as f32 + 4e-7, 2.5e-7), "{:?} vs {:?}", a, b);
+        } else {
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            prop_assert_eq!(bits(&a), bits(&b));
+        }
+        // A non-f32 format gives the same as the reference on its decoded table.
+        if ra.is_ok() {
+            let q: Vec<i8> = (0..vocab * dim).map(|i| (i % 251) as i8).collect();
+            let qt = I8Table { q: &q, dim, scale: 0.01 };
+            let dense: Vec<f32> = q.iter().map(|&v| f32::from(v) * 0.01).collect();
+            let mut c = vec![0.0f32; tokens.len() * dim];
+            let mut d = vec![0.0f32; tokens.len() * dim];
+            input_layer(&layer, &qt, &tokens, ty, start, &mut c).unwrap();
+            oracle::input_layer(&layer, &dense, dim, &tokens, ty, start, &mut d).unwrap();
+            prop_assert!(close(&c, &d, 2e-4, 2e-4));
+        }
+    }
+}
+
+#[test]
+fn decode_steps_equal_the_prefill_rows_bitwise() {
+    let dim = 24;
+    let wte = vals(50 * dim, 9);
+    let cfg = SinusoidalConfig::transformer();
+    let mut turns = vec![0u64; Sinusoidal::turns_len(&cfg, dim)];
+    let pe = Sinusoidal::try_new(cfg, dim, &mut turns).unwrap();
+    let layer = InputLayer::transformer(&pe);
+    let table = F32Table::new(&wte, dim).unwrap();
+    let tokens = [3u32, 49, 0, 7, 7];
+    let mut prefill = vec![0.0f32; tokens.len() * dim];
+    input_layer(&layer, &table, &tokens, None, 1000, &mut prefill).unwrap();
+    for (t, &tok) in tokens.iter().enumerate() {
+        let mut row = vec![0.0f32; dim];
+        input_layer(&layer, &table, &[tok], None, 1000 + t as u32, &mut row).unwrap();
+        assert_eq!(row, prefill[t * dim..(t + 1) * dim]);
+    }
+}
+
+#[test]
+fn model_presets_do_what_the_models_do() {
+    // Gemma: HF rounds √3072 to bf16 (55.5); llama.cpp keeps f32 (55.4256).
+    assert_eq!(InputLayer::gemma(3072, true).scale, Some(55.5));
+    assert!((InputLayer::gemma(3072, false).scale.unwrap() - 55.425_626).abs() < 1e-5);
+    // Transformer: ×√d + sinusoidal.
+    let cfg = SinusoidalConfig::transformer();
+    let mut turns = [0u64; 8];
+    let pe = Sinusoidal::try_new(cfg, 16, &mut turns).unwrap();
+    assert_eq!(InputLayer::transformer(&pe).scale, Some(4.0));
+    // BERT: word + position + type, then LayerNorm: rows have mean ≈ 0, var ≈ 1.
+    let dim = 8;
+    let wte = vals(10 * dim, 1);
+    let wpe = vals(4 * dim, 2);
+    let tte = vals(2 * dim, 3);
+    let (g, b) = (vec![1.0f32; dim], vec![0.0f32; dim]);
+    let layer = InputLayer::bert(&wpe, &tte, &g, &b);
+    let mut out = [[0.0f32; 8]; 3];
+    input_layer_rows(
+        &layer,
+        &F32Table::new(&wte, dim).unwrap(),
+        &[1, 2, 3],
+        Some(&[0, 1, 1]),
+        0,
+        &mut out,
+    )
+    .unwrap();
+    for row in out {
+        let m: f32 = row.iter().sum::<f32>() / 8.0;
+        let v: f32 = row.iter().map(|x| (x - m) * (x - m)).sum::<f32>() / 8.0;
+        assert!(m.abs() < 1e-5 && (v - 1.0).abs() < 1e-3, "{m} {v}");
+    }
+    // BLOOM: embedding LayerNorm only.
+    let layer = InputLayer::bloom(&g, &b);
+    assert!(matches!(layer.positions, Positions::None));
+    assert_eq!(layer.norm.unwrap().eps, 1e-5);
+}
+
+#[test]
+fn bad_inputs_are_errors_and_leave_out_untouched() {
+    let dim = 4;
+    let wte = vals(5 * dim, 1);
+    let wpe = vals(3 * dim, 2);
+    let table = F32Table::new(&wte, dim).unwrap();
+    let layer = InputLayer::gpt2(&wpe);
+    let mut out = [9.0f32; 8];
+    let e = input_layer(&layer, &table, &[1, 5], None, 0, &mut out).unwrap_err();
+    assert_eq!(
+        e,
+        Error::TokenOutOfRange {
+            index: 1,
+            token: 5,
+            vocab: 5
+        }
+    );
+    let e = input_layer(&layer, &table, &[1, 2], None, 2, &mut out).unwrap_err();
+    assert_eq!(
+        e,
+        Error::PositionOutOfRange {
+            index: 1,
+            position: 3,
+            limit: 3
+        }
+    );
+    assert!(input_layer(&layer, &table, &[1], None, 0, &mut out).is_err()); // out too long
+    let tte = vals(2 * dim, 3);
+    let with_types = InputLayer {
+        token_types: Some(&tte),
+        ..layer
+    };
+    assert!(input_layer(&with_types, &table, &[1, 2], None, 0, &mut out).is_err()); // types missing
+    let e = input_layer(&with_types, &table, &[1, 2], Some(&[0, 2]), 0, &mut out).unwrap_err();
+    assert_eq!(
+        e,
+        Error::TokenOutOfRange {
+            index: 1,
+            token: 2,
+            vocab: 2
+        }
+    );
+    let g = [1.0f32; 4];
+    let bad_eps = InputLayer {
+        norm: Some(LayerNorm {
+            gamma: &g,
+            beta: &g,
+            eps: f32::NAN,
+        }),
+        ..layer
+    };
+    assert!(input_layer(&bad_eps, &table, &[1, 2], None, 0, &mut out).is_err());
+    let e = input_layer(
+        &InputLayer::new(),
+        &table,
+        &[1, 2],
+        None,
+        u32::MAX,
+        &mut out,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::PositionOutOfRange { .. }));
+    assert_eq!(out, [9.0; 8]);
+}
+
+#[test]
+fn long_prefill_with_sinusoidal_positions_matches_the_reference() {
+    // 16 tokens or more: the encodings are written by the table kernel first.
+    for (dim, cfg) in [
+        (24usize, SinusoidalConfig::transformer()),
+        (9, SinusoidalConfig::fairseq(1)),
+    ] {
+        let wte = vals(30 * dim, 1);
+        let tte = vals(2 * dim, 3);
+        let (g, b) = (vals(dim, 4), vals(dim, 5));
+        let mut turns = vec![0u64; Sinusoidal::turns_len(&cfg, dim)];
+        let pe = Sinusoidal::try_new(cfg, dim, &mut turns).unwrap();
+        let tokens: Vec<u32> = (0..40).map(|i| (i * 7) % 30).collect();
+        let types: Vec<u32> = (0..40).map(|i| i % 2).collect();
+        let q: Vec<i8> = (0..30 * dim).map(|i| (i % 251) as i8).collect();
+        let qt = I8Table {
+            q: &q,
+            dim,
+            scale: 0.01,
+        };
+        let dense: Vec<f32> = q.iter().map(|&v| f32::from(v) * 0.01).collect();
+        for norm in [false, true] {
+            let layer = InputLayer {
+                scale: Some(2.0),
+                positions: Positions::Sinusoidal(&pe),
+                token_types: Some(&tte),
+                norm: norm.then_some(LayerNorm {
+                    gamma: &g,
+                    beta: &b,
+                    eps: 1e-5,
+                }),
+            };
+            for start in [0u32, 1_000_000, u32::MAX - 100] {
+                let mut a = vec![0.0f32; 40 * dim];
+                let mut r = vec![0.0f32; 40 * dim];
+                input_layer(
+                    &layer,
+                    &F32Table::new(&wte, dim).unwrap(),
+                    &tokens,
+                    Some(&types),
+                    start,
+                    &mut a,
+                )
+                .unwrap();
+                oracle::input_layer(&layer, &wte, dim, &tokens, Some(&types), start, &mut r)
+                    .unwrap();
+                assert!(close(&a, &r, 2e-4, 2e-4));
+                if !norm {
+                    assert!(close(&a, &r, MAX_ABS_ERR as f32 + 4e-7, 2.5e-7));
+                }
+                input_layer(&layer, &qt, &tokens, Some(&types), start, &mut a).unwrap();
+                oracle::input_layer(&layer, &dense, dim, &tokens, Some(&types), start, &mut r)
+                    .unwrap();
+                assert!(close(&a, &r, 2e-4, 2e-4));
+            }
+        }
+    }
+}
