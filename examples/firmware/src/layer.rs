@@ -13,6 +13,8 @@
 //!   `0..T`;
 //! - `input-layer-sinusoidal`: `out[t] = wte[tokens[t]] * sqrt(D) + PE(t)`,
 //!   the Transformer input layer (sinusoidal rows, then the gather adds them);
+//! - `fused-input-layer`: the same through `inlayer::input` in one pass
+//!   (`InputLayer::transformer`, a cached sinusoidal plan);
 //! - `gather-backward`: `grad[tokens[t]] += grad_out[t]`, on-device
 //!   fine-tuning of the table.
 //!
@@ -104,6 +106,11 @@ pub fn run(b: &mut Buffers) -> Result<u32, inlayer::Error> {
         input_layer_sinusoidal(&mut b.out, &mut b.pos)?;
         h = fnv(h, &b.out);
     }
+    #[cfg(feature = "fused-input-layer")]
+    {
+        fused_input_layer(&mut b.out)?;
+        h = fnv(h, &b.out);
+    }
     #[cfg(feature = "gather-backward")]
     {
         gather_backward(&mut b.grad)?;
@@ -178,6 +185,25 @@ pub fn input_layer_sinusoidal(
     let wte = F32Table::from_bytes(black_box(wte()), dim)?;
     let epilogue = Epilogue::new().scale(black_box(SCALE)).add(pos);
     gather_view(&wte, black_box(&TOKENS), &epilogue, out, dim)
+}
+
+/// `out[t] = wte[tokens[t]] * sqrt(D) + PE(t)` in one pass
+/// (`inlayer::input`).
+///
+/// # Errors
+/// As [`inlayer::input::input_layer`].
+#[cfg(feature = "fused-input-layer")]
+pub fn fused_input_layer(out: &mut [f32; OUT_LEN]) -> Result<(), inlayer::Error> {
+    use core::hint::black_box;
+    use inlayer::formats::F32Table;
+    use inlayer::input::{InputLayer, input_layer};
+    use inlayer::sinusoidal::{Sinusoidal, SinusoidalConfig};
+    let dim = black_box(D);
+    let mut turns = [0u64; D / 2];
+    let pe = Sinusoidal::try_new(black_box(SinusoidalConfig::transformer()), dim, &mut turns)?;
+    let wte = F32Table::from_bytes(black_box(wte()), dim)?;
+    let layer = InputLayer::transformer(&pe);
+    input_layer(&layer, &wte, black_box(&TOKENS), None, black_box(0), out)
 }
 
 /// The gradient rows of `gather-backward`: row `t` is all `t + 1`.

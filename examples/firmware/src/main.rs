@@ -140,6 +140,27 @@ mod host {
             .expect("reference");
             h = fnv(h, &out);
         }
+        #[cfg(feature = "fused-input-layer")]
+        {
+            // Fused: within the sinusoidal bound (plus one f32 rounding of the
+            // sum) of gather * sqrt(D) + exact PE; the checksum then proves the
+            // Cortex-M4F result bit-identical to this host result.
+            let mut fast = [0.0f32; OUT_LEN];
+            super::layer::fused_input_layer(&mut fast).expect("fused input layer");
+            let mut tok = vec![0.0f32; OUT_LEN];
+            gather(&f32s(wte()), D, &TOKENS, Some(SCALE), None, None, &mut tok).expect("reference");
+            let cfg = inlayer::sinusoidal::SinusoidalConfig::transformer();
+            for (i, (&x, &t)) in fast.iter().zip(&tok).enumerate() {
+                let exact = f64::from(t)
+                    + inlayer::reference::sinusoidal::value(&cfg, D, (i / D) as u32, i % D);
+                let tol = inlayer::sinusoidal::MAX_ABS_ERR + exact.abs() * f64::from(f32::EPSILON);
+                assert!(
+                    (f64::from(x) - exact).abs() <= tol,
+                    "fused[{i}] = {x}, exact {exact}"
+                );
+            }
+            h = fnv(h, &fast);
+        }
         #[cfg(feature = "gather-backward")]
         {
             let mut grad = vec![0.0f32; VOCAB * D];
