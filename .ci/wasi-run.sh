@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cargo runner for wasm32-wasip1 test binaries: Node.js's WASI (wasi-run.mjs).
 #
-# Workaround: with Node 20, some simd128 test binaries of this crate make V8
+# Workaround: with Node 20, some test binaries of this crate (with or without
+# simd128) make V8
 # abort or segfault at teardown, AFTER libtest has printed a passing
 # `test result: ok. N passed; 0 failed` for every test (seen in tests/gather.rs:
 # err_leaves_output_untouched, strided_output_..., unaligned_byte_table_...).
