@@ -148,8 +148,9 @@ pub(super) fn row<T: Table + ?Sized>(
         Positions::Learned { table: wpe, first } => Some(&wpe[(first + p) as usize * dim..][..dim]),
         _ => None,
     };
-    if let Some(src) = table.f32_row(tok) {
-        combine(row, &src[..dim], 0, layer.scale, types, learned, pe_in_row);
+    // `f32_row` gives `dim` values: `get` only removes a panic path.
+    if let Some(src) = table.f32_row(tok).and_then(|r| r.get(..dim)) {
+        combine(row, src, 0, layer.scale, types, learned, pe_in_row);
     } else if pe_in_row {
         // Decode in small pieces, so the encoding already in `row` stays.
         let mut buf = [0.0f32; 64];

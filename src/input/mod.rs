@@ -239,12 +239,14 @@ pub fn input_layer<T: Table + ?Sized>(
         }
         _ => false,
     };
-    for (t, row) in out.chunks_exact_mut(dim).enumerate() {
-        let ty = types.map(|ty| ty[t]);
+    // Validated above: `dim > 0` and one row per token (and per type), so
+    // `max(1)`, `zip` and `get` change nothing but leave no panic path.
+    for ((t, row), &token) in out.chunks_exact_mut(dim.max(1)).enumerate().zip(tokens) {
+        let ty = types.and_then(|ty| ty.get(t).copied());
         kernel::row(
             layer,
             table,
-            tokens[t],
+            token,
             ty,
             start_pos + t as u32,
             pe_in_row,

@@ -136,7 +136,10 @@ pub fn alibi_bias(
         return Err(shape_err("heads", 0));
     }
     if u64::from(q_start) + q_len as u64 > EXACT {
-        return Err(shape_err("q_start + q_len", q_start as usize + q_len));
+        return Err(shape_err(
+            "q_start + q_len",
+            (q_start as usize).saturating_add(q_len),
+        ));
     }
     if k_len as u64 > EXACT {
         return Err(shape_err("k_len", k_len));

@@ -272,7 +272,7 @@ fn check_positions(q_start: u32, q_len: usize, k_len: usize) -> Result<(), Error
     if u64::from(q_start) + q_len as u64 > LIMIT {
         return Err(Error::InvalidShape {
             what: "q_start + q_len",
-            value: q_start as usize + q_len,
+            value: (q_start as usize).saturating_add(q_len),
         });
     }
     if k_len as u64 > LIMIT {

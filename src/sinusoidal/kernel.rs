@@ -104,7 +104,7 @@ pub(crate) fn emit_rows(shape: &Shape, turns: &[u64], i0: usize, start: u32, out
     for (ph, f) in ph.iter_mut().zip(turns) {
         *ph = u64::from(start).wrapping_mul(*f);
     }
-    for (k, row) in out.chunks_exact_mut(shape.dim).enumerate() {
+    for (k, row) in out.chunks_exact_mut(shape.dim.max(1)).enumerate() {
         if shape.padding_row != Some(start.wrapping_add(k as u32)) {
             emit_phases::<false>(shape, ph, i0, row);
         }

@@ -181,7 +181,9 @@ impl<'t> Sinusoidal<'t> {
         let dim = self.shape.dim;
         let t = whole_rows(out.len(), dim)?;
         check_positions(start, t)?;
-        for (k, row) in out.chunks_exact_mut(dim).enumerate() {
+        // `dim > 0` (a plan is never built for 0): `max(1)` only removes the
+        // zero-chunk panic path.
+        for (k, row) in out.chunks_exact_mut(dim.max(1)).enumerate() {
             fill_row_edges::<false>(&self.shape, start + k as u32, row);
         }
         for (b, turns) in self.turns.chunks(BLOCK).enumerate() {

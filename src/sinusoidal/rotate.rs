@@ -44,7 +44,7 @@ pub(crate) fn rotate_rows(shape: &Shape, turns: &[u64], i0: usize, start: u32, o
     }
     let (s, c, rs, rc) = (&mut s[..n], &mut c[..n], &rs[..n], &rc[..n]);
     let full_cos = i0 + n <= shape.n_cos;
-    for (k, row) in out.chunks_exact_mut(shape.dim).enumerate() {
+    for (k, row) in out.chunks_exact_mut(shape.dim.max(1)).enumerate() {
         let pos = start.wrapping_add(k as u32);
         if k % ANCHOR == 0 {
             for ((s, c), &f) in s.iter_mut().zip(c.iter_mut()).zip(turns) {

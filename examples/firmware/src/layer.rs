@@ -1,56 +1,148 @@
-//! The input layer this firmware runs, shared by the target build and the
-//! host build (which also checks it against `inlayer::reference`).
+//! The kernels this firmware runs, one function per kernel family, shared by
+//! the target build and the host build (which checks each against
+//! `inlayer::reference`).
 //!
-//! GPT-2 style: `out[t] = wte[tokens[t]] * sqrt(D) + wpe[t]`, where the
-//! learned position rows are themselves a gather of `wpe` at positions
-//! `0..T`. Both tables are embedded with `include_bytes!`: `wte` through an
-//! aligned wrapper (zero-copy view), `wpe` as plain bytes (any alignment).
+//! Each family is a cargo feature of this crate, so `.ci/size.py` can build
+//! each one alone and measure its code size and panic-freedom:
 //!
-//! Every input goes through `black_box`, so the optimiser cannot specialise
-//! the kernels to these constants: the code measured and proven panic-free is
-//! the general code a runtime would run (table, ids, width and scale known
-//! only at run time).
+//! - `gather`: `out[t] = wte[tokens[t]]`, the plain gather;
+//! - `input-layer`: GPT-2 style `out[t] = wte[tokens[t]] * sqrt(D) + wpe[t]`,
+//!   the learned position rows being themselves a gather of `wpe` at
+//!   positions `0..T`;
+//! - `sinusoidal`: the Transformer's sinusoidal encodings of positions
+//!   `0..T`;
+//! - `input-layer-sinusoidal`: `out[t] = wte[tokens[t]] * sqrt(D) + PE(t)`,
+//!   the Transformer input layer (sinusoidal rows, then the gather adds them);
+//! - `fused-input-layer`: the same through `inlayer::input` in one pass
+//!   (`InputLayer::transformer`, a cached sinusoidal plan);
+//! - `gather-backward`: `grad[tokens[t]] += grad_out[t]`, on-device
+//!   fine-tuning of the table.
+//!
+//! The tables are embedded with `include_bytes!`: `wte` through an aligned
+//! wrapper (zero-copy view), `wpe` as plain bytes (any alignment). Every input
+//! goes through `black_box`, so the optimiser cannot specialise the kernels to
+//! these constants: the code measured and proven panic-free is the general
+//! code a runtime runs (tables, ids, width and scale known only at run time).
 
 /// Row width.
 pub const D: usize = 16;
+/// Rows of the token table.
+pub const VOCAB: usize = 64;
 /// Tokens per call.
 pub const T: usize = 12;
 /// Values in the output buffer.
 pub const OUT_LEN: usize = T * D;
 
-/// The prompt: repeated ids and both ends of the 64-row vocabulary.
+/// The prompt: repeated ids and both ends of the vocabulary.
 pub const TOKENS: [u32; T] = [0, 63, 5, 5, 17, 42, 1, 62, 33, 5, 8, 21];
+
+/// The input layer's scale, `sqrt(D)`.
+pub const SCALE: f32 = 4.0;
 
 #[repr(C, align(4))]
 struct Aligned<B: ?Sized>(B);
 
 static WTE: &Aligned<[u8]> = &Aligned(*include_bytes!("../wte.bin"));
-#[cfg_attr(not(feature = "input-layer"), allow(dead_code))]
 static WPE: &[u8] = include_bytes!("../wpe.bin");
 
-/// The scale of the input layer, `sqrt(D)`.
-#[cfg_attr(not(feature = "input-layer"), allow(dead_code))]
-pub const SCALE: f32 = 4.0;
-
-/// The token table's bytes (64 rows of `D` little-endian `f32`).
+/// The token table's bytes (`VOCAB` rows of `D` little-endian `f32`).
 #[must_use]
 pub fn wte() -> &'static [u8] {
     &WTE.0
 }
 
 /// The position table's bytes (16 rows of `D` little-endian `f32`).
-#[cfg_attr(not(feature = "input-layer"), allow(dead_code))]
 #[must_use]
 pub fn wpe() -> &'static [u8] {
     WPE
 }
 
-/// Runs the input layer into `out` (`pos` is scratch for the position rows).
+/// Every buffer the kernels write: static in the firmware (.bss).
+pub struct Buffers {
+    /// The input layer's output, `T` rows of `D`.
+    pub out: [f32; OUT_LEN],
+    /// Scratch: the position rows.
+    pub pos: [f32; OUT_LEN],
+    /// The gradient table of `gather-backward`.
+    pub grad: [f32; VOCAB * D],
+}
+
+impl Buffers {
+    /// All zeros.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            out: [0.0; OUT_LEN],
+            pos: [0.0; OUT_LEN],
+            grad: [0.0; VOCAB * D],
+        }
+    }
+}
+
+/// Runs every enabled family; returns the checksum of all their outputs.
 ///
 /// # Errors
 /// Whatever the kernels return (never, for these fixed inputs).
+pub fn run(b: &mut Buffers) -> Result<u32, inlayer::Error> {
+    #[cfg_attr(not(feature = "gather"), allow(unused_mut))]
+    let mut h = FNV_OFFSET;
+    #[cfg(feature = "gather")]
+    {
+        gather(&mut b.out)?;
+        h = fnv(h, &b.out);
+    }
+    #[cfg(feature = "input-layer")]
+    {
+        input_layer(&mut b.out, &mut b.pos)?;
+        h = fnv(h, &b.out);
+    }
+    #[cfg(feature = "sinusoidal")]
+    {
+        sinusoidal(&mut b.pos)?;
+        h = fnv(h, &b.pos);
+    }
+    #[cfg(feature = "input-layer-sinusoidal")]
+    {
+        input_layer_sinusoidal(&mut b.out, &mut b.pos)?;
+        h = fnv(h, &b.out);
+    }
+    #[cfg(feature = "fused-input-layer")]
+    {
+        fused_input_layer(&mut b.out)?;
+        h = fnv(h, &b.out);
+    }
+    #[cfg(feature = "gather-backward")]
+    {
+        gather_backward(&mut b.grad)?;
+        h = fnv(h, &b.grad);
+    }
+    let _ = b;
+    Ok(h)
+}
+
+/// `out[t] = wte[tokens[t]]`.
+///
+/// # Errors
+/// As [`inlayer::gather::gather_view`].
+#[cfg(feature = "gather")]
+pub fn gather(out: &mut [f32; OUT_LEN]) -> Result<(), inlayer::Error> {
+    use core::hint::black_box;
+    use inlayer::formats::F32Table;
+    use inlayer::gather::{Epilogue, gather_view};
+    let dim = black_box(D);
+    let wte = F32Table::from_bytes(black_box(wte()), dim)?;
+    gather_view(&wte, black_box(&TOKENS), &Epilogue::new(), out, dim)
+}
+
+/// `out[t] = wte[tokens[t]] * sqrt(D) + wpe[t]`.
+///
+/// # Errors
+/// As [`inlayer::gather::gather_view`].
 #[cfg(feature = "input-layer")]
-pub fn run(out: &mut [f32; OUT_LEN], pos: &mut [f32; OUT_LEN]) -> Result<(), inlayer::Error> {
+pub fn input_layer(
+    out: &mut [f32; OUT_LEN],
+    pos: &mut [f32; OUT_LEN],
+) -> Result<(), inlayer::Error> {
     use core::hint::black_box;
     use inlayer::formats::F32Table;
     use inlayer::gather::{Epilogue, gather_view};
@@ -63,37 +155,87 @@ pub fn run(out: &mut [f32; OUT_LEN], pos: &mut [f32; OUT_LEN]) -> Result<(), inl
     gather_view(&wte, black_box(&TOKENS), &epilogue, out, dim)
 }
 
-/// Runs the plain gather into `out` (size-measurement build).
+/// `pos[t] = PE(t)`, the Transformer's sinusoidal encoding (sin half, cos
+/// half, base 10000).
 ///
 /// # Errors
-/// Whatever the kernel returns (never, for these fixed inputs).
-#[cfg(all(feature = "gather", not(feature = "input-layer")))]
-pub fn run(out: &mut [f32; OUT_LEN], _pos: &mut [f32; OUT_LEN]) -> Result<(), inlayer::Error> {
+/// As [`inlayer::sinusoidal::sinusoidal_rows_dyn`].
+#[cfg(any(feature = "sinusoidal", feature = "input-layer-sinusoidal"))]
+pub fn sinusoidal(pos: &mut [f32; OUT_LEN]) -> Result<(), inlayer::Error> {
+    use core::hint::black_box;
+    use inlayer::sinusoidal::{SinusoidalConfig, sinusoidal_rows_dyn};
+    let cfg = black_box(SinusoidalConfig::transformer());
+    sinusoidal_rows_dyn(&cfg, black_box(D), black_box(0), pos)
+}
+
+/// `out[t] = wte[tokens[t]] * sqrt(D) + PE(t)`.
+///
+/// # Errors
+/// As [`sinusoidal`] and [`inlayer::gather::gather_view`].
+#[cfg(feature = "input-layer-sinusoidal")]
+pub fn input_layer_sinusoidal(
+    out: &mut [f32; OUT_LEN],
+    pos: &mut [f32; OUT_LEN],
+) -> Result<(), inlayer::Error> {
     use core::hint::black_box;
     use inlayer::formats::F32Table;
     use inlayer::gather::{Epilogue, gather_view};
+    sinusoidal(pos)?;
     let dim = black_box(D);
     let wte = F32Table::from_bytes(black_box(wte()), dim)?;
-    gather_view(&wte, black_box(&TOKENS), &Epilogue::new(), out, dim)
+    let epilogue = Epilogue::new().scale(black_box(SCALE)).add(pos);
+    gather_view(&wte, black_box(&TOKENS), &epilogue, out, dim)
 }
 
-/// The empty baseline: no kernel (size-measurement build).
+/// `out[t] = wte[tokens[t]] * sqrt(D) + PE(t)` in one pass
+/// (`inlayer::input`).
 ///
 /// # Errors
-/// Never.
-#[cfg(not(feature = "gather"))]
-pub fn run(out: &mut [f32; OUT_LEN], _pos: &mut [f32; OUT_LEN]) -> Result<(), inlayer::Error> {
-    out.fill(0.0);
-    Ok(())
+/// As [`inlayer::input::input_layer`].
+#[cfg(feature = "fused-input-layer")]
+pub fn fused_input_layer(out: &mut [f32; OUT_LEN]) -> Result<(), inlayer::Error> {
+    use core::hint::black_box;
+    use inlayer::formats::F32Table;
+    use inlayer::input::{InputLayer, input_layer};
+    use inlayer::sinusoidal::{Sinusoidal, SinusoidalConfig};
+    let dim = black_box(D);
+    let mut turns = [0u64; D / 2];
+    let pe = Sinusoidal::try_new(black_box(SinusoidalConfig::transformer()), dim, &mut turns)?;
+    let wte = F32Table::from_bytes(black_box(wte()), dim)?;
+    let layer = InputLayer::transformer(&pe);
+    input_layer(&layer, &wte, black_box(&TOKENS), None, black_box(0), out)
 }
 
-/// FNV-1a over the bit patterns of `out`, so a checksum match means a
-/// bit-for-bit match.
+/// The gradient rows of `gather-backward`: row `t` is all `t + 1`.
 #[must_use]
-pub fn checksum(out: &[f32]) -> u32 {
-    out.iter()
+pub fn grad_out() -> [f32; OUT_LEN] {
+    core::array::from_fn(|i| (i / D + 1) as f32)
+}
+
+/// `grad[tokens[t]] += grad_out[t]`, padding id 5 skipped.
+///
+/// # Errors
+/// As [`inlayer::gather_backward_dyn`].
+#[cfg(feature = "gather-backward")]
+pub fn gather_backward(grad: &mut [f32; VOCAB * D]) -> Result<(), inlayer::Error> {
+    use core::hint::black_box;
+    let g = grad_out();
+    inlayer::gather_backward_dyn(
+        black_box(&g),
+        black_box(&TOKENS),
+        black_box(D),
+        black_box(Some(5)),
+        grad,
+    )
+}
+
+const FNV_OFFSET: u32 = 0x811c_9dc5;
+
+/// FNV-1a over the bit patterns of `xs`, continuing from `h`: a checksum
+/// match means a bit-for-bit match.
+#[must_use]
+pub fn fnv(h: u32, xs: &[f32]) -> u32 {
+    xs.iter()
         .flat_map(|x| x.to_bits().to_le_bytes())
-        .fold(0x811c_9dc5_u32, |h, b| {
-            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-        })
+        .fold(h, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
 }
