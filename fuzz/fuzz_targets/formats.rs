@@ -62,7 +62,11 @@ fuzz_target!(|data: &[u8]| {
     let (head, rest) = data.split_at(16);
     let format = ALL[usize::from(head[0]) % ALL.len()];
     let e = format.block_elems();
-    let dim = if e == 1 { usize::from(head[1] % 40) } else { e * usize::from(head[1] % 3) };
+    let dim = if e == 1 {
+        usize::from(head[1] % 40)
+    } else {
+        e * usize::from(head[1] % 3)
+    };
     let rows = usize::from(head[2] % 6);
     let n_tok = usize::from(head[3] % 8);
     let c0 = usize::from(head[4]) % (dim + 2);
@@ -79,7 +83,12 @@ fuzz_target!(|data: &[u8]| {
     let scales: Vec<f32> = (0..rows)
         .map(|i| f32::from_bits(u32::from_le_bytes([head[14], head[15], i as u8, 0x3f])))
         .collect();
-    let tokens: Vec<u32> = rest.iter().rev().take(n_tok).map(|&b| u32::from(b % 8)).collect();
+    let tokens: Vec<u32> = rest
+        .iter()
+        .rev()
+        .take(n_tok)
+        .map(|&b| u32::from(b % 8))
+        .collect();
     let n = tokens.len();
     let width = c1.saturating_sub(c0);
     let add: Vec<f32> = (0..n * width)
@@ -98,7 +107,15 @@ fuzz_target!(|data: &[u8]| {
 
     let mut want = vec![0.0f32; n * width];
     let r = rf::gather(
-        format, &table, dim, &scales, &tokens, c0..c1, epi.scale, epi.add, epi.padding_id,
+        format,
+        &table,
+        dim,
+        &scales,
+        &tokens,
+        c0..c1,
+        epi.scale,
+        epi.add,
+        epi.padding_id,
         &mut want,
     );
     let t = match view(format, &table, dim, &scales) {

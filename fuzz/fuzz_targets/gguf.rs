@@ -19,7 +19,12 @@ fuzz_target!(|data: &[u8]| {
         bytes.extend(data);
     }
     let Ok(g) = Gguf::parse(&bytes) else { return };
-    let _ = (g.architecture(), g.embedding_length(), g.context_length(), g.rope_freq_base());
+    let _ = (
+        g.architecture(),
+        g.embedding_length(),
+        g.context_length(),
+        g.rope_freq_base(),
+    );
     for (k, v) in g.metadata() {
         let _ = (k.len(), v.as_u64(), v.as_f32(), v.as_str());
     }

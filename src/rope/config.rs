@@ -514,15 +514,19 @@ impl Plan {
     /// ω_j under this plan.
     fn omega(&self, cfg: &RopeConfig<'_>, j: usize) -> f64 {
         let d = cfg.rotary_dim as f64;
-        let w = libm::pow(self.base, -((2 * j) as f64) / d);
+        // Every expression below is evaluated in the order HF (and the
+        // reference) writes it, so ω is the same f64, bit for bit.
+        let pos_freq = libm::pow(self.base, (2 * j) as f64 / d);
+        let w = 1.0 / pos_freq;
         match cfg.scaling {
             Scaling::Default | Scaling::Dynamic { .. } => w,
             Scaling::Linear { factor } => w / factor,
             Scaling::Yarn(y) => {
                 // HF: interp * (1 - extrap_w) + extrap * extrap_w, extrap_w =
                 // 1 - ramp.
-                let ramp = ramp(self.ramp, j);
-                (w / y.factor) * ramp + w * (1.0 - ramp)
+                let interpolation = 1.0 / (y.factor * pos_freq);
+                let extrapolation_factor = 1.0 - ramp(self.ramp, j);
+                interpolation * (1.0 - extrapolation_factor) + w * extrapolation_factor
             }
             Scaling::LongRope(l) => {
                 let e = if self.long {
@@ -530,7 +534,7 @@ impl Plan {
                 } else {
                     l.short_factor
                 };
-                w / f64::from(e.get(j).copied().unwrap_or(1.0))
+                1.0 / (f64::from(e.get(j).copied().unwrap_or(1.0)) * pos_freq)
             }
             Scaling::Llama3(l) => llama3(w, &l),
             Scaling::Ggml(g) => {
@@ -562,8 +566,8 @@ fn corr_dim(rotations: f64, d: f64, base: f64, orig: f64) -> f64 {
 /// HF `linear_ramp_factor` at index `j`: `clamp((j - lo) / (hi - lo), 0, 1)`,
 /// with `hi` nudged by 0.001 when equal.
 fn ramp((lo, hi): (f64, f64), j: usize) -> f64 {
-    let den = if hi == lo { 0.001 } else { hi - lo };
-    ((j as f64 - lo) / den).clamp(0.0, 1.0)
+    let hi = if hi == lo { hi + 0.001 } else { hi };
+    ((j as f64 - lo) / (hi - lo)).clamp(0.0, 1.0)
 }
 
 /// HF `get_mscale`.
