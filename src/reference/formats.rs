@@ -320,32 +320,7 @@ pub fn gather(
         });
     }
     let width = cols.end - cols.start;
-    let need = tokens.len().checked_mul(width).ok_or(Error::Overflow)?;
-    if out.len() != need {
-        return Err(Error::LengthMismatch {
-            what: "out",
-            expected: need,
-            actual: out.len(),
-        });
-    }
-    if let Some(a) = add
-        && a.len() != need
-    {
-        return Err(Error::LengthMismatch {
-            what: "add",
-            expected: need,
-            actual: a.len(),
-        });
-    }
-    for (index, &token) in tokens.iter().enumerate() {
-        if Some(token) != padding_id && token as usize >= vocab {
-            return Err(Error::TokenOutOfRange {
-                index,
-                token,
-                vocab,
-            });
-        }
-    }
+    super::gather::check_rows_out(tokens, width, vocab, add, padding_id, out.len())?;
     for t in 0..tokens.len() {
         let tok = tokens[t];
         for j in 0..width {

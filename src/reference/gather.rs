@@ -33,24 +33,7 @@ pub fn gather(
     out: &mut [f32],
 ) -> Result<(), Error> {
     let vocab = rows_of(table.len(), dim)?;
-    let need = tokens.len().checked_mul(dim).ok_or(Error::Overflow)?;
-    if out.len() != need {
-        return Err(Error::LengthMismatch {
-            what: "out",
-            expected: need,
-            actual: out.len(),
-        });
-    }
-    if let Some(a) = add
-        && a.len() != need
-    {
-        return Err(Error::LengthMismatch {
-            what: "add",
-            expected: need,
-            actual: a.len(),
-        });
-    }
-    check_ids(tokens, vocab, padding_id)?;
+    check_rows_out(tokens, dim, vocab, add, padding_id, out.len())?;
     for t in 0..tokens.len() {
         let tok = tokens[t];
         for j in 0..dim {
@@ -129,6 +112,37 @@ fn rows_of(len: usize, dim: usize) -> Result<usize, Error> {
         });
     }
     Ok(len / dim)
+}
+
+/// The checks every reference gather makes after the table's shape, in the
+/// fast kernels' order: `out` and the add rows hold `tokens.len() * width`
+/// values, then every id is a row or the padding id.
+pub(crate) fn check_rows_out(
+    tokens: &[u32],
+    width: usize,
+    vocab: usize,
+    add: Option<&[f32]>,
+    padding_id: Option<u32>,
+    out_len: usize,
+) -> Result<(), Error> {
+    let need = tokens.len().checked_mul(width).ok_or(Error::Overflow)?;
+    if out_len != need {
+        return Err(Error::LengthMismatch {
+            what: "out",
+            expected: need,
+            actual: out_len,
+        });
+    }
+    if let Some(a) = add
+        && a.len() != need
+    {
+        return Err(Error::LengthMismatch {
+            what: "add",
+            expected: need,
+            actual: a.len(),
+        });
+    }
+    check_ids(tokens, vocab, padding_id)
 }
 
 fn check_ids(tokens: &[u32], vocab: usize, padding_id: Option<u32>) -> Result<(), Error> {
