@@ -86,6 +86,12 @@ impl<'a> Epilogue<'a> {
         self
     }
 
+    /// No scale, no add, no padding id: a plain copy.
+    #[inline(always)]
+    fn is_identity(&self) -> bool {
+        self.scale.is_none() && self.add.is_none() && self.padding_id.is_none()
+    }
+
     #[inline(always)]
     fn op_for(&self, t: usize, width: usize) -> Op<'a> {
         // `check_add` has proven the range in bounds: `get` keeps the kernel
@@ -243,6 +249,7 @@ pub fn gather_view<T: Table + ?Sized>(
 /// (`T * (c1 - c0)` values) are too short or long,
 /// [`Error::TokenOutOfRange`] for the first bad id. On error `out` is
 /// unchanged.
+#[inline]
 pub fn gather_cols<T: Table + ?Sized>(
     table: &T,
     tokens: &[u32],
@@ -251,24 +258,33 @@ pub fn gather_cols<T: Table + ?Sized>(
     out: &mut [f32],
     out_stride: usize,
 ) -> Result<(), Error> {
-    if cols.end > table.dim() {
-        return Err(Error::InvalidShape {
-            what: "cols.end",
-            value: cols.end,
-        });
+    match table.f32_rows() {
+        // The decode step's common case gets a small body of its own.
+        Some(data) if epilogue.is_identity() => {
+            let shape = (table.rows(), table.dim());
+            copy_cols(data, shape, tokens, cols, out, out_stride)
+        }
+        _ => general_cols(table, tokens, cols, epilogue, out, out_stride),
     }
-    if cols.start > cols.end {
-        return Err(Error::InvalidShape {
-            what: "cols.start",
-            value: cols.start,
-        });
-    }
-    let (c0, width) = (cols.start, cols.end - cols.start);
-    let need = strided_len(tokens.len(), width, out_stride)?;
-    if out.len() < need {
-        return Err(len_err("out", need, out.len()));
-    }
-    check_add(epilogue, tokens.len(), width)?;
+}
+
+/// [`gather_cols`] for every table and epilogue.
+fn general_cols<T: Table + ?Sized>(
+    table: &T,
+    tokens: &[u32],
+    cols: Range<usize>,
+    epilogue: &Epilogue<'_>,
+    out: &mut [f32],
+    out_stride: usize,
+) -> Result<(), Error> {
+    let width = check_shape(
+        table.dim(),
+        &cols,
+        tokens.len(),
+        epilogue,
+        out.len(),
+        out_stride,
+    )?;
     check_tokens(tokens, table.rows(), epilogue.padding_id)?;
     if width == 0 {
         return Ok(());
@@ -281,10 +297,102 @@ pub fn gather_cols<T: Table + ?Sized>(
         width,
     };
     match table.f32_rows() {
-        Some(data) => rows.native_rows(table, data, c0),
-        None => rows.decoded_rows(table, c0),
+        Some(data) => rows.native_rows(table, data, cols.start),
+        None => rows.decoded_rows(table, cols.start),
     }
     Ok(())
+}
+
+/// [`gather_cols`] of native `f32` rows without an epilogue: validation and
+/// a plain copy loop, small enough that a one-token call costs little more
+/// than the copy itself.
+#[inline]
+fn copy_cols(
+    data: &[f32],
+    (rows, dim): (usize, usize),
+    tokens: &[u32],
+    cols: Range<usize>,
+    out: &mut [f32],
+    stride: usize,
+) -> Result<(), Error> {
+    let width = check_shape(
+        dim,
+        &cols,
+        tokens.len(),
+        &Epilogue::new(),
+        out.len(),
+        stride,
+    )?;
+    check_tokens(tokens, rows, None)?;
+    let c0 = cols.start;
+    if let [tok] = *tokens {
+        // One token (a decode step): no loop, no prefetch.
+        let r = tok as usize * dim + c0;
+        if let (Some(row), Some(src)) = (out.get_mut(..width), data.get(r..r + width)) {
+            kernel::apply(Op::Copy, src, row);
+        }
+        return Ok(());
+    }
+    let prefetch = data.len() >= crate::prefetch::MIN_TABLE_LEN;
+    for (t, &tok) in tokens.iter().enumerate() {
+        if prefetch && let Some(&ahead) = tokens.get(t + crate::prefetch::DISTANCE) {
+            let r = ahead as usize * dim;
+            if let Some(row) = data.get(r..r + dim) {
+                crate::prefetch::read(row);
+            }
+        }
+        // Every range is in bounds (validated above): `get` only keeps the
+        // loop free of panic paths.
+        let r = tok as usize * dim + c0;
+        if let (Some(row), Some(src)) = (
+            out.get_mut(t * stride..t * stride + width),
+            data.get(r..r + width),
+        ) {
+            kernel::apply(Op::Copy, src, row);
+        }
+    }
+    Ok(())
+}
+
+/// Checks the column range, the output and the add rows against the token
+/// count; returns the width of the gathered rows.
+#[inline]
+fn check_shape(
+    dim: usize,
+    cols: &Range<usize>,
+    tokens: usize,
+    epilogue: &Epilogue<'_>,
+    out: usize,
+    out_stride: usize,
+) -> Result<usize, Error> {
+    if cols.end > dim || cols.start > cols.end {
+        return Err(bad_cols(dim, cols));
+    }
+    let width = cols.end - cols.start;
+    let need = strided_len(tokens, width, out_stride)?;
+    if out < need {
+        return Err(len_err("out", need, out));
+    }
+    if let Some(a) = epilogue.add {
+        check_add(a.len(), tokens, width)?;
+    }
+    Ok(width)
+}
+
+#[cold]
+#[inline(never)]
+fn bad_cols(dim: usize, cols: &Range<usize>) -> Error {
+    if cols.end > dim {
+        Error::InvalidShape {
+            what: "cols.end",
+            value: cols.end,
+        }
+    } else {
+        Error::InvalidShape {
+            what: "cols.start",
+            value: cols.start,
+        }
+    }
 }
 
 /// The write phase of a gather, after validation: every id is a row (or the
@@ -309,12 +417,10 @@ impl RowsOut<'_, '_> {
     }
 
     /// Rows stored as native `f32`: the epilogue is fused into the load.
-    /// The plain copy (the decode step's common case) gets its own loop.
     #[inline(always)]
     fn native_rows<T: Table + ?Sized>(self, table: &T, data: &[f32], c0: usize) {
         let (dim, width, stride) = (table.dim(), self.width, self.stride);
         let e = self.epilogue;
-        let plain = e.scale.is_none() && e.add.is_none() && e.padding_id.is_none();
         // Every range below is in bounds (validated by the caller): `get`
         // only keeps the loop free of panic paths.
         let src = |tok: u32| {
@@ -326,12 +432,6 @@ impl RowsOut<'_, '_> {
             let Some(row) = self.out.get_mut(t * stride..t * stride + width) else {
                 break;
             };
-            if plain {
-                if let Some(src) = src(tok) {
-                    kernel::apply(Op::Copy, src, row);
-                }
-                continue;
-            }
             let op = e.op_for(t, width);
             if Some(tok) == e.padding_id {
                 row.fill(0.0);
@@ -535,12 +635,11 @@ fn first_bad(tokens: &[u32], vocab: usize, pad: u64) -> Error {
     }
 }
 
-fn check_add(epilogue: &Epilogue<'_>, tokens: usize, width: usize) -> Result<(), Error> {
-    if let Some(a) = epilogue.add {
-        let need = tokens.checked_mul(width).ok_or(Error::Overflow)?;
-        if a.len() != need {
-            return Err(len_err("add", need, a.len()));
-        }
+#[inline]
+fn check_add(len: usize, tokens: usize, width: usize) -> Result<(), Error> {
+    let need = tokens.checked_mul(width).ok_or(Error::Overflow)?;
+    if len != need {
+        return Err(len_err("add", need, len));
     }
     Ok(())
 }
@@ -562,6 +661,7 @@ fn strided_len(tokens: usize, dim: usize, stride: usize) -> Result<usize, Error>
 }
 
 #[cold]
+#[inline(never)]
 fn len_err(what: &'static str, expected: usize, actual: usize) -> Error {
     Error::LengthMismatch {
         what,
