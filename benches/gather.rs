@@ -34,6 +34,22 @@ fn memcpy_rows(table: &[f32], dim: usize, ids: &[u32], out: &mut [f32]) {
     }
 }
 
+/// The fused epilogue as a plain Rust loop (no validation, vectorized by the
+/// compiler): what the same three streams (table row, add row, output) cost
+/// without a library around them.
+fn naive_scale_add(table: &[f32], dim: usize, ids: &[u32], s: f32, add: &[f32], out: &mut [f32]) {
+    for ((o, &i), a) in out
+        .chunks_exact_mut(dim)
+        .zip(ids)
+        .zip(add.chunks_exact(dim))
+    {
+        let r = i as usize * dim;
+        for ((o, x), a) in o.iter_mut().zip(&table[r..r + dim]).zip(a) {
+            *o = *x * s + *a;
+        }
+    }
+}
+
 fn assert_same(a: &[f32], b: &[f32], what: &str) {
     assert!(
         a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()),
@@ -85,6 +101,8 @@ fn bench_case(
     reference::gather::gather(table, dim, ids, Some(scale), Some(&add), None, &mut want).unwrap();
     gather_view(&view, ids, &fused, &mut out, dim).unwrap();
     assert_same(&out, &want, "fused gather");
+    naive_scale_add(table, dim, ids, scale, &add, &mut out);
+    assert_same(&out, &want, "naive scale+add loop");
 
     let mut g = c.benchmark_group(group);
     g.throughput(Throughput::Bytes((t * dim * 4) as u64));
@@ -115,6 +133,13 @@ fn bench_case(
         b.iter(|| {
             let ids = w.next();
             gather_view(&view, black_box(ids), &fused, &mut out, dim)
+        })
+    });
+    g.bench_function(BenchmarkId::new("naive_scale_add", &p), |b| {
+        let mut w = Windows { pool, t, next: 0 };
+        b.iter(|| {
+            let ids = w.next();
+            naive_scale_add(table, dim, black_box(ids), scale, &add, &mut out)
         })
     });
     g.finish();

@@ -86,12 +86,6 @@ impl<'a> Epilogue<'a> {
         self
     }
 
-    /// No scale, no add, no padding id: a plain copy.
-    #[inline(always)]
-    fn is_identity(&self) -> bool {
-        self.scale.is_none() && self.add.is_none() && self.padding_id.is_none()
-    }
-
     #[inline(always)]
     fn op_for(&self, t: usize, width: usize) -> Op<'a> {
         // `check_add` has proven the range in bounds: `get` keeps the kernel
@@ -259,10 +253,11 @@ pub fn gather_cols<T: Table + ?Sized>(
     out_stride: usize,
 ) -> Result<(), Error> {
     match table.f32_rows() {
-        // The decode step's common case gets a small body of its own.
-        Some(data) if epilogue.is_identity() => {
+        // Native rows without a padding id (the common case) get a small
+        // body of their own.
+        Some(data) if epilogue.padding_id.is_none() => {
             let shape = (table.rows(), table.dim());
-            copy_cols(data, shape, tokens, cols, out, out_stride)
+            native_cols(data, shape, tokens, cols, epilogue, out, out_stride)
         }
         _ => general_cols(table, tokens, cols, epilogue, out, out_stride),
     }
@@ -303,55 +298,103 @@ fn general_cols<T: Table + ?Sized>(
     Ok(())
 }
 
-/// [`gather_cols`] of native `f32` rows without an epilogue: validation and
-/// a plain copy loop, small enough that a one-token call costs little more
-/// than the copy itself.
+/// [`gather_cols`] of native `f32` rows without a padding id: validation and
+/// one loop per epilogue (no per-row dispatch), small enough that a
+/// one-token call costs little more than the copy itself.
 #[inline]
-fn copy_cols(
+fn native_cols(
     data: &[f32],
     (rows, dim): (usize, usize),
     tokens: &[u32],
     cols: Range<usize>,
+    epilogue: &Epilogue<'_>,
     out: &mut [f32],
     stride: usize,
 ) -> Result<(), Error> {
-    let width = check_shape(
-        dim,
-        &cols,
-        tokens.len(),
-        &Epilogue::new(),
-        out.len(),
-        stride,
-    )?;
+    let width = check_shape(dim, &cols, tokens.len(), epilogue, out.len(), stride)?;
     check_tokens(tokens, rows, None)?;
-    let c0 = cols.start;
-    if let [tok] = *tokens {
-        // One token (a decode step): no loop, no prefetch.
-        let r = tok as usize * dim + c0;
-        if let (Some(row), Some(src)) = (out.get_mut(..width), data.get(r..r + width)) {
-            kernel::apply(Op::Copy, src, row);
-        }
-        return Ok(());
-    }
-    let prefetch = data.len() >= crate::prefetch::MIN_TABLE_LEN;
-    for (t, &tok) in tokens.iter().enumerate() {
-        if prefetch && let Some(&ahead) = tokens.get(t + crate::prefetch::DISTANCE) {
-            let r = ahead as usize * dim;
-            if let Some(row) = data.get(r..r + dim) {
-                crate::prefetch::read(row);
+    let rows = NativeRows {
+        data,
+        dim,
+        c0: cols.start,
+        width,
+        tokens,
+        out,
+        stride,
+    };
+    // Validated: the add rows are `tokens.len() * width` long, so `get`
+    // below only removes a panic path.
+    let add = |t: usize| epilogue.add.and_then(|a| a.get(t * width..(t + 1) * width));
+    match (epilogue.scale, epilogue.add.is_some()) {
+        (None, false) => rows.each(|_, src, row| kernel::apply(Op::Copy, src, row)),
+        (Some(s), false) => rows.each(|_, src, row| kernel::apply(Op::Scale(s), src, row)),
+        (None, true) => rows.each(|t, src, row| {
+            if let Some(a) = add(t) {
+                kernel::apply(Op::Add(a), src, row);
             }
-        }
-        // Every range is in bounds (validated above): `get` only keeps the
-        // loop free of panic paths.
-        let r = tok as usize * dim + c0;
-        if let (Some(row), Some(src)) = (
-            out.get_mut(t * stride..t * stride + width),
-            data.get(r..r + width),
-        ) {
-            kernel::apply(Op::Copy, src, row);
-        }
+        }),
+        (Some(s), true) => rows.each(|t, src, row| {
+            if let Some(a) = add(t) {
+                kernel::apply(Op::ScaleAdd(s, a), src, row);
+            }
+        }),
     }
     Ok(())
+}
+
+/// The write phase of [`native_cols`], after validation: every id is a row
+/// and `out` holds every output row.
+struct NativeRows<'a, 'o> {
+    data: &'a [f32],
+    dim: usize,
+    c0: usize,
+    width: usize,
+    tokens: &'a [u32],
+    out: &'o mut [f32],
+    stride: usize,
+}
+
+impl NativeRows<'_, '_> {
+    /// Calls `f(t, table row, output row)` for every token, prefetching the
+    /// rows of tokens `prefetch::DISTANCE` ahead on large tables.
+    #[inline(always)]
+    fn each(self, f: impl Fn(usize, &[f32], &mut [f32])) {
+        let Self {
+            data,
+            dim,
+            c0,
+            width,
+            tokens,
+            out,
+            stride,
+        } = self;
+        // Every range is in bounds (validated): `get` only keeps the loop
+        // free of panic paths.
+        if let [tok] = *tokens {
+            // One token (a decode step): no loop, no prefetch.
+            let r = tok as usize * dim + c0;
+            if let (Some(row), Some(src)) = (out.get_mut(..width), data.get(r..r + width)) {
+                f(0, src, row);
+            }
+            return;
+        }
+        let prefetch = data.len() >= crate::prefetch::MIN_TABLE_LEN;
+        for (t, &tok) in tokens.iter().enumerate() {
+            if prefetch && let Some(&ahead) = tokens.get(t + crate::prefetch::DISTANCE) {
+                let r = ahead as usize * dim;
+                if let Some(row) = data.get(r..r + dim) {
+                    crate::prefetch::read(row);
+                }
+            }
+            let r = tok as usize * dim + c0;
+            if let (Some(row), Some(src)) = (
+                out.get_mut(t * stride..t * stride + width),
+                data.get(r..r + width),
+            ) {
+                f(t, src, row);
+            }
+        }
+    }
 }
 
 /// Checks the column range, the output and the add rows against the token
