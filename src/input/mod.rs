@@ -229,7 +229,7 @@ pub fn input_layer<T: Table + ?Sized>(
 ) -> Result<(), Error> {
     let dim = table.dim();
     kernel::validate(layer, table, tokens, types, start_pos, out)?;
-    // Prefill with a sinusoidal position: the table kernel (f64 rotation)
+    // Prefill with a sinusoidal position: the table kernel (angle addition)
     // writes all encodings first, then each row adds its token part and is
     // normalised while in cache. Short runs and decode use the per-row kernel.
     let pe_in_row = match layer.positions {

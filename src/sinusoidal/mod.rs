@@ -28,8 +28,8 @@ use crate::math::turns_per_pos;
 use kernel::{BLOCK, Shape, emit, emit_rows, fill_row_edges};
 use rotate::rotate_rows;
 
-/// From this many rows on, the table kernels use the f64 rotation
-/// (`rotate.rs`); below, the f32 polynomial on every row (`kernel.rs`).
+/// From this many rows on, the table kernels use angle addition from f64
+/// anchors (`rotate.rs`); below, the f32 polynomial on every row (`kernel.rs`).
 const ROTATE_MIN_ROWS: usize = 16;
 
 /// The multi-row kernel for one block of frequencies.
@@ -49,16 +49,17 @@ fn block_rows(shape: &Shape, turns: &[u64], i0: usize, start: u32, out: &mut [f3
 /// |---|---|---|
 /// | every entry point (the contract) | [`MAX_ABS_ERR`] = `2^-22` (2.4e-7) | — |
 /// | one row, or fewer than 16 rows: f32 polynomial on the exact phase | `2^-23` + 1.5e-9 | 9.4e-8 |
-/// | 16 rows or more: f64 rotation, re-anchored every 1024 rows | [`TABLE_MAX_ABS_ERR`] = 3.2e-8 | 3.0e-8 |
+/// | 16 rows or more: f32 angle addition to f64 anchors (every 8 rows; exact every 1024) | [`TABLE_MAX_ABS_ERR`] = 2.06e-7 | 1.4e-7 |
 ///
 /// Both kernels are bit-identical across targets and SIMD backends (no
 /// fused multiply-add); a row computed by the two kernels may differ in
 /// the last bit.
 pub const MAX_ABS_ERR: f64 = 1.0 / 4_194_304.0;
 
-/// The tighter bound of the multi-row (table) kernel, used from 16 rows on:
-/// f32 rounding (`2^-25`) plus the f64 rotation error; see [`MAX_ABS_ERR`].
-pub const TABLE_MAX_ABS_ERR: f64 = 3.2e-8;
+/// The bound of the multi-row (table) kernel, used from 16 rows on: the
+/// f32 angle addition `sA·Ck + cA·Sk` on correctly rounded inputs (see
+/// `rotate.rs`); inside [`MAX_ABS_ERR`].
+pub const TABLE_MAX_ABS_ERR: f64 = 2.06e-7;
 
 /// A validated sinusoidal encoding of width `dim` with its frequencies
 /// cached as fixed-point turns in caller storage: the fast path for decode

@@ -1,26 +1,39 @@
-//! The table kernel: many consecutive positions by exact rotation in f64.
+//! The table kernel: many consecutive positions by angle addition from
+//! exact anchors.
 //!
-//! For `T` consecutive positions, `(sin, cos)` of position `p + 1` is the
-//! rotation of position `p`'s by the angle `ω_i`:
-//! `s' = s·cos ω + c·sin ω`, `c' = c·cos ω − s·sin ω`. Done in f64 with
-//! separate multiplies and adds (no fused multiply-add: the same bits on
-//! every target), each row rounded once to f32. The start of every run of
-//! [`ANCHOR`] rows is re-anchored from the exact integer phase `p · F_i`
-//! (`libm::sin`/`libm::cos` of the f64 angle), and the rotation angle is the
-//! exact fixed-point step `F_i`, so the error does not grow with `p`.
+//! Rows come in groups of [`GROUP`] consecutive positions `a, a + 1, …`. For
+//! each group, the anchor `(sin aω, cos aω)` is known in f64; every row of
+//! the group adds a small offset angle `kω` (`k < GROUP`) in f32:
+//! `sin((a+k)ω) = sA·Ck + cA·Sk`, `cos((a+k)ω) = cA·Ck − sA·Sk`, with `sA`,
+//! `cA`, `Sk`, `Ck` the f32 roundings of the exact values: four multiplies
+//! and two adds per sin/cos pair, on [`F32x8`] lanes (a scalar tail doing the
+//! same IEEE operations, so the result does not depend on the lane width).
 //!
-//! Error bound per output, against the exact `sin`/`cos(p · ω_i)`: the f32
-//! rounding (`2^-25`, values are at most 1) plus the f64 error: anchor
-//! `< 1e-15`, each rotation step adds `< 1.5e-15` (three roundings and the
-//! rounding of `sin ω`, `cos ω`), at most `ANCHOR` steps: `< 2e-12`; plus the
-//! rounding of `F_i` (`≤ 2^-33` turn = 7.4e-10 rad for `p < 2^32`).
-//! Total `< 3.1e-8`: well inside the 2^-22 contract, and plain loops that
-//! the compiler vectorizes for every target.
+//! The f64 side: the offsets `(sin kω, cos kω)` are an f64 rotation from
+//! `(0, 1)` by `ω`; the anchors advance by an f64 rotation by `GROUP·ω`
+//! (`sin`/`cos` of the exact fixed-point phase `GROUP · F_i`), and are set
+//! exactly (`libm::sin`/`libm::cos` of the exact phase `p · F_i`) every
+//! [`ANCHOR`] rows, so the error does not grow with `p`. Separate multiplies
+//! and adds everywhere (no fused multiply-add): the same bits on every target.
+//!
+//! Error bound per output, against the exact `sin`/`cos(p · ω_i)`: the four
+//! f32 inputs are each within `2^-25` (+ < 1e-12 of f64 error) of exact, which
+//! moves the result by at most `2^-25·(|sA|+|cA|+|Sk|+|Ck|) ≤ 2√2·2^-25`; the
+//! two products round by at most `2^-24·(|sA·Ck| + |cA·Sk|) ≤ 2^-24`, the sum
+//! by at most `2^-24`: in all `< 2.043e-7`, plus the rounding of `F_i`
+//! (`≤ 2^-33` turn, 7.4e-10 rad for `p < 2^32`): below
+//! [`TABLE_MAX_ABS_ERR`](super::TABLE_MAX_ABS_ERR) = 2.06e-7 < 2^-22.
 
 use super::kernel::{BLOCK, Shape};
+use crate::simd::F32x8;
 
-/// Rows between exact re-anchorings.
+/// Consecutive rows that share one f64 anchor.
+pub(crate) const GROUP: usize = 8;
+
+/// Rows between exact re-anchorings (a multiple of [`GROUP`]).
 pub(crate) const ANCHOR: usize = 1024;
+
+const _: () = assert!(ANCHOR.is_multiple_of(GROUP));
 
 /// sin and cos of `2π · phase / 2^64` in f64 (error `< 1e-15`).
 #[inline]
@@ -31,62 +44,152 @@ fn sincos_f64(phase: u64) -> (f64, f64) {
     (libm::sin(a), libm::cos(a))
 }
 
+/// Rotates `(s, c)` by the angle whose sine and cosine are `(rs, rc)`.
+#[inline(always)]
+fn rotate(s: &mut [f64], c: &mut [f64], rs: &[f64], rc: &[f64]) {
+    for (((s, c), &rs), &rc) in s.iter_mut().zip(c.iter_mut()).zip(rs).zip(rc) {
+        let (s0, c0) = (*s, *c);
+        *s = s0 * rc + c0 * rs;
+        *c = c0 * rc - s0 * rs;
+    }
+}
+
+/// f32 sine and cosine of an anchor plus an offset (see the module docs).
+#[inline(always)]
+fn add_angles(sa: f32, ca: f32, so: f32, co: f32) -> (f32, f32) {
+    (sa * co + ca * so, ca * co - sa * so)
+}
+
 /// Writes positions `start, start + 1, …` (the rows of `out`, dense, width
 /// `shape.dim`) for frequencies `i0 .. i0 + turns.len()` (at most
 /// [`BLOCK`]). Padding rows are skipped (the caller zeroes them).
 pub(crate) fn rotate_rows(shape: &Shape, turns: &[u64], i0: usize, start: u32, out: &mut [f32]) {
     let n = turns.len().min(BLOCK);
     let turns = &turns[..n];
+    // f64: the anchor, and the rotation by GROUP steps.
     let (mut s, mut c) = ([0.0f64; BLOCK], [0.0f64; BLOCK]);
-    let (mut rs, mut rc) = ([0.0f64; BLOCK], [0.0f64; BLOCK]);
-    for (k, &f) in turns.iter().enumerate() {
-        (rs[k], rc[k]) = sincos_f64(f);
+    let (mut gs, mut gc) = ([0.0f64; BLOCK], [0.0f64; BLOCK]);
+    // f32: the offsets k·ω, k < GROUP (row k of the group), and the anchor.
+    let (mut os, mut oc) = ([[0.0f32; BLOCK]; GROUP], [[0.0f32; BLOCK]; GROUP]);
+    let (mut sa, mut ca) = ([0.0f32; BLOCK], [0.0f32; BLOCK]);
+    {
+        // The step ω into (gs, gc) for now; the offsets rotate from (0, 1).
+        for ((gs, gc), &f) in gs.iter_mut().zip(gc.iter_mut()).zip(turns) {
+            (*gs, *gc) = sincos_f64(f);
+        }
+        let (s, c) = (&mut s[..n], &mut c[..n]);
+        s.fill(0.0);
+        c.fill(1.0);
+        for (os, oc) in os.iter_mut().zip(oc.iter_mut()) {
+            for (((os, oc), &s), &c) in os.iter_mut().zip(oc.iter_mut()).zip(&*s).zip(&*c) {
+                (*os, *oc) = (s as f32, c as f32);
+            }
+            rotate(s, c, &gs[..n], &gc[..n]);
+        }
+        for ((gs, gc), &f) in gs.iter_mut().zip(gc.iter_mut()).zip(turns) {
+            (*gs, *gc) = sincos_f64(f.wrapping_mul(GROUP as u64));
+        }
     }
-    let (s, c, rs, rc) = (&mut s[..n], &mut c[..n], &rs[..n], &rc[..n]);
-    let full_cos = i0 + n <= shape.n_cos;
-    for (k, row) in out.chunks_exact_mut(shape.dim.max(1)).enumerate() {
-        let pos = start.wrapping_add(k as u32);
-        if k % ANCHOR == 0 {
+    let (s, c, gs, gc) = (&mut s[..n], &mut c[..n], &gs[..n], &gc[..n]);
+    let (sa, ca) = (&mut sa[..n], &mut ca[..n]);
+    let row_len = shape.dim.max(1);
+    for (g, group) in out.chunks_mut(GROUP * row_len).enumerate() {
+        let first = g * GROUP;
+        let anchor = start.wrapping_add(first as u32);
+        if first % ANCHOR == 0 {
             for ((s, c), &f) in s.iter_mut().zip(c.iter_mut()).zip(turns) {
-                (*s, *c) = sincos_f64(u64::from(pos).wrapping_mul(f));
+                (*s, *c) = sincos_f64(u64::from(anchor).wrapping_mul(f));
             }
         }
-        if shape.padding_row != Some(pos) {
-            if full_cos && shape.interleaved {
-                if let Some(d) = row.get_mut(2 * i0..2 * (i0 + n)) {
-                    for ((d, &s), &c) in d.chunks_exact_mut(2).zip(s.iter()).zip(c.iter()) {
-                        d[0] = s as f32;
-                        d[1] = c as f32;
-                    }
-                }
-            } else if full_cos {
-                if let Some(d) = row.get_mut(i0..i0 + n) {
-                    for (d, &s) in d.iter_mut().zip(s.iter()) {
-                        *d = s as f32;
-                    }
-                }
-                let c0 = shape.n_sin + i0;
-                if let Some(d) = row.get_mut(c0..c0 + n) {
-                    for (d, &c) in d.iter_mut().zip(c.iter()) {
-                        *d = c as f32;
-                    }
-                }
-            } else {
-                write_generic(shape, i0, s, c, row);
+        for (((sa, ca), &s), &c) in sa.iter_mut().zip(ca.iter_mut()).zip(&*s).zip(&*c) {
+            (*sa, *ca) = (s as f32, c as f32);
+        }
+        for (k, row) in group.chunks_exact_mut(row_len).enumerate() {
+            if shape.padding_row != Some(anchor.wrapping_add(k as u32)) {
+                write_row(shape, i0, sa, ca, &os[k][..n], &oc[k][..n], row);
             }
         }
-        for (((s, c), &rs), &rc) in s.iter_mut().zip(c.iter_mut()).zip(rs).zip(rc) {
-            let (s0, c0) = (*s, *c);
-            *s = s0 * rc + c0 * rs;
-            *c = c0 * rc - s0 * rs;
-        }
+        rotate(s, c, gs, gc);
     }
 }
 
-/// Column by column, for the block that holds an odd width's extra sine.
-#[cold]
-fn write_generic(shape: &Shape, i0: usize, s: &[f64], c: &[f64], row: &mut [f32]) {
-    for (k, (&s, &c)) in s.iter().zip(c).enumerate() {
+/// One row: anchor `(sa, ca)` plus offset `(so, co)` for frequencies
+/// `i0 .. i0 + sa.len()`, in the configured layout.
+#[inline(always)]
+fn write_row(
+    shape: &Shape,
+    i0: usize,
+    sa: &[f32],
+    ca: &[f32],
+    so: &[f32],
+    co: &[f32],
+    row: &mut [f32],
+) {
+    let n = sa.len();
+    if i0 + n > shape.n_cos {
+        return write_generic(shape, i0, sa, ca, so, co, row);
+    }
+    let (sa8, _) = sa.as_chunks::<8>();
+    let (ca8, _) = ca.as_chunks::<8>();
+    let (so8, _) = so.as_chunks::<8>();
+    let (co8, _) = co.as_chunks::<8>();
+    let lanes = sa8
+        .iter()
+        .zip(ca8)
+        .zip(so8)
+        .zip(co8)
+        .map(|(((sa, ca), so), co)| {
+            let (sa, ca) = (F32x8::load(sa), F32x8::load(ca));
+            let (so, co) = (F32x8::load(so), F32x8::load(co));
+            (sa * co + ca * so, ca * co - sa * so)
+        });
+    let done = 8 * sa8.len();
+    if shape.interleaved {
+        if let Some(d) = row.get_mut(2 * i0..2 * (i0 + done)) {
+            for (d, (s, c)) in d.as_chunks_mut::<16>().0.iter_mut().zip(lanes) {
+                let (lo, hi) = F32x8::interleave(s, c);
+                let (a, b) = d.split_at_mut(8);
+                if let (Ok(a), Ok(b)) = (<&mut [f32; 8]>::try_from(a), <&mut [f32; 8]>::try_from(b))
+                {
+                    lo.store(a);
+                    hi.store(b);
+                }
+            }
+        }
+    } else {
+        let (sin, cos) = row.split_at_mut(shape.n_sin.min(row.len()));
+        if let (Some(ds), Some(dc)) = (sin.get_mut(i0..i0 + done), cos.get_mut(i0..i0 + done)) {
+            let ds = ds.as_chunks_mut::<8>().0.iter_mut();
+            let dc = dc.as_chunks_mut::<8>().0.iter_mut();
+            for ((ds, dc), (s, c)) in ds.zip(dc).zip(lanes) {
+                s.store(ds);
+                c.store(dc);
+            }
+        }
+    }
+    if done < n {
+        fn t(x: &[f32], done: usize) -> &[f32] {
+            x.get(done..).unwrap_or(&[])
+        }
+        let t = |x| t(x, done);
+        write_generic(shape, i0 + done, t(sa), t(ca), t(so), t(co), row);
+    }
+}
+
+/// Column by column: the tail of a block, and the block that holds an odd
+/// width's extra sine.
+#[inline(never)]
+fn write_generic(
+    shape: &Shape,
+    i0: usize,
+    sa: &[f32],
+    ca: &[f32],
+    so: &[f32],
+    co: &[f32],
+    row: &mut [f32],
+) {
+    for (k, (((&sa, &ca), &so), &co)) in sa.iter().zip(ca).zip(so).zip(co).enumerate() {
+        let (s, c) = add_angles(sa, ca, so, co);
         let j = i0 + k;
         let (sc, cc) = if shape.interleaved {
             (2 * j, 2 * j + 1)
@@ -94,12 +197,12 @@ fn write_generic(shape: &Shape, i0: usize, s: &[f64], c: &[f64], row: &mut [f32]
             (j, shape.n_sin + j)
         };
         if let Some(d) = row.get_mut(sc) {
-            *d = s as f32;
+            *d = s;
         }
         if j < shape.n_cos
             && let Some(d) = row.get_mut(cc)
         {
-            *d = c as f32;
+            *d = c;
         }
     }
 }
