@@ -96,7 +96,7 @@ pub(crate) fn rotate_rows(shape: &Shape, turns: &[u64], i0: usize, start: u32, o
     for (g, group) in out.chunks_mut(GROUP * row_len).enumerate() {
         let first = g * GROUP;
         let anchor = start.wrapping_add(first as u32);
-        if first % ANCHOR == 0 {
+        if first.is_multiple_of(ANCHOR) {
             for ((s, c), &f) in s.iter_mut().zip(c.iter_mut()).zip(turns) {
                 (*s, *c) = sincos_f64(u64::from(anchor).wrapping_mul(f));
             }
