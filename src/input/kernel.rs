@@ -6,6 +6,11 @@
 //! row add), then LayerNorm with statistics summed in eight f32 lanes in a
 //! fixed order (so every backend gives the same bits). Element-wise steps are
 //! plain IEEE adds and multiplies in the reference's order.
+//!
+//! Prefills of 16 tokens or more with a sinusoidal position are not done row
+//! by row (see `input_layer`): the gather writes the scaled token rows, then
+//! the sinusoidal table kernel adds the encodings in place (with token types,
+//! the table kernel writes the encodings first and each row adds the rest).
 
 use super::{InputLayer, LayerNorm, Positions};
 use crate::Error;
@@ -263,7 +268,7 @@ fn sum8(x: &[f32], f: impl Fn(f32) -> f32) -> f32 {
 }
 
 #[inline]
-fn layer_norm(row: &mut [f32], n: &LayerNorm<'_>) {
+pub(super) fn layer_norm(row: &mut [f32], n: &LayerNorm<'_>) {
     let d = row.len() as f32;
     let mean = sum8(row, |v| v) / d;
     let var = sum8(row, |v| (v - mean) * (v - mean)) / d;

@@ -27,6 +27,7 @@ pub(crate) use kernel::validate;
 
 use crate::Error;
 use crate::formats::Table;
+use crate::gather::{Epilogue, gather_view};
 use crate::sinusoidal::Sinusoidal;
 
 /// Where the position term comes from.
@@ -229,9 +230,30 @@ pub fn input_layer<T: Table + ?Sized>(
 ) -> Result<(), Error> {
     let dim = table.dim();
     kernel::validate(layer, table, tokens, types, start_pos, out)?;
-    // Prefill with a sinusoidal position: the table kernel (angle addition)
-    // writes all encodings first, then each row adds its token part and is
-    // normalised while in cache. Short runs and decode use the per-row kernel.
+    // Prefill with a sinusoidal position (no token types): the gather
+    // writes the scaled token rows, then the table kernel adds the encodings
+    // in place: two passes over `out`, no temporary.
+    if let Positions::Sinusoidal(pe) = layer.positions
+        && tokens.len() >= PE_TABLE_MIN_ROWS
+        && layer.token_types.is_none()
+    {
+        let scale = Epilogue {
+            scale: layer.scale,
+            ..Epilogue::new()
+        };
+        gather_view(table, tokens, &scale, out, dim)?;
+        pe.add_rows(pe.config().first_position + start_pos, out);
+        if let Some(n) = layer.norm {
+            // Validated: `dim > 0`; `max(1)` only removes a panic path.
+            for row in out.chunks_exact_mut(dim.max(1)) {
+                kernel::layer_norm(row, &n);
+            }
+        }
+        return Ok(());
+    }
+    // Other prefills with a sinusoidal position: the table kernel writes all
+    // encodings first, then each row adds its token part and is normalised
+    // while in cache. Short runs and decode use the per-row kernel.
     let pe_in_row = match layer.positions {
         Positions::Sinusoidal(pe) if tokens.len() >= PE_TABLE_MIN_ROWS => {
             pe.rows(pe.config().first_position + start_pos, out)?;

@@ -35,7 +35,7 @@ const ROTATE_MIN_ROWS: usize = 16;
 /// The multi-row kernel for one block of frequencies.
 fn block_rows(shape: &Shape, turns: &[u64], i0: usize, start: u32, out: &mut [f32]) {
     if out.len() >= ROTATE_MIN_ROWS * shape.dim {
-        rotate_rows(shape, turns, i0, start, out);
+        rotate_rows::<false>(shape, turns, i0, start, out);
     } else {
         emit_rows(shape, turns, i0, start, out);
     }
@@ -191,6 +191,17 @@ impl<'t> Sinusoidal<'t> {
             block_rows(&self.shape, turns, b * BLOCK, start, out);
         }
         Ok(())
+    }
+
+    /// Adds the encodings of positions `start, start+1, …` to the rows of
+    /// `out` with the table kernel (the fused input layer's prefill, after
+    /// the gather of the scaled token rows). The caller has validated `out`
+    /// (whole rows of `dim`) and the positions.
+    pub(crate) fn add_rows(&self, start: u32, out: &mut [f32]) {
+        rotate::row_edges::<true>(&self.shape, start, out);
+        for (b, turns) in self.turns.chunks(BLOCK).enumerate() {
+            rotate_rows::<true>(&self.shape, turns, b * BLOCK, start, out);
+        }
     }
 
     /// Adds the encoding of position `pos` to `row` (`row.len() == dim`,

@@ -35,6 +35,39 @@ pub(crate) const ANCHOR: usize = 1024;
 
 const _: () = assert!(ANCHOR.is_multiple_of(GROUP));
 
+/// Stores `v` into `d` (`ADD = false`), or adds it (`ADD = true`: the fused
+/// input layer adds the encodings to the scaled token rows already there).
+#[inline(always)]
+fn put8<const ADD: bool>(d: &mut [f32], v: F32x8) {
+    if let Ok(d) = <&mut [f32; 8]>::try_from(d) {
+        if ADD {
+            (F32x8::load(d) + v).store(d);
+        } else {
+            v.store(d);
+        }
+    }
+}
+
+/// The scalar twin of [`put8`].
+#[inline(always)]
+fn put1<const ADD: bool>(d: &mut f32, v: f32) {
+    *d = if ADD { *d + v } else { v };
+}
+
+/// The whole-row cases of the table kernel, before [`rotate_rows`]: the
+/// padding row and an odd width's zero column, whose encoding is zero.
+pub(crate) fn row_edges<const ADD: bool>(shape: &Shape, start: u32, out: &mut [f32]) {
+    for (k, row) in out.chunks_exact_mut(shape.dim.max(1)).enumerate() {
+        if shape.padding_row == Some(start.wrapping_add(k as u32)) {
+            row.iter_mut().for_each(|o| put1::<ADD>(o, 0.0));
+        } else if shape.zero_last
+            && let Some(o) = row.last_mut()
+        {
+            put1::<ADD>(o, 0.0);
+        }
+    }
+}
+
 /// sin and cos of `2π · phase / 2^64` in f64 (error `< 1e-15`).
 #[inline]
 fn sincos_f64(phase: u64) -> (f64, f64) {
@@ -62,8 +95,15 @@ fn add_angles(sa: f32, ca: f32, so: f32, co: f32) -> (f32, f32) {
 
 /// Writes positions `start, start + 1, …` (the rows of `out`, dense, width
 /// `shape.dim`) for frequencies `i0 .. i0 + turns.len()` (at most
-/// [`BLOCK`]). Padding rows are skipped (the caller zeroes them).
-pub(crate) fn rotate_rows(shape: &Shape, turns: &[u64], i0: usize, start: u32, out: &mut [f32]) {
+/// [`BLOCK`]), storing (`ADD = false`) or adding. Padding rows are skipped
+/// ([`row_edges`] writes them).
+pub(crate) fn rotate_rows<const ADD: bool>(
+    shape: &Shape,
+    turns: &[u64],
+    i0: usize,
+    start: u32,
+    out: &mut [f32],
+) {
     let n = turns.len().min(BLOCK);
     let turns = &turns[..n];
     // f64: the anchor, and the rotation by GROUP steps.
@@ -106,7 +146,8 @@ pub(crate) fn rotate_rows(shape: &Shape, turns: &[u64], i0: usize, start: u32, o
         }
         for (k, row) in group.chunks_exact_mut(row_len).enumerate() {
             if shape.padding_row != Some(anchor.wrapping_add(k as u32)) {
-                write_row(shape, i0, sa, ca, &os[k][..n], &oc[k][..n], row);
+                let offset = (&os[k][..n], &oc[k][..n]);
+                write_row::<ADD>(shape, i0, (sa, ca), offset, row);
             }
         }
         rotate(s, c, gs, gc);
@@ -116,18 +157,16 @@ pub(crate) fn rotate_rows(shape: &Shape, turns: &[u64], i0: usize, start: u32, o
 /// One row: anchor `(sa, ca)` plus offset `(so, co)` for frequencies
 /// `i0 .. i0 + sa.len()`, in the configured layout.
 #[inline(always)]
-fn write_row(
+fn write_row<const ADD: bool>(
     shape: &Shape,
     i0: usize,
-    sa: &[f32],
-    ca: &[f32],
-    so: &[f32],
-    co: &[f32],
+    (sa, ca): (&[f32], &[f32]),
+    (so, co): (&[f32], &[f32]),
     row: &mut [f32],
 ) {
     let n = sa.len();
     if i0 + n > shape.n_cos {
-        return write_generic(shape, i0, sa, ca, so, co, row);
+        return write_generic::<ADD>(shape, i0, (sa, ca), (so, co), row);
     }
     let (sa8, _) = sa.as_chunks::<8>();
     let (ca8, _) = ca.as_chunks::<8>();
@@ -149,11 +188,8 @@ fn write_row(
             for (d, (s, c)) in d.as_chunks_mut::<16>().0.iter_mut().zip(lanes) {
                 let (lo, hi) = F32x8::interleave(s, c);
                 let (a, b) = d.split_at_mut(8);
-                if let (Ok(a), Ok(b)) = (<&mut [f32; 8]>::try_from(a), <&mut [f32; 8]>::try_from(b))
-                {
-                    lo.store(a);
-                    hi.store(b);
-                }
+                put8::<ADD>(a, lo);
+                put8::<ADD>(b, hi);
             }
         }
     } else {
@@ -162,8 +198,8 @@ fn write_row(
             let ds = ds.as_chunks_mut::<8>().0.iter_mut();
             let dc = dc.as_chunks_mut::<8>().0.iter_mut();
             for ((ds, dc), (s, c)) in ds.zip(dc).zip(lanes) {
-                s.store(ds);
-                c.store(dc);
+                put8::<ADD>(ds, s);
+                put8::<ADD>(dc, c);
             }
         }
     }
@@ -172,20 +208,18 @@ fn write_row(
             x.get(done..).unwrap_or(&[])
         }
         let t = |x| t(x, done);
-        write_generic(shape, i0 + done, t(sa), t(ca), t(so), t(co), row);
+        write_generic::<ADD>(shape, i0 + done, (t(sa), t(ca)), (t(so), t(co)), row);
     }
 }
 
 /// Column by column: the tail of a block, and the block that holds an odd
 /// width's extra sine.
 #[inline(never)]
-fn write_generic(
+fn write_generic<const ADD: bool>(
     shape: &Shape,
     i0: usize,
-    sa: &[f32],
-    ca: &[f32],
-    so: &[f32],
-    co: &[f32],
+    (sa, ca): (&[f32], &[f32]),
+    (so, co): (&[f32], &[f32]),
     row: &mut [f32],
 ) {
     for (k, (((&sa, &ca), &so), &co)) in sa.iter().zip(ca).zip(so).zip(co).enumerate() {
@@ -197,12 +231,12 @@ fn write_generic(
             (j, shape.n_sin + j)
         };
         if let Some(d) = row.get_mut(sc) {
-            *d = s;
+            put1::<ADD>(d, s);
         }
         if j < shape.n_cos
             && let Some(d) = row.get_mut(cc)
         {
-            *d = c;
+            put1::<ADD>(d, c);
         }
     }
 }
