@@ -19,11 +19,12 @@
 //! position with it: no cache memory at all.
 
 use super::{
-    Expanded, Order, Positions, RopeConfig, Shape, len_err, rotate, rotate_token, shape_err,
+    Expanded, Layout, Order, Positions, RopeConfig, Shape, kernel, len_err, rotate, rotate_token,
+    rotate_token_expanded, shape_err,
 };
 use crate::Error;
 use crate::math::{SINCOS_TURNS_MAX_ABS_ERR, sincos_turns, sincos_turns8, turns_per_pos};
-use crate::simd::F32x8;
+use crate::simd::{F32x8, I32x8};
 
 /// The documented bound of the exact cos/sin (2^-22): the `sincos_turns`
 /// bound plus the phase rounding (`≤ 2^-33` turn, 7.4e-10 rad) must fit.
@@ -258,6 +259,32 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
         };
         let layout = q_shape.layout;
         match q_shape.order {
+            Order::TokenMajor
+                if layout == Layout::Interleaved
+                    && self.half <= kernel::EXPAND_MAX
+                    && q_shape.heads > 1 =>
+            {
+                // Several interleaved heads share each position: write the
+                // expanded row (`[c, c]`, `[-s, s]` pairs) straight from the
+                // polynomial.
+                let dh = q_shape.head_dim;
+                let (qrow, krow) = (q_shape.heads * dh, k_heads * dh);
+                let mut kt = k.chunks_exact_mut(krow.max(1));
+                let mut scratch = Expanded::new();
+                let (Some(cd), Some(sd)) = (
+                    scratch.cd.get_mut(..2 * self.half),
+                    scratch.sd.get_mut(..2 * self.half),
+                ) else {
+                    return Err(Error::Overflow);
+                };
+                for (t, qt) in q.chunks_exact_mut(qrow.max(1)).enumerate() {
+                    self.expanded_row_at(u64::from(positions.at(t)), cd, sd);
+                    rotate_token_expanded(qt, dh, cd, sd);
+                    if let Some(kt) = kt.next() {
+                        rotate_token_expanded(kt, dh, cd, sd);
+                    }
+                }
+            }
             Order::TokenMajor => {
                 let (qrow, krow) = (q_shape.heads * q_shape.head_dim, k_heads * q_shape.head_dim);
                 let mut kt = k.chunks_exact_mut(krow.max(1));
@@ -285,6 +312,50 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
             }
         }
         Ok(())
+    }
+
+    /// cos/sin of position `p` expanded for the interleaved layout:
+    /// `cd = [c0, c0, c1, c1, …]`, `sd = [-s0, s0, -s1, s1, …]` (each
+    /// `2·half` long), the values of [`row_at`](Self::row_at) through
+    /// `kernel::expand_pairs`, bit for bit.
+    #[inline]
+    fn expanded_row_at(&self, p: u64, cd: &mut [f32], sd: &mut [f32]) {
+        let scale = F32x8::splat(self.cs_scale);
+        let sign = I32x8::splat(i32::MIN);
+        let turns = self.turns.get(..self.half).unwrap_or(&[]);
+        let (t8, tt) = turns.as_chunks::<8>();
+        let (cd16, cdt) = cd.as_chunks_mut::<16>();
+        let (sd16, sdt) = sd.as_chunks_mut::<16>();
+        for ((t, cd), sd) in t8.iter().zip(cd16).zip(sd16) {
+            let (vs, vc) = sincos_turns8(t.map(|f| p.wrapping_mul(f)));
+            let (c, s) = (vc * scale, vs * scale);
+            let (c_lo, c_hi) = F32x8::interleave(c, c);
+            let (s_lo, s_hi) = F32x8::interleave(s.xor_bits(sign), s);
+            let (cd_lo, cd_hi) = cd.split_at_mut(8);
+            let (sd_lo, sd_hi) = sd.split_at_mut(8);
+            if let (Ok(a), Ok(b), Ok(e), Ok(f)) = (
+                <&mut [f32; 8]>::try_from(cd_lo),
+                <&mut [f32; 8]>::try_from(cd_hi),
+                <&mut [f32; 8]>::try_from(sd_lo),
+                <&mut [f32; 8]>::try_from(sd_hi),
+            ) {
+                c_lo.store(a);
+                c_hi.store(b);
+                s_lo.store(e);
+                s_hi.store(f);
+            }
+        }
+        let pairs = cdt
+            .as_chunks_mut::<2>()
+            .0
+            .iter_mut()
+            .zip(sdt.as_chunks_mut::<2>().0);
+        for (&f, (cd, sd)) in tt.iter().zip(pairs) {
+            let (vs, vc) = sincos_turns(p.wrapping_mul(f));
+            let (c, s) = (vc * self.cs_scale, vs * self.cs_scale);
+            *cd = [c, c];
+            *sd = [-s, s];
+        }
     }
 
     /// cos/sin of position `p` into `c`, `s` (each `half` long).

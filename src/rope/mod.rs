@@ -240,12 +240,7 @@ pub(crate) fn rotate_token(
                 return;
             };
             kernel::expand_pairs(c, s, cd, sd);
-            let (cd, sd) = (&*cd, &*sd);
-            each_head(tok, dh, h, |v, h| {
-                if let (Some(cd), Some(sd)) = (cd.get(..2 * h), sd.get(..2 * h)) {
-                    kernel::rotate_interleaved_expanded(v, cd, sd);
-                }
-            });
+            rotate_token_expanded(tok, dh, cd, sd);
         }
         Layout::HalfSplit => each_head(tok, dh, h, |v, h| {
             if let (Some(c), Some(s)) = (c.get(..h), s.get(..h)) {
@@ -256,6 +251,17 @@ pub(crate) fn rotate_token(
             kernel::rotate_interleaved(v, c, s);
         }),
     }
+}
+
+/// Rotates every interleaved head of one token by one expanded cos/sin row
+/// (`cd`, `sd`: `2h` values, see `kernel::expand_pairs`).
+#[inline(always)]
+pub(crate) fn rotate_token_expanded(tok: &mut [f32], dh: usize, cd: &[f32], sd: &[f32]) {
+    each_head(tok, dh, cd.len() / 2, |v, h| {
+        if let (Some(cd), Some(sd)) = (cd.get(..2 * h), sd.get(..2 * h)) {
+            kernel::rotate_interleaved_expanded(v, cd, sd);
+        }
+    });
 }
 
 /// Calls `f(head, h)` for every head of `tok`, with `h` a compile-time
