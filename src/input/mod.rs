@@ -27,7 +27,7 @@ pub(crate) use kernel::validate;
 
 use crate::Error;
 use crate::formats::Table;
-use crate::sinusoidal::Sinusoidal;
+use crate::sinusoidal::{Sinusoidal, TableKernel};
 
 /// Where the position term comes from.
 #[derive(Clone, Copy, Debug)]
@@ -231,9 +231,13 @@ pub fn input_layer<T: Table + ?Sized>(
     kernel::validate(layer, table, tokens, types, start_pos, out)?;
     // Prefill with a sinusoidal position: the table kernel (f64 rotation)
     // writes all encodings first, then each row adds its token part and is
-    // normalised while in cache. Short runs and decode use the per-row kernel.
+    // normalised while in cache. Short runs, decode and plans with
+    // `TableKernel::PerRow` add the one-row kernel's encoding to each row
+    // (the same bits as writing it first: `(x · s) + pe` either way).
     let pe_in_row = match layer.positions {
-        Positions::Sinusoidal(pe) if tokens.len() >= PE_TABLE_MIN_ROWS => {
+        Positions::Sinusoidal(pe)
+            if pe.table_kernel() == TableKernel::Rotation && tokens.len() >= PE_TABLE_MIN_ROWS =>
+        {
             pe.rows(pe.config().first_position + start_pos, out)?;
             true
         }
