@@ -6,6 +6,11 @@
 //! | [`sinusoidal_rows`] | `&mut [[f32; D]]`, positions `start..start+T` | computed per call, in blocks on the stack |
 //! | [`sinusoidal_rows_dyn`] | dense `&mut [f32]`, `dim` at run time | computed per call |
 //! | [`Sinusoidal::rows`], [`Sinusoidal::row`] | dense `&mut [f32]` | cached in caller storage (decode: one row per step) |
+//! | the same, plan from [`Sinusoidal::from_turns`] | dense `&mut [f32]` | computed beforehand (on a host, for firmware: no f64 code on the device) |
+//!
+//! Runs of 16 rows or more use an f64 rotation kernel unless the plan says
+//! [`TableKernel::PerRow`] (the one-row f32 kernel throughout: what targets
+//! with a single-precision FPU or none should use).
 //!
 //! Variants ([`SinusoidalConfig`] presets): frequency [`Schedule`],
 //! [`Layout`], [`OddWidth`] rule, first position, zeroed padding row.
