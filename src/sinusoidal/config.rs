@@ -44,8 +44,11 @@ pub enum TableKernel {
     /// The one-row f32 polynomial on every row (bound `2^-23` + 1.5e-9, within
     /// [`MAX_ABS_ERR`](super::MAX_ABS_ERR)): no f64 arithmetic at all, so no
     /// soft-float code on targets whose FPU is single precision (Cortex-M4F,
-    /// M33) or absent. A plan that never selects [`Rotation`](Self::Rotation)
-    /// does not link it.
+    /// M33) or absent. Where the optimiser sees this constant in the plan
+    /// (built in the function that runs the kernel, with everything inlined),
+    /// the rotation kernel is not linked at all; a plan that reaches the
+    /// kernel through code it cannot see through still works, and may keep
+    /// the f64 code linked.
     PerRow,
 }
 
