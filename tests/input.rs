@@ -8,7 +8,7 @@ use inlayer::Error;
 use inlayer::formats::{F32Table, Table};
 use inlayer::input::{InputLayer, LayerNorm, Positions, input_layer, input_layer_rows};
 use inlayer::reference::input as oracle;
-use inlayer::sinusoidal::{MAX_ABS_ERR, Sinusoidal, SinusoidalConfig};
+use inlayer::sinusoidal::{MAX_ABS_ERR, Sinusoidal, SinusoidalConfig, TableKernel};
 use proptest::prelude::*;
 
 /// A non-f32 table format (int8 with one scale), to exercise `decode_into`.
@@ -140,6 +140,37 @@ fn decode_steps_equal_the_prefill_rows_bitwise() {
         let mut row = vec![0.0f32; dim];
         input_layer(&layer, &table, &[tok], None, 1000 + t as u32, &mut row).unwrap();
         assert_eq!(row, prefill[t * dim..(t + 1) * dim]);
+    }
+}
+
+#[test]
+fn per_row_plan_prefill_equals_its_decode_steps_bitwise() {
+    // A `TableKernel::PerRow` plan (firmware): a long prefill adds the
+    // one-row kernel's encoding to each row, the same bits as decoding the
+    // tokens one at a time, and within the bound of the reference.
+    let dim = 24;
+    let wte = vals(50 * dim, 9);
+    let cfg = SinusoidalConfig::transformer();
+    let mut turns = vec![0u64; Sinusoidal::turns_len(&cfg, dim)];
+    let pe = Sinusoidal::try_new(cfg, dim, &mut turns)
+        .unwrap()
+        .with_table_kernel(TableKernel::PerRow);
+    let layer = InputLayer::transformer(&pe);
+    let table = F32Table::new(&wte, dim).unwrap();
+    let tokens: Vec<u32> = (0..40).map(|i| (i * 7) % 50).collect();
+    for start in [0u32, 1_000_000, u32::MAX - 100] {
+        let mut prefill = vec![0.0f32; tokens.len() * dim];
+        input_layer(&layer, &table, &tokens, None, start, &mut prefill).unwrap();
+        for (t, &tok) in tokens.iter().enumerate() {
+            let mut row = vec![0.0f32; dim];
+            input_layer(&layer, &table, &[tok], None, start + t as u32, &mut row).unwrap();
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&row), bits(&prefill[t * dim..(t + 1) * dim]));
+        }
+        let mut r = vec![0.0f32; tokens.len() * dim];
+        oracle::input_layer(&layer, &wte, dim, &tokens, None, start, &mut r).unwrap();
+        let tol = MAX_ABS_ERR as f32 + 8.0 * f32::EPSILON;
+        assert!(close(&prefill, &r, tol, 2.0 * f32::EPSILON));
     }
 }
 

@@ -6,7 +6,7 @@ use inlayer::Error;
 use inlayer::reference::sinusoidal as oracle;
 use inlayer::sinusoidal::{
     Layout, MAX_ABS_ERR, OddWidth, Schedule, Sinusoidal, SinusoidalConfig, TABLE_MAX_ABS_ERR,
-    sinusoidal_rows, sinusoidal_rows_dyn,
+    TableKernel, sinusoidal_rows, sinusoidal_rows_dyn,
 };
 use proptest::prelude::*;
 
@@ -426,3 +426,124 @@ fn frequencies_above_max_omega_are_config_errors() {
     let cfg = SinusoidalConfig::transformer().with_base(1.0 / 65536.0);
     assert!(sinusoidal_rows_dyn(&cfg, 8, 0, &mut out).is_ok());
 }
+
+#[test]
+fn from_turns_of_try_new_equals_try_new_bitwise() {
+    // The firmware pattern: frequencies computed on the host, the plan
+    // rebuilt from them on the device, must be the same plan and write the
+    // same bits (short runs: one-row kernel; 40 rows: the rotation).
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for (name, cfg) in presets() {
+        for cfg in [cfg, cfg.with_base(500.0).with_first_position(3)] {
+            for dim in (1..=40).chain([129, 130]) {
+                if !accepts(&cfg, dim) {
+                    continue;
+                }
+                let mut storage = vec![0u64; Sinusoidal::turns_len(&cfg, dim)];
+                let host = Sinusoidal::try_new(cfg, dim, &mut storage).unwrap();
+                let turns = host.turns().to_vec();
+                let device = Sinusoidal::from_turns(cfg, dim, &turns).unwrap();
+                assert_eq!(device, host, "{name} dim {dim}");
+                assert_eq!(device.turns(), host.turns());
+                for rows in [1usize, 5, 40] {
+                    let start = (rng.next() >> 33) as u32;
+                    let (mut a, mut b) = (vec![f32::NAN; rows * dim], vec![0.0f32; rows * dim]);
+                    host.rows(start, &mut a).unwrap();
+                    device.rows(start, &mut b).unwrap();
+                    assert_eq!(
+                        fnv(&a),
+                        fnv(&b),
+                        "{name} dim {dim} rows {rows} start {start}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn from_turns_rejects_bad_shapes_and_wrong_lengths() {
+    let turns = [1u64 << 60; 4];
+    let cfg = SinusoidalConfig::transformer();
+    assert!(matches!(
+        Sinusoidal::from_turns(cfg, 0, &[]),
+        Err(Error::InvalidShape { what: "dim", .. })
+    ));
+    assert!(matches!(
+        Sinusoidal::from_turns(cfg, 7, &turns[..3]),
+        Err(Error::Unsupported { .. })
+    ));
+    for len in [0, 3] {
+        assert_eq!(
+            Sinusoidal::from_turns(cfg, 8, &turns[..len]),
+            Err(Error::LengthMismatch {
+                what: "turns",
+                expected: 4,
+                actual: len
+            })
+        );
+    }
+    // Longer than `turns_len` is a mistake too (a table of another width).
+    assert!(Sinusoidal::from_turns(cfg, 6, &turns).is_err());
+    // An odd width with an extra sine takes `⌈D/2⌉` frequencies.
+    assert!(Sinusoidal::from_turns(SinusoidalConfig::distilbert(), 7, &turns).is_ok());
+}
+
+#[test]
+fn per_row_table_kernel_equals_the_one_row_kernel_bitwise_and_is_within_bound() {
+    for (name, cfg) in presets() {
+        for dim in [1usize, 8, 17, 64, 130] {
+            if !accepts(&cfg, dim) {
+                continue;
+            }
+            let mut storage = vec![0u64; Sinusoidal::turns_len(&cfg, dim)];
+            let pe = Sinusoidal::try_new(cfg, dim, &mut storage)
+                .unwrap()
+                .with_table_kernel(TableKernel::PerRow);
+            assert_eq!(pe.table_kernel(), TableKernel::PerRow);
+            for start in [0u32, 1023, 4_000_000_000] {
+                let rows = 1100; // past a re-anchoring of the rotation kernel
+                let mut table = vec![f32::NAN; rows * dim];
+                pe.rows(start, &mut table).unwrap();
+                let mut row = vec![f32::NAN; dim];
+                for (k, got) in table.chunks_exact(dim).enumerate() {
+                    let p = start + k as u32;
+                    pe.row(p, &mut row).unwrap();
+                    assert_eq!(fnv(got), fnv(&row), "{name} dim {dim} p {p}");
+                    if k % 97 == 0 {
+                        for (col, &v) in got.iter().enumerate() {
+                            let e = (f64::from(v) - oracle::value(&cfg, dim, p, col)).abs();
+                            assert!(e <= MAX_ABS_ERR, "{name} dim {dim} p {p} col {col}: {e:e}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn per_row_outputs_are_bit_identical_on_every_backend_and_target() {
+    // Known answers of the `TableKernel::PerRow` plan (what firmware on a
+    // single-precision FPU runs), long runs included.
+    let mut hashes = Vec::new();
+    for cfg in [SinusoidalConfig::transformer(), SinusoidalConfig::marian()] {
+        let mut storage = vec![0u64; Sinusoidal::turns_len(&cfg, 130)];
+        let pe = Sinusoidal::try_new(cfg, 130, &mut storage)
+            .unwrap()
+            .with_table_kernel(TableKernel::PerRow);
+        for (rows, start) in [(40usize, 123_456u32), (1100, 7)] {
+            let mut out = vec![0.0f32; rows * 130];
+            pe.rows(start, &mut out).unwrap();
+            hashes.push(fnv(&out));
+        }
+    }
+    assert_eq!(hashes, KNOWN_PER_ROW, "{hashes:#x?}");
+}
+/// Hashes of the `PerRow` known-answer tables (first computed on the default x86_64 build).
+const KNOWN_PER_ROW: [u64; 4] = [
+    0x61b6_d3d8_4154_6c71,
+    0xee1a_6bb4_1a1e_0626,
+    0xafcd_5a0d_c23c_2125,
+    0x1814_1096_a4ef_7bd8,
+];

@@ -1,12 +1,15 @@
 //! Fuzz: sinusoidal encodings. Decodes a config, width, start position and
 //! row count from the input; the fast kernels must agree with the oracle
 //! (same `Err`, or every value within `MAX_ABS_ERR`), the plan must equal
-//! the plan-less entry point bitwise, and nothing may panic.
+//! the plan-less entry point bitwise, a plan rebuilt by `from_turns` from its
+//! frequencies must equal it bitwise, the `PerRow` table kernel must equal
+//! the one-row kernel bitwise (and stay within bound), and nothing may panic.
 #![no_main]
 
 use inlayer::reference::sinusoidal as oracle;
 use inlayer::sinusoidal::{
-    Layout, MAX_ABS_ERR, OddWidth, Schedule, Sinusoidal, SinusoidalConfig, sinusoidal_rows_dyn,
+    Layout, MAX_ABS_ERR, OddWidth, Schedule, Sinusoidal, SinusoidalConfig, TableKernel,
+    sinusoidal_rows_dyn,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -71,4 +74,32 @@ fuzz_target!(|d: &[u8]| {
     let mut c = vec![0.0f32; dim * rows];
     pe.rows(start, &mut c).unwrap();
     assert!(a.iter().zip(&c).all(|(x, y)| x.to_bits() == y.to_bits()));
+    // The firmware pattern: the same plan from its frequencies.
+    let device = Sinusoidal::from_turns(cfg, dim, pe.turns()).unwrap();
+    assert_eq!(device, pe);
+    let mut e = vec![0.0f32; dim * rows];
+    device.rows(start, &mut e).unwrap();
+    assert!(a.iter().zip(&e).all(|(x, y)| x.to_bits() == y.to_bits()));
+    // The one-row kernel for every run length: each row as `row` writes it.
+    let per_row = pe.with_table_kernel(TableKernel::PerRow);
+    per_row.rows(start, &mut e).unwrap();
+    let mut one = vec![0.0f32; dim];
+    for (k, (got, want)) in e
+        .chunks_exact(dim.max(1))
+        .zip(b.chunks_exact(dim.max(1)))
+        .enumerate()
+    {
+        per_row.row(start + k as u32, &mut one).unwrap();
+        assert!(
+            got.iter()
+                .zip(&one)
+                .all(|(x, y)| x.to_bits() == y.to_bits())
+        );
+        for (x, y) in got.iter().zip(want) {
+            assert!(
+                f64::from((x - y).abs()) <= MAX_ABS_ERR + 6e-8,
+                "PerRow {x} vs {y}"
+            );
+        }
+    }
 });

@@ -28,7 +28,7 @@ pub(crate) use kernel::validate;
 use crate::Error;
 use crate::formats::Table;
 use crate::gather::{Epilogue, gather_view};
-use crate::sinusoidal::Sinusoidal;
+use crate::sinusoidal::{Sinusoidal, TableKernel};
 
 /// Where the position term comes from.
 #[derive(Clone, Copy, Debug)]
@@ -234,6 +234,7 @@ pub fn input_layer<T: Table + ?Sized>(
     // writes the scaled token rows, then the table kernel adds the encodings
     // in place: two passes over `out`, no temporary.
     if let Positions::Sinusoidal(pe) = layer.positions
+        && pe.table_kernel() == TableKernel::Rotation
         && tokens.len() >= PE_TABLE_MIN_ROWS
         && layer.token_types.is_none()
     {
@@ -253,9 +254,13 @@ pub fn input_layer<T: Table + ?Sized>(
     }
     // Other prefills with a sinusoidal position: the table kernel writes all
     // encodings first, then each row adds its token part and is normalised
-    // while in cache. Short runs and decode use the per-row kernel.
+    // while in cache. Short runs, decode and plans with
+    // `TableKernel::PerRow` add the one-row kernel's encoding to each row
+    // (the same bits as writing it first: `(x · s) + pe` either way).
     let pe_in_row = match layer.positions {
-        Positions::Sinusoidal(pe) if tokens.len() >= PE_TABLE_MIN_ROWS => {
+        Positions::Sinusoidal(pe)
+            if pe.table_kernel() == TableKernel::Rotation && tokens.len() >= PE_TABLE_MIN_ROWS =>
+        {
             pe.rows(pe.config().first_position + start_pos, out)?;
             true
         }

@@ -30,6 +30,29 @@ pub enum Schedule {
     },
 }
 
+/// Which kernel a [`Sinusoidal`](super::Sinusoidal) plan uses for runs of
+/// 16 rows or more ([`Sinusoidal::rows`](super::Sinusoidal::rows), and the
+/// prefill of the fused input layer). The choice, not the target, decides
+/// the bits: each kernel gives the same bits on every target and backend.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TableKernel {
+    /// f32 angle addition to f64 anchors (every 8 rows, set from the exact
+    /// phase every 1024 rows; bound
+    /// [`TABLE_MAX_ABS_ERR`](super::TABLE_MAX_ABS_ERR)): the fastest where
+    /// f64 arithmetic is hardware (x86, aarch64, wasm32).
+    #[default]
+    Rotation,
+    /// The one-row f32 polynomial on every row (bound `2^-23` + 1.5e-9, within
+    /// [`MAX_ABS_ERR`](super::MAX_ABS_ERR)): no f64 arithmetic at all, so no
+    /// soft-float code on targets whose FPU is single precision (Cortex-M4F,
+    /// M33) or absent. Where the optimiser sees this constant in the plan
+    /// (built in the function that runs the kernel, with everything inlined),
+    /// the rotation kernel is not linked at all; a plan that reaches the
+    /// kernel through code it cannot see through still works, and may keep
+    /// the f64 code linked.
+    PerRow,
+}
+
 /// Where the sines and cosines go in a row of width `D`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Layout {
@@ -178,15 +201,23 @@ impl SinusoidalConfig {
         self
     }
 
-    /// Checks the configuration for width `dim`: a positive finite base or
-    /// timescales, and every frequency finite and at most [`MAX_OMEGA`].
-    pub(crate) fn validate(&self, dim: usize) -> Result<(), Error> {
+    /// Checks the width alone: `dim > 0`, and an odd `dim` only if the
+    /// odd-width rule allows it (no frequency is evaluated).
+    pub(crate) fn validate_shape(&self, dim: usize) -> Result<(), Error> {
         if dim == 0 {
             return Err(bad_shape("dim", dim));
         }
         if dim % 2 == 1 && self.odd == OddWidth::Reject {
             return Err(unsupported("odd width with OddWidth::Reject", dim));
         }
+        Ok(())
+    }
+
+    /// Checks the configuration for width `dim`: the shape
+    /// ([`validate_shape`](Self::validate_shape)), a positive finite base or
+    /// timescales, and every frequency finite and at most [`MAX_OMEGA`].
+    pub(crate) fn validate(&self, dim: usize) -> Result<(), Error> {
+        self.validate_shape(dim)?;
         let positive = |what, v: f64| {
             if v.is_finite() && v > 0.0 {
                 Ok(())

@@ -17,7 +17,7 @@ use crate::math::{sincos_turns, sincos_turns8};
 use crate::simd::F32x8;
 
 /// The shape facts the kernel needs, derived once from a valid config.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Shape {
     pub(crate) dim: usize,
     /// Number of sine columns (= frequencies).

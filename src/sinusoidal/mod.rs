@@ -6,6 +6,12 @@
 //! | [`sinusoidal_rows`] | `&mut [[f32; D]]`, positions `start..start+T` | computed per call, in blocks on the stack |
 //! | [`sinusoidal_rows_dyn`] | dense `&mut [f32]`, `dim` at run time | computed per call |
 //! | [`Sinusoidal::rows`], [`Sinusoidal::row`] | dense `&mut [f32]` | cached in caller storage (decode: one row per step) |
+//! | the same, plan from [`Sinusoidal::from_turns`] | dense `&mut [f32]` | computed beforehand (on a host, for firmware: no f64 code on the device) |
+//!
+//! Runs of 16 rows or more use an angle-addition kernel with f64 anchors
+//! (`rotate.rs`) unless the plan says
+//! [`TableKernel::PerRow`] (the one-row f32 kernel throughout: what targets
+//! with a single-precision FPU or none should use).
 //!
 //! Variants ([`SinusoidalConfig`] presets): frequency [`Schedule`],
 //! [`Layout`], [`OddWidth`] rule, first position, zeroed padding row.
@@ -21,7 +27,7 @@ mod config;
 mod kernel;
 mod rotate;
 
-pub use config::{Layout, MAX_OMEGA, OddWidth, Schedule, SinusoidalConfig};
+pub use config::{Layout, MAX_OMEGA, OddWidth, Schedule, SinusoidalConfig, TableKernel};
 
 use crate::Error;
 use crate::math::turns_per_pos;
@@ -32,9 +38,17 @@ use rotate::rotate_rows;
 /// anchors (`rotate.rs`); below, the f32 polynomial on every row (`kernel.rs`).
 const ROTATE_MIN_ROWS: usize = 16;
 
-/// The multi-row kernel for one block of frequencies.
-fn block_rows(shape: &Shape, turns: &[u64], i0: usize, start: u32, out: &mut [f32]) {
-    if out.len() >= ROTATE_MIN_ROWS * shape.dim {
+/// The multi-row kernel for one block of frequencies: angle addition from
+/// [`ROTATE_MIN_ROWS`] rows on if `kernel` allows it.
+fn block_rows(
+    kernel: TableKernel,
+    shape: &Shape,
+    turns: &[u64],
+    i0: usize,
+    start: u32,
+    out: &mut [f32],
+) {
+    if kernel == TableKernel::Rotation && out.len() >= ROTATE_MIN_ROWS * shape.dim {
         rotate_rows::<false>(shape, turns, i0, start, out);
     } else {
         emit_rows(shape, turns, i0, start, out);
@@ -48,8 +62,8 @@ fn block_rows(shape: &Shape, turns: &[u64], i0: usize, start: u32, out: &mut [f3
 /// | kernel | bound (abs) | measured max |
 /// |---|---|---|
 /// | every entry point (the contract) | [`MAX_ABS_ERR`] = `2^-22` (2.4e-7) | — |
-/// | one row, or fewer than 16 rows: f32 polynomial on the exact phase | `2^-23` + 1.5e-9 | 9.4e-8 |
-/// | 16 rows or more: f32 angle addition to f64 anchors (every 8 rows; exact every 1024) | [`TABLE_MAX_ABS_ERR`] = 2.06e-7 | 1.4e-7 |
+/// | one row, fewer than 16 rows, or [`TableKernel::PerRow`]: f32 polynomial on the exact phase | `2^-23` + 1.5e-9 | 9.4e-8 |
+/// | 16 rows or more ([`TableKernel::Rotation`], the default): f32 angle addition to f64 anchors (every 8 rows; exact every 1024) | [`TABLE_MAX_ABS_ERR`] = 2.06e-7 | 1.4e-7 |
 ///
 /// Both kernels are bit-identical across targets and SIMD backends (no
 /// fused multiply-add); a row computed by the two kernels may differ in
@@ -75,11 +89,12 @@ pub const TABLE_MAX_ABS_ERR: f64 = 2.06e-7;
 /// assert!((row[0] - 1f32.sin()).abs() < 1e-6 && (row[1] - 1f32.cos()).abs() < 1e-6);
 /// # Ok::<(), inlayer::Error>(())
 /// ```
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sinusoidal<'t> {
     cfg: SinusoidalConfig,
     shape: Shape,
     turns: &'t [u64],
+    kernel: TableKernel,
 }
 
 impl<'t> Sinusoidal<'t> {
@@ -124,7 +139,83 @@ impl<'t> Sinusoidal<'t> {
             cfg,
             shape: Shape::new(&cfg, dim),
             turns,
+            kernel: TableKernel::Rotation,
         })
+    }
+
+    /// A plan from frequencies computed beforehand (by
+    /// [`try_new`](Self::try_new) on a host, then [`turns`](Self::turns)),
+    /// without evaluating them: no f64 `pow`/`exp`/`log`, so firmware on a
+    /// single-precision FPU links none of that code. For the `turns` of
+    /// [`try_new`](Self::try_new)`(cfg, dim, _)` the plan equals that one and
+    /// writes the same bits; other `turns` are taken as they are (frequency
+    /// `i` is `turns[i] / 2^64` turns per position), the schedule of `cfg`
+    /// is not evaluated.
+    ///
+    /// ```
+    /// use inlayer::sinusoidal::{Sinusoidal, SinusoidalConfig};
+    /// // On the host (a build script, say): the frequencies of D = 4.
+    /// let cfg = SinusoidalConfig::transformer();
+    /// let mut storage = [0u64; 2];
+    /// let host = Sinusoidal::try_new(cfg, 4, &mut storage)?;
+    /// let turns: [u64; 2] = [host.turns()[0], host.turns()[1]];
+    /// // On the device: the same plan, no frequency arithmetic.
+    /// let device = Sinusoidal::from_turns(cfg, 4, &turns)?;
+    /// assert_eq!(device, host);
+    /// assert!(Sinusoidal::from_turns(cfg, 6, &turns).is_err()); // D = 6 needs 3
+    /// # Ok::<(), inlayer::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] for `dim == 0`, [`Error::Unsupported`] for an
+    /// odd `dim` with [`OddWidth::Reject`], [`Error::LengthMismatch`] unless
+    /// `turns.len()` is [`turns_len`](Self::turns_len)`(&cfg, dim)`.
+    pub fn from_turns(cfg: SinusoidalConfig, dim: usize, turns: &'t [u64]) -> Result<Self, Error> {
+        cfg.validate_shape(dim)?;
+        let n = cfg.pairs(dim);
+        if turns.len() != n {
+            return Err(short("turns", n, turns.len()));
+        }
+        Ok(Self {
+            cfg,
+            shape: Shape::new(&cfg, dim),
+            turns,
+            kernel: TableKernel::Rotation,
+        })
+    }
+
+    /// The same plan with another kernel for runs of 16 rows or more
+    /// ([`TableKernel::PerRow`]: no f64 code, for single-precision FPUs).
+    ///
+    /// ```
+    /// use inlayer::sinusoidal::{Sinusoidal, SinusoidalConfig, TableKernel};
+    /// let mut t = [0u64; 4];
+    /// let pe = Sinusoidal::try_new(SinusoidalConfig::transformer(), 8, &mut t)?;
+    /// let per_row = pe.with_table_kernel(TableKernel::PerRow);
+    /// let (mut a, mut b) = ([0.0f32; 8 * 20], [0.0f32; 8]);
+    /// per_row.rows(100, &mut a)?;
+    /// per_row.row(119, &mut b)?;
+    /// assert_eq!(a[19 * 8..], b); // every row by the one-row kernel
+    /// # Ok::<(), inlayer::Error>(())
+    /// ```
+    #[must_use]
+    pub const fn with_table_kernel(mut self, kernel: TableKernel) -> Self {
+        self.kernel = kernel;
+        self
+    }
+
+    /// The kernel used for runs of 16 rows or more.
+    #[must_use]
+    pub const fn table_kernel(&self) -> TableKernel {
+        self.kernel
+    }
+
+    /// The frequencies as 64-bit fixed-point turns per position, one per
+    /// sine column: what [`from_turns`](Self::from_turns) takes back (a
+    /// build script can write them into the firmware's source).
+    #[must_use]
+    pub const fn turns(&self) -> &'t [u64] {
+        self.turns
     }
 
     /// The width.
@@ -188,7 +279,7 @@ impl<'t> Sinusoidal<'t> {
             fill_row_edges::<false>(&self.shape, start + k as u32, row);
         }
         for (b, turns) in self.turns.chunks(BLOCK).enumerate() {
-            block_rows(&self.shape, turns, b * BLOCK, start, out);
+            block_rows(self.kernel, &self.shape, turns, b * BLOCK, start, out);
         }
         Ok(())
     }
@@ -281,7 +372,7 @@ pub fn sinusoidal_rows_dyn(
         for (k, t) in turns[..n].iter_mut().enumerate() {
             *t = turns_per_pos(cfg.omega(i0 + k, dim));
         }
-        block_rows(&shape, &turns[..n], i0, start, out);
+        block_rows(TableKernel::Rotation, &shape, &turns[..n], i0, start, out);
         i0 += n;
     }
     Ok(())

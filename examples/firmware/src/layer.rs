@@ -10,11 +10,14 @@
 //!   the learned position rows being themselves a gather of `wpe` at
 //!   positions `0..T`;
 //! - `sinusoidal`: the Transformer's sinusoidal encodings of positions
-//!   `0..T`;
+//!   `0..T`, from a plan whose frequencies were computed on the host;
+//! - `sinusoidal-from-config`: the same through `sinusoidal_rows_dyn`, which
+//!   evaluates the frequencies on the device (f64 `pow` in software, and the
+//!   f64 rotation kernel for long runs): what the host-computed table saves;
 //! - `input-layer-sinusoidal`: `out[t] = wte[tokens[t]] * sqrt(D) + PE(t)`,
 //!   the Transformer input layer (sinusoidal rows, then the gather adds them);
 //! - `fused-input-layer`: the same through `inlayer::input` in one pass
-//!   (`InputLayer::transformer`, a cached sinusoidal plan);
+//!   (`InputLayer::transformer`, the sinusoidal plan);
 //! - `gather-backward`: `grad[tokens[t]] += grad_out[t]`, on-device
 //!   fine-tuning of the table.
 //!
@@ -23,6 +26,13 @@
 //! goes through `black_box`, so the optimiser cannot specialise the kernels to
 //! these constants: the code measured and proven panic-free is the general
 //! code a runtime runs (tables, ids, width and scale known only at run time).
+//!
+//! The sinusoidal plan ([`plan`]) is what firmware on a single-precision FPU
+//! should build: frequencies computed on the host by `build.rs` (with
+//! `inlayer` itself) and taken back by `Sinusoidal::from_turns`, and the
+//! one-row f32 kernel for every run length (`TableKernel::PerRow`, a choice
+//! made in the source, like a cargo feature, not an input), so neither the
+//! f64 frequency code nor the f64 rotation kernel is linked.
 
 /// Row width.
 pub const D: usize = 16;
@@ -44,6 +54,38 @@ struct Aligned<B: ?Sized>(B);
 
 static WTE: &Aligned<[u8]> = &Aligned(*include_bytes!("../wte.bin"));
 static WPE: &[u8] = include_bytes!("../wpe.bin");
+
+/// The frequencies of `SinusoidalConfig::transformer()` at width `D`, as
+/// 64-bit fixed-point turns per position, computed by `build.rs` on the host
+/// (`Sinusoidal::try_new(..).turns()`).
+#[cfg_attr(
+    not(any(
+        feature = "sinusoidal",
+        feature = "input-layer-sinusoidal",
+        feature = "fused-input-layer"
+    )),
+    allow(dead_code)
+)]
+static TURNS: [u64; D / 2] = include!(concat!(env!("OUT_DIR"), "/turns.rs"));
+
+/// The Transformer's sinusoidal plan from the host-computed [`TURNS`], with
+/// the one-row kernel for every run length.
+///
+/// # Errors
+/// As [`inlayer::sinusoidal::Sinusoidal::from_turns`] (a table of another
+/// width).
+#[cfg(any(
+    feature = "sinusoidal",
+    feature = "input-layer-sinusoidal",
+    feature = "fused-input-layer"
+))]
+pub fn plan(dim: usize) -> Result<inlayer::sinusoidal::Sinusoidal<'static>, inlayer::Error> {
+    use core::hint::black_box;
+    use inlayer::sinusoidal::{Sinusoidal, SinusoidalConfig, TableKernel};
+    let cfg = black_box(SinusoidalConfig::transformer());
+    let pe = Sinusoidal::from_turns(cfg, dim, black_box(&TURNS[..]))?;
+    Ok(pe.with_table_kernel(TableKernel::PerRow))
+}
 
 /// The token table's bytes (`VOCAB` rows of `D` little-endian `f32`).
 #[must_use]
@@ -101,6 +143,11 @@ pub fn run(b: &mut Buffers) -> Result<u32, inlayer::Error> {
         sinusoidal(&mut b.pos)?;
         h = fnv(h, &b.pos);
     }
+    #[cfg(feature = "sinusoidal-from-config")]
+    {
+        sinusoidal_from_config(&mut b.pos)?;
+        h = fnv(h, &b.pos);
+    }
     #[cfg(feature = "input-layer-sinusoidal")]
     {
         input_layer_sinusoidal(&mut b.out, &mut b.pos)?;
@@ -155,13 +202,25 @@ pub fn input_layer(
     gather_view(&wte, black_box(&TOKENS), &epilogue, out, dim)
 }
 
-/// `pos[t] = PE(t)`, the Transformer's sinusoidal encoding (sin half, cos
-/// half, base 10000).
+/// `pos[t] = PE(t)`, the Transformer's sinusoidal encoding (interleaved
+/// sin/cos, base 10000), from the host-computed plan.
+///
+/// # Errors
+/// As [`plan`] and [`inlayer::sinusoidal::Sinusoidal::rows`].
+#[cfg(any(feature = "sinusoidal", feature = "input-layer-sinusoidal"))]
+pub fn sinusoidal(pos: &mut [f32; OUT_LEN]) -> Result<(), inlayer::Error> {
+    use core::hint::black_box;
+    let (dim, start) = (black_box(D), black_box(0));
+    plan(dim)?.rows(start, pos)
+}
+
+/// The same rows as [`sinusoidal`], with the frequencies evaluated on the
+/// device (`sinusoidal_rows_dyn`).
 ///
 /// # Errors
 /// As [`inlayer::sinusoidal::sinusoidal_rows_dyn`].
-#[cfg(any(feature = "sinusoidal", feature = "input-layer-sinusoidal"))]
-pub fn sinusoidal(pos: &mut [f32; OUT_LEN]) -> Result<(), inlayer::Error> {
+#[cfg(feature = "sinusoidal-from-config")]
+pub fn sinusoidal_from_config(pos: &mut [f32; OUT_LEN]) -> Result<(), inlayer::Error> {
     use core::hint::black_box;
     use inlayer::sinusoidal::{SinusoidalConfig, sinusoidal_rows_dyn};
     let cfg = black_box(SinusoidalConfig::transformer());
@@ -197,13 +256,13 @@ pub fn fused_input_layer(out: &mut [f32; OUT_LEN]) -> Result<(), inlayer::Error>
     use core::hint::black_box;
     use inlayer::formats::F32Table;
     use inlayer::input::{InputLayer, input_layer};
-    use inlayer::sinusoidal::{Sinusoidal, SinusoidalConfig};
-    let dim = black_box(D);
-    let mut turns = [0u64; D / 2];
-    let pe = Sinusoidal::try_new(black_box(SinusoidalConfig::transformer()), dim, &mut turns)?;
+    let (dim, tokens, start) = (black_box(D), black_box(&TOKENS), black_box(0));
     let wte = F32Table::from_bytes(black_box(wte()), dim)?;
+    // The plan last: no `black_box` (which may write any memory) after it,
+    // so the optimiser sees its `TableKernel::PerRow`.
+    let pe = plan(dim)?;
     let layer = InputLayer::transformer(&pe);
-    input_layer(&layer, &wte, black_box(&TOKENS), None, black_box(0), out)
+    input_layer(&layer, &wte, tokens, None, start, out)
 }
 
 /// The gradient rows of `gather-backward`: row `t` is all `t + 1`.

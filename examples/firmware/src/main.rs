@@ -87,7 +87,11 @@ mod host {
     /// `inlayer::reference::sinusoidal` within the documented bound (they are
     /// not promised bit-identical to the oracle, only across targets, which
     /// the QEMU checksum then proves).
-    #[cfg(any(feature = "sinusoidal", feature = "input-layer-sinusoidal"))]
+    #[cfg(any(
+        feature = "sinusoidal",
+        feature = "sinusoidal-from-config",
+        feature = "input-layer-sinusoidal"
+    ))]
     fn sinusoidal_checked() -> Vec<f32> {
         use inlayer::sinusoidal::{MAX_ABS_ERR, SinusoidalConfig, sinusoidal_rows_dyn};
         let cfg = SinusoidalConfig::transformer();
@@ -121,6 +125,10 @@ mod host {
             h = fnv(h, &out);
         }
         #[cfg(feature = "sinusoidal")]
+        {
+            h = fnv(h, &sinusoidal_checked());
+        }
+        #[cfg(feature = "sinusoidal-from-config")]
         {
             h = fnv(h, &sinusoidal_checked());
         }
