@@ -291,10 +291,7 @@ fn general_cols<T: Table + ?Sized>(
         stride: out_stride,
         width,
     };
-    match table.f32_rows() {
-        Some(data) => rows.native_rows(table, data, cols.start),
-        None => rows.decoded_rows(table, cols.start),
-    }
+    rows.decoded_rows(table, cols.start);
     Ok(())
 }
 
@@ -459,34 +456,9 @@ impl RowsOut<'_, '_> {
         }
     }
 
-    /// Rows stored as native `f32`: the epilogue is fused into the load.
-    #[inline(always)]
-    fn native_rows<T: Table + ?Sized>(self, table: &T, data: &[f32], c0: usize) {
-        let (dim, width, stride) = (table.dim(), self.width, self.stride);
-        let e = self.epilogue;
-        // Every range below is in bounds (validated by the caller): `get`
-        // only keeps the loop free of panic paths.
-        let src = |tok: u32| {
-            let r = tok as usize * dim + c0;
-            data.get(r..r + width)
-        };
-        for (t, &tok) in self.tokens.iter().enumerate() {
-            self.prefetch_ahead(table, t);
-            let Some(row) = self.out.get_mut(t * stride..t * stride + width) else {
-                break;
-            };
-            let op = e.op_for(t, width);
-            if Some(tok) == e.padding_id {
-                row.fill(0.0);
-                kernel::apply_in_place(pad_op(op), row);
-            } else if let Some(src) = src(tok) {
-                kernel::apply(op, src, row);
-            }
-        }
-    }
-
-    /// Rows that must be decoded: decode into `out`, then the epilogue in
-    /// place while the row is still in L1.
+    /// Rows that must be decoded (and native `f32` rows with a padding id):
+    /// decode (or copy) into `out`, then the epilogue in place while the row
+    /// is still in L1 (the same IEEE operations as the fused load).
     #[inline(always)]
     fn decoded_rows<T: Table + ?Sized>(self, table: &T, c0: usize) {
         let (width, stride) = (self.width, self.stride);

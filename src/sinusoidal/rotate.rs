@@ -133,7 +133,10 @@ pub(crate) fn rotate_rows<const ADD: bool>(
     let (s, c, gs, gc) = (&mut s[..n], &mut c[..n], &gs[..n], &gc[..n]);
     let (sa, ca) = (&mut sa[..n], &mut ca[..n]);
     let row_len = shape.dim.max(1);
-    for (g, group) in out.chunks_mut(GROUP * row_len).enumerate() {
+    for (g, group) in out
+        .chunks_mut(GROUP.saturating_mul(row_len).max(1))
+        .enumerate()
+    {
         let first = g * GROUP;
         let anchor = start.wrapping_add(first as u32);
         if first.is_multiple_of(ANCHOR) {
@@ -145,9 +148,11 @@ pub(crate) fn rotate_rows<const ADD: bool>(
             (*sa, *ca) = (s as f32, c as f32);
         }
         for (k, row) in group.chunks_exact_mut(row_len).enumerate() {
-            if shape.padding_row != Some(anchor.wrapping_add(k as u32)) {
-                let offset = (&os[k][..n], &oc[k][..n]);
-                write_row::<ADD>(shape, i0, (sa, ca), offset, row);
+            if shape.padding_row != Some(anchor.wrapping_add(k as u32))
+                && let (Some(os), Some(oc)) = (os.get(k), oc.get(k))
+                && let (Some(os), Some(oc)) = (os.get(..n), oc.get(..n))
+            {
+                write_row::<ADD>(shape, i0, (sa, ca), (os, oc), row);
             }
         }
         rotate(s, c, gs, gc);
