@@ -230,6 +230,24 @@ pub fn input_layer<T: Table + ?Sized>(
 ) -> Result<(), Error> {
     let dim = table.dim();
     kernel::validate(layer, table, tokens, types, start_pos, out)?;
+    // Learned positions without token types (GPT-2): the position rows of
+    // consecutive tokens are consecutive rows of the table, so this is the
+    // gather with its fused `× scale + add` epilogue, in one pass.
+    if let Positions::Learned { table: wpe, first } = layer.positions
+        && layer.token_types.is_none()
+    {
+        // Validated: positions `first + start_pos ..` are rows of `wpe`.
+        let p0 = (first as usize + start_pos as usize) * dim;
+        let rows = wpe.get(p0..p0 + tokens.len() * dim).unwrap_or(&[]);
+        let epilogue = Epilogue {
+            scale: layer.scale,
+            add: Some(rows),
+            padding_id: None,
+        };
+        gather_view(table, tokens, &epilogue, out, dim)?;
+        normalize(layer, out, dim);
+        return Ok(());
+    }
     // Prefill with a sinusoidal position (no token types): the gather
     // writes the scaled token rows, then the table kernel adds the encodings
     // in place: two passes over `out`, no temporary.
@@ -244,12 +262,7 @@ pub fn input_layer<T: Table + ?Sized>(
         };
         gather_view(table, tokens, &scale, out, dim)?;
         pe.add_rows(pe.config().first_position + start_pos, out);
-        if let Some(n) = layer.norm {
-            // Validated: `dim > 0`; `max(1)` only removes a panic path.
-            for row in out.chunks_exact_mut(dim.max(1)) {
-                kernel::layer_norm(row, &n);
-            }
-        }
+        normalize(layer, out, dim);
         return Ok(());
     }
     // Other prefills with a sinusoidal position: the table kernel writes all
@@ -281,6 +294,16 @@ pub fn input_layer<T: Table + ?Sized>(
         );
     }
     Ok(())
+}
+
+/// The layer's LayerNorm, if any, on every row of `out` (validated: `dim > 0`;
+/// `max(1)` only removes a panic path).
+fn normalize(layer: &InputLayer<'_>, out: &mut [f32], dim: usize) {
+    if let Some(n) = layer.norm {
+        for row in out.chunks_exact_mut(dim.max(1)) {
+            kernel::layer_norm(row, &n);
+        }
+    }
 }
 
 /// Fixed-shape twin of [`input_layer`]: `out` is `[[f32; D]]` rows.
