@@ -1,0 +1,212 @@
+//! The HF float32 compatibility mode (`RopeConfig::hf_f32_inv_freqs`,
+//! `cos_sin_hf_f32`, `fill_cache_hf_f32`) against tensors produced by real
+//! PyTorch + transformers (`tests/kat/gen_rope_hf.py`, data in
+//! `tests/kat/rope_hf_kat.rs`; CI needs no torch).
+
+use inlayer::rope::{
+    Llama3, LongRope, RopeConfig, Scaling, Yarn, cos_sin_hf_f32, fill_cache_hf_f32,
+};
+
+/// One configuration's tensors as torch computed them.
+struct Kat {
+    name: &'static str,
+    positions: &'static [u32],
+    /// The `j` (frequency index) of each sampled cos/sin column.
+    dims: &'static [usize],
+    inv_freq: &'static [u32],
+    attention: u32,
+    /// `cos[position index][dim index]`.
+    cos: &'static [[u32; 4]],
+    sin: &'static [[u32; 4]],
+}
+
+/// Which tensor a `SIMD_DIFFS` entry patches.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Tensor {
+    InvFreq,
+    Cos,
+    Sin,
+}
+
+mod kat {
+    use super::{Kat, Tensor};
+    include!("kat/rope_hf_kat.rs");
+}
+
+/// Measured worst cos/sin distance to torch over every sampled value, in
+/// ulps, for both ATen kernel sets: configs with attention factor 1, and
+/// with another one (YaRN, LongRoPE). The angles are the same f32 products;
+/// the 1 ulp is torch's `cosf`/`sinf` (glibc and SLEEF u10), which are not
+/// correctly rounded where `libm`'s are (e.g. `cos(1)`: torch 0.54030234,
+/// exact 0.540302306); the f32 product with an attention factor > 1 turns
+/// that ulp into up to 2.
+const COS_SIN_MAX_ULP: [u32; 2] = [1, 2];
+
+fn config(name: &str) -> RopeConfig<'static> {
+    let base = RopeConfig::new(128, 10_000.0);
+    let yarn = Yarn::new(4.0, 4096);
+    let longrope = LongRope {
+        short_factor: &kat::LONGROPE_SHORT,
+        long_factor: &kat::LONGROPE_LONG,
+        original_max_position: 4096,
+        // max_position_embeddings / original_max_position_embeddings
+        factor: 32.0,
+        attention_factor: None,
+    };
+    match name {
+        "default" => base,
+        "default_theta_1e6" => RopeConfig::new(128, 1e6),
+        "linear" => base.scaling(Scaling::Linear { factor: 4.0 }),
+        "dynamic" => base.scaling(Scaling::Dynamic {
+            factor: 2.0,
+            original_max_position: 4096,
+        }),
+        "yarn" => base.scaling(Scaling::Yarn(yarn)),
+        "yarn_no_truncate" => base.scaling(Scaling::Yarn(Yarn {
+            truncate: false,
+            ..yarn
+        })),
+        "yarn_mscale" => base.scaling(Scaling::Yarn(Yarn {
+            mscale: Some(1.0),
+            mscale_all_dim: Some(0.707),
+            ..yarn
+        })),
+        "longrope_short" | "longrope_long" => {
+            RopeConfig::new(96, 10_000.0).scaling(Scaling::LongRope(longrope))
+        }
+        "llama3" => RopeConfig::new(128, 500_000.0).scaling(Scaling::Llama3(Llama3::META)),
+        "partial" => base.partial_rotary_factor(0.5),
+        _ => panic!("no config for {name}"),
+    }
+}
+
+/// HF's `seq_len`: `max(position_ids) + 1`.
+fn seq_len(k: &Kat) -> u64 {
+    u64::from(*k.positions.iter().max().unwrap()) + 1
+}
+
+fn ours(k: &Kat) -> (Vec<f32>, f32) {
+    let cfg = config(k.name);
+    let mut w = vec![0.0f32; cfg.half()];
+    let a = cfg.hf_f32_inv_freqs(seq_len(k), &mut w).unwrap();
+    (w, a)
+}
+
+/// Distance in ulps (steps between adjacent f32 values; +0 and -0 are one
+/// value apart from each other's neighbours as usual).
+fn ulps(a: f32, b: f32) -> u32 {
+    let key = |x: f32| {
+        let b = x.to_bits() as i32;
+        if b < 0 { i32::MIN - b } else { b }
+    };
+    key(a).abs_diff(key(b))
+}
+
+/// `SCALAR` with the `SIMD_DIFFS` of one config applied: the avx512 run.
+fn simd(k: &Kat) -> (Vec<u32>, Vec<[u32; 4]>, Vec<[u32; 4]>) {
+    let (mut inv, mut cos, mut sin) = (k.inv_freq.to_vec(), k.cos.to_vec(), k.sin.to_vec());
+    for &(name, what, i, d, bits) in kat::SIMD_DIFFS {
+        if name == k.name {
+            match what {
+                Tensor::InvFreq => inv[i] = bits,
+                Tensor::Cos => cos[i][d] = bits,
+                Tensor::Sin => sin[i][d] = bits,
+            }
+        }
+    }
+    (inv, cos, sin)
+}
+
+#[test]
+fn inv_freq_and_attention_equal_torch_scalar_kernels_bitwise() {
+    assert_eq!(kat::SCALAR.len(), 11);
+    for k in kat::SCALAR {
+        let (w, a) = ours(k);
+        assert_eq!(w.len(), k.inv_freq.len(), "{}", k.name);
+        for (j, (&ours, &torch)) in w.iter().zip(k.inv_freq).enumerate() {
+            assert_eq!(
+                ours.to_bits(),
+                torch,
+                "{} j={j}: {ours:e} vs torch {:e}",
+                k.name,
+                f32::from_bits(torch)
+            );
+        }
+        assert_eq!(a.to_bits(), k.attention, "{} attention", k.name);
+    }
+}
+
+#[test]
+fn inv_freq_within_one_ulp_of_torch_simd_kernels() {
+    // SLEEF's u10 powf (ATen's avx2/avx512 kernels) is not correctly rounded:
+    // it is 1 ulp off for exactly these j, and equal everywhere else.
+    let mut off = Vec::new();
+    for k in kat::SCALAR {
+        let (w, _) = ours(k);
+        for (j, (&ours, torch)) in w.iter().zip(simd(k).0).enumerate() {
+            let d = ulps(ours, f32::from_bits(torch));
+            assert!(d <= 1, "{} j={j}: {d} ulps", k.name);
+            if d == 1 {
+                off.push((k.name, j));
+            }
+        }
+    }
+    assert_eq!(
+        off,
+        [
+            ("default_theta_1e6", 37),
+            ("dynamic", 59),
+            ("longrope_short", 20)
+        ]
+    );
+}
+
+#[test]
+fn cos_sin_match_torch_within_measured_ulps() {
+    // Worst distance over every sampled value of both kernel sets, for the
+    // configs without and with an attention factor.
+    let mut worst = [0u32; 2];
+    for k in kat::SCALAR {
+        let (w, a) = ours(k);
+        let (simd_inv, simd_cos, simd_sin) = simd(k);
+        // Each run with the inv_freq torch had in that run: SLEEF's powf
+        // differs from ours by 1 ulp at a few j (see above).
+        let w_simd: Vec<f32> = simd_inv.iter().map(|&b| f32::from_bits(b)).collect();
+        let runs: [(&[f32], &[[u32; 4]], &[[u32; 4]]); 2] =
+            [(&w, k.cos, k.sin), (&w_simd, &simd_cos, &simd_sin)];
+        for (inv, cos, sin) in runs {
+            let mut row = vec![0.0f32; 2 * inv.len()];
+            for (i, &p) in k.positions.iter().enumerate() {
+                cos_sin_hf_f32(inv, a, p, &mut row).unwrap();
+                for (di, &j) in k.dims.iter().enumerate() {
+                    let dc = ulps(row[j], f32::from_bits(cos[i][di]));
+                    let ds = ulps(row[inv.len() + j], f32::from_bits(sin[i][di]));
+                    let w = &mut worst[usize::from(a != 1.0)];
+                    *w = (*w).max(dc).max(ds);
+                }
+            }
+        }
+    }
+    println!("worst cos/sin distance to torch (attention 1, attention != 1): {worst:?} ulp");
+    assert_eq!(worst, COS_SIN_MAX_ULP);
+}
+
+#[test]
+fn fill_cache_rows_equal_cos_sin_rows() {
+    for k in kat::SCALAR {
+        let (w, a) = ours(k);
+        let d = 2 * w.len();
+        let mut cache = vec![0.0f32; 4096 * d];
+        fill_cache_hf_f32(&w, a, &mut cache).unwrap();
+        let mut row = vec![0.0f32; d];
+        for &p in k.positions.iter().filter(|&&p| p < 4096) {
+            cos_sin_hf_f32(&w, a, p, &mut row).unwrap();
+            let got = &cache[p as usize * d..][..d];
+            assert!(
+                got.iter()
+                    .zip(&row)
+                    .all(|(x, y)| x.to_bits() == y.to_bits())
+            );
+        }
+    }
+}
