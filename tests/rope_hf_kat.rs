@@ -21,6 +21,11 @@ struct Kat {
 }
 
 /// Which tensor a `SIMD_DIFFS` entry patches.
+#[allow(
+    dead_code,
+    reason = "the generator emits Cos/Sin entries only when the SIMD run's cos/sin differ; \
+              at the sampled columns none do"
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Tensor {
     InvFreq,
@@ -57,7 +62,7 @@ fn config(name: &str) -> RopeConfig<'static> {
         "default" => base,
         "default_theta_1e6" => RopeConfig::new(128, 1e6),
         "linear" => base.scaling(Scaling::Linear { factor: 4.0 }),
-        "dynamic" => base.scaling(Scaling::Dynamic {
+        "dynamic" | "dynamic_long" => base.scaling(Scaling::Dynamic {
             factor: 2.0,
             original_max_position: 4096,
         }),
@@ -117,33 +122,15 @@ fn simd(k: &Kat) -> (Vec<u32>, Vec<[u32; 4]>, Vec<[u32; 4]>) {
     (inv, cos, sin)
 }
 
-#[test]
-fn inv_freq_and_attention_equal_torch_scalar_kernels_bitwise() {
-    assert_eq!(kat::SCALAR.len(), 11);
-    for k in kat::SCALAR {
-        let (w, a) = ours(k);
-        assert_eq!(w.len(), k.inv_freq.len(), "{}", k.name);
-        for (j, (&ours, &torch)) in w.iter().zip(k.inv_freq).enumerate() {
-            assert_eq!(
-                ours.to_bits(),
-                torch,
-                "{} j={j}: {ours:e} vs torch {:e}",
-                k.name,
-                f32::from_bits(torch)
-            );
-        }
-        assert_eq!(a.to_bits(), k.attention, "{} attention", k.name);
-    }
-}
-
-#[test]
-fn inv_freq_within_one_ulp_of_torch_simd_kernels() {
-    // SLEEF's u10 powf (ATen's avx2/avx512 kernels) is not correctly rounded:
-    // it is 1 ulp off for exactly these j, and equal everywhere else.
+/// The `(config, j)` where our `inv_freq` differs from torch's `inv_freq`
+/// bits (`torch(k)` gives them per config), asserting each is 1 ulp.
+fn inv_freq_off(torch: impl Fn(&Kat) -> Vec<u32>) -> Vec<(&'static str, usize)> {
     let mut off = Vec::new();
     for k in kat::SCALAR {
         let (w, _) = ours(k);
-        for (j, (&ours, torch)) in w.iter().zip(simd(k).0).enumerate() {
+        let t = torch(k);
+        assert_eq!(w.len(), t.len(), "{}", k.name);
+        for (j, (&ours, &torch)) in w.iter().zip(&t).enumerate() {
             let d = ulps(ours, f32::from_bits(torch));
             assert!(d <= 1, "{} j={j}: {d} ulps", k.name);
             if d == 1 {
@@ -151,8 +138,30 @@ fn inv_freq_within_one_ulp_of_torch_simd_kernels() {
             }
         }
     }
+    off
+}
+
+#[test]
+fn inv_freq_equals_torch_scalar_kernels_bitwise_but_one_glibc_ulp() {
+    assert_eq!(kat::SCALAR.len(), 12);
+    let total: usize = kat::SCALAR.iter().map(|k| k.inv_freq.len()).sum();
+    assert_eq!(total, 704);
+    // 703 of 704 values bit for bit. glibc's powf (error <= 0.82 ulp) is
+    // not correctly rounded at the one: 10000·g^(64/63) (grown dynamic base
+    // 88567912) to the 48/128 is 955.49551386..., below the midpoint
+    // 955.49551392 of two f32s; glibc rounds up, we round down.
     assert_eq!(
-        off,
+        inv_freq_off(|k| k.inv_freq.to_vec()),
+        [("dynamic_long", 24)]
+    );
+}
+
+#[test]
+fn inv_freq_within_one_ulp_of_torch_simd_kernels() {
+    // SLEEF's u10 powf (ATen's avx2/avx512 kernels) is not correctly rounded
+    // either: 1 ulp off at exactly these j (and right at glibc's miss).
+    assert_eq!(
+        inv_freq_off(|k| simd(k).0),
         [
             ("default_theta_1e6", 37),
             ("dynamic", 59),
@@ -162,16 +171,25 @@ fn inv_freq_within_one_ulp_of_torch_simd_kernels() {
 }
 
 #[test]
+fn attention_factor_equals_torch_bitwise() {
+    for k in kat::SCALAR {
+        assert_eq!(ours(k).1.to_bits(), k.attention, "{}", k.name);
+    }
+}
+
+#[test]
 fn cos_sin_match_torch_within_measured_ulps() {
     // Worst distance over every sampled value of both kernel sets, for the
     // configs without and with an attention factor.
     let mut worst = [0u32; 2];
     for k in kat::SCALAR {
-        let (w, a) = ours(k);
+        let a = ours(k).1;
+        // Each run from the inv_freq torch had in that run, so this measures
+        // the angle and cos/sin steps alone (where inv_freq differs by an ulp,
+        // see above, the angle at p differs by ~p ulps).
         let (simd_inv, simd_cos, simd_sin) = simd(k);
-        // Each run with the inv_freq torch had in that run: SLEEF's powf
-        // differs from ours by 1 ulp at a few j (see above).
-        let w_simd: Vec<f32> = simd_inv.iter().map(|&b| f32::from_bits(b)).collect();
+        let f = |b: &[u32]| b.iter().map(|&b| f32::from_bits(b)).collect::<Vec<_>>();
+        let (w, w_simd) = (f(k.inv_freq), f(&simd_inv));
         let runs: [(&[f32], &[[u32; 4]], &[[u32; 4]]); 2] =
             [(&w, k.cos, k.sin), (&w_simd, &simd_cos, &simd_sin)];
         for (inv, cos, sin) in runs {

@@ -46,6 +46,9 @@ def configs():
         ("default_theta_1e6", "llama", 128, 32768, {"rope_type": "default", "rope_theta": 1e6}, POSITIONS),
         ("linear", "llama", 128, 4096, {"rope_type": "linear", "rope_theta": 10000.0, "factor": 4.0}, POSITIONS),
         ("dynamic", "llama", 128, 4096, {"rope_type": "dynamic", "rope_theta": 10000.0, "factor": 2.0}, POSITIONS),
+        # seq_len 15_739_346: glibc's powf (torch's scalar kernel) is not correctly rounded at j = 24.
+        ("dynamic_long", "llama", 128, 4096, {"rope_type": "dynamic", "rope_theta": 10000.0, "factor": 2.0},
+         POSITIONS[:-1] + [15_739_345]),
         ("yarn", "llama", 128, 16384, dict(y), POSITIONS),
         ("yarn_no_truncate", "llama", 128, 16384, dict(y, truncate=False), POSITIONS),
         ("yarn_mscale", "llama", 128, 16384, dict(y, mscale=1.0, mscale_all_dim=0.707), POSITIONS),
@@ -123,7 +126,7 @@ def main():
     for name, h, dims, positions, inv, att, cos, sin in runs["SCALAR"]:
         o.append("    Kat {")
         o.append(f'        name: "{name}",')
-        o.append(f"        positions: &{positions!r},".replace("1000000", "1_000_000"))
+        o.append(f"        positions: &{positions!r},".replace("1000000", "1_000_000").replace("15739345", "15_739_345"))
         o.append(f"        dims: &{dims!r},")
         o.append(f"        inv_freq: &[{hexs(inv)}],")
         o.append(f"        attention: 0x{att:08x},")
