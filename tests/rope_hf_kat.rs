@@ -15,10 +15,12 @@ struct Kat {
     dims: &'static [usize],
     inv_freq: &'static [u32],
     attention: u32,
-    /// `cos[position index][dim index]`.
-    cos: &'static [[u32; 4]],
-    sin: &'static [[u32; 4]],
+    cos: &'static Columns,
+    sin: &'static Columns,
 }
+
+/// Sampled cos or sin values: `[position index][dim index]`.
+type Columns = [[u32; 4]];
 
 /// Which tensor a `SIMD_DIFFS` entry patches.
 #[allow(
@@ -42,8 +44,8 @@ mod kat {
 /// ulps, for both ATen kernel sets: configs with attention factor 1, and
 /// with another one (YaRN, LongRoPE). The angles are the same f32 products;
 /// the 1 ulp is torch's `cosf`/`sinf` (glibc and SLEEF u10), which are not
-/// correctly rounded where `libm`'s are (e.g. `cos(1)`: torch 0.54030234,
-/// exact 0.540302306); the f32 product with an attention factor > 1 turns
+/// correctly rounded where `libm`'s are (e.g. `cos(1)` = 0.5403023059:
+/// torch 0.54030234, the nearest f32 is 0.54030228); the f32 product with an attention factor > 1 turns
 /// that ulp into up to 2.
 const COS_SIN_MAX_ULP: [u32; 2] = [1, 2];
 
@@ -190,7 +192,7 @@ fn cos_sin_match_torch_within_measured_ulps() {
         let (simd_inv, simd_cos, simd_sin) = simd(k);
         let f = |b: &[u32]| b.iter().map(|&b| f32::from_bits(b)).collect::<Vec<_>>();
         let (w, w_simd) = (f(k.inv_freq), f(&simd_inv));
-        let runs: [(&[f32], &[[u32; 4]], &[[u32; 4]]); 2] =
+        let runs: [(&[f32], &Columns, &Columns); 2] =
             [(&w, k.cos, k.sin), (&w_simd, &simd_cos, &simd_sin)];
         for (inv, cos, sin) in runs {
             let mut row = vec![0.0f32; 2 * inv.len()];
