@@ -348,7 +348,8 @@ pub fn apply_cached(
 /// `LlamaRotaryEmbedding`'s cos/sin, 2 ulps with an attention factor ≠ 1
 /// (the f32 product magnifies torch's ulp). This is
 /// the **compatibility** mode: at large positions it carries the f32 angle
-/// error of the original (≈6e-2 rad at 1M); the
+/// error of the original (LLaMA 2, measured with torch: 3.4e-3 in cos/sin
+/// at position 131 072, 5.2e-2 at 1 000 000); the
 /// [position-exact](crate::rope) path does not.
 ///
 /// ```

@@ -7,6 +7,7 @@ transformers 5.24.0 by
 
     /tmp/venv/bin/pip install torch transformers numpy
     /tmp/venv/bin/python tests/kat/gen_rope_hf.py > tests/kat/rope_hf_kat.rs
+    /tmp/venv/bin/python tests/kat/gen_rope_hf.py --errors   # README's f32-angle error table
 
 It drives the real model classes (`LlamaRotaryEmbedding`; `PhiRotaryEmbedding`
 for partial rotary), so `inv_freq` comes from `ROPE_INIT_FUNCTIONS` (or the
@@ -154,8 +155,51 @@ def main():
     print("\n".join(o))
 
 
+def errors():
+    """Prints the error of torch's float32 cos/sin (what `LlamaRotaryEmbedding`
+    returns) against the exact cos/sin of p·ω (ω in f64 from the config, the
+    angle and cos/sin in f64: their own error is < 1e-9 here), max over j."""
+    import math
+    import torch
+    from transformers import LlamaConfig
+    from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding
+
+    def omega_llama3(w):
+        lam = 2 * math.pi / w
+        if lam < 8192 / 4:
+            return w
+        if lam > 8192 / 1:
+            return w / 8
+        sm = (8192 / lam - 1) / (4 - 1)
+        return (1 - sm) * w / 8 + sm * w
+
+    models = [
+        ("LLaMA 2 (θ 1e4)", 10000.0, {"rope_type": "default", "rope_theta": 10000.0}, lambda w: w),
+        ("LLaMA 3 (θ 5e5)", 500000.0, {"rope_type": "default", "rope_theta": 500000.0}, lambda w: w),
+        ("LLaMA 3.1 (llama3)", 500000.0,
+         {"rope_type": "llama3", "rope_theta": 500000.0, "factor": 8.0, "low_freq_factor": 1.0,
+          "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}, omega_llama3),
+    ]
+    positions = [4096, 131072, 1_000_000, 1_048_576, 16_777_216]
+    print("| model | " + " | ".join(f"p = {p:_}" for p in positions) + " |")
+    for label, base, params, scale in models:
+        cfg = LlamaConfig(hidden_size=512, num_attention_heads=4, head_dim=128, max_position_embeddings=131072,
+                          rope_parameters=params)
+        cos, sin = LlamaRotaryEmbedding(cfg)(torch.zeros(1), torch.tensor([positions]))
+        cells = []
+        for i, p in enumerate(positions):
+            err = 0.0
+            for j in range(64):
+                th = p * scale(base ** (-2 * j / 128))
+                err = max(err, abs(cos[0, i, j].item() - math.cos(th)), abs(sin[0, i, j].item() - math.sin(th)))
+            cells.append(f"{err:.1e}")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["--one"]:
         run_one()
+    elif sys.argv[1:] == ["--errors"]:
+        errors()
     else:
         main()
