@@ -604,21 +604,23 @@ impl RopeConfig<'_> {
     /// Replayed step by step: `exponent = f32(2j) / f32(d)`,
     /// `pw = powf(f32(base), exponent)`, `inv = 1 / pw`, then the scheme's
     /// f32 tensor operations (linear: `inv / f32(factor)`; llama3: f32
-    /// wavelengths and smoothing; yarn: f32 ramp and blend; longrope:
-    /// `1 / (f32 factor * pw)`; dynamic: f32 grown base as in
+    /// wavelengths and smoothing, with torch's `scalar / tensor` as
+    /// `reciprocal(tensor) · f32(scalar)`; yarn: f32 ramp and blend;
+    /// longrope: `1 / (f32 factor * pw)`; dynamic: f32 grown base as in
     /// `dynamic_rope_update`, where `seq_len` is a tensor, with the
     /// `** (d / (d - 2))` in f64 as ATen does). `powf` is correctly rounded
-    /// (the f64 `pow`, rounded once), as glibc's.
+    /// (the f64 `pow`, rounded once).
     ///
-    /// **Proven against torch 2.15 / transformers 5.24** on the CPU
-    /// (`tests/rope_hf_kat.rs`, data from `tests/kat/gen_rope_hf.py`):
-    /// `inv_freq` and the attention factor equal torch's bit for bit with
-    /// ATen's scalar kernels (`ATEN_CPU_CAPABILITY=default`, C library
-    /// `powf`) for default, linear, dynamic, yarn (± `truncate`, `mscale`),
-    /// longrope (both regimes), llama3 and partial rotary; ATen's
-    /// AVX2/AVX-512 kernels use SLEEF's `powf` (≤ 1 ulp, not correctly
-    /// rounded), which differs from this by 1 ulp at a few `j` (3 of 636
-    /// in those configs). `ggml` configs are computed in f64 and rounded.
+    /// **Checked against torch 2.15 / transformers 5.24** on the CPU
+    /// (`tests/rope_hf_kat.rs`, data from `tests/kat/gen_rope_hf.py`) for
+    /// default, linear, dynamic, yarn (± `truncate`, `mscale`), longrope
+    /// (both regimes), llama3 and partial rotary: the attention factor is
+    /// torch's bit for bit, `inv_freq` is bit for bit with ATen's scalar
+    /// kernels (`ATEN_CPU_CAPABILITY=default`: glibc's `powf`) in 767 of 768
+    /// values and 1 ulp off in one (glibc's `powf` is not correctly
+    /// rounded there); ATen's AVX2/AVX-512 kernels use SLEEF's `powf`
+    /// (≤ 1 ulp), 1 ulp off this at 3 of the 768. `ggml` configs are
+    /// computed in f64 and rounded.
     ///
     /// ```
     /// use inlayer::rope::RopeConfig;
@@ -727,9 +729,12 @@ fn hf_f32_omega(cfg: &RopeConfig<'_>, plan: &Plan, seq_len: u64, j: usize) -> f3
             let low = l.low_freq_factor as f32;
             let lo_wl = (f64::from(l.original_max_position) / l.low_freq_factor) as f32;
             let hi_wl = (f64::from(l.original_max_position) / l.high_freq_factor) as f32;
-            let wl = core::f32::consts::TAU / inv;
+            // Python `scalar / tensor` is `tensor.reciprocal() * scalar` in
+            // torch (two roundings), `tensor / scalar` a true division.
+            let wl = (1.0 / inv) * core::f32::consts::TAU;
             let scaled = if wl > lo_wl { inv / factor } else { inv };
-            let smooth = (orig / wl - low) / (l.high_freq_factor - l.low_freq_factor) as f32;
+            let smooth =
+                ((1.0 / wl) * orig - low) / (l.high_freq_factor - l.low_freq_factor) as f32;
             let smoothed = (1.0 - smooth) * scaled / factor + smooth * scaled;
             if wl >= hi_wl && wl <= lo_wl {
                 smoothed

@@ -62,6 +62,11 @@ def configs():
         ("llama3", "llama", 128, 131072,
          {"rope_type": "llama3", "rope_theta": 500000.0, "factor": 8.0, "low_freq_factor": 1.0,
           "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}, POSITIONS),
+        # Not a released model: a non-power-of-two original context, so HF's `old_context_len / wavelen`
+        # (a reciprocal times a scalar in torch) is not an exact scaling.
+        ("llama3_orig_6000", "llama", 128, 131072,
+         {"rope_type": "llama3", "rope_theta": 500000.0, "factor": 32.0, "low_freq_factor": 1.0,
+          "high_freq_factor": 4.0, "original_max_position_embeddings": 6000}, POSITIONS),
         ("partial", "phi", 128, 4096,
          {"rope_type": "default", "rope_theta": 10000.0, "partial_rotary_factor": 0.5}, POSITIONS),
     ]
