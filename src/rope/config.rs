@@ -604,18 +604,31 @@ impl RopeConfig<'_> {
     /// Replayed step by step: `exponent = f32(2j) / f32(d)`,
     /// `pw = powf(f32(base), exponent)`, `inv = 1 / pw`, then the scheme's
     /// f32 tensor operations (linear: `inv / f32(factor)`; llama3: f32
-    /// wavelengths and smoothing; yarn: f32 ramp and blend; longrope:
-    /// `1 / (f32 factor * pw)`; dynamic: f32 grown base as in
-    /// `dynamic_rope_update`, where `seq_len` is a tensor). `powf` is
-    /// `libm`'s (correctly rounded in practice; PyTorch uses the platform's,
-    /// ≤ 1 ulp). `ggml` configs are computed in f64 and rounded.
+    /// wavelengths and smoothing, with torch's `scalar / tensor` as
+    /// `reciprocal(tensor) · f32(scalar)`; yarn: f32 ramp and blend;
+    /// longrope: `1 / (f32 factor * pw)`; dynamic: f32 grown base as in
+    /// `dynamic_rope_update`, where `seq_len` is a tensor, with the
+    /// `** (d / (d - 2))` in f64 as ATen does). `powf` is correctly rounded
+    /// (the f64 `pow`, rounded once).
+    ///
+    /// **Checked against torch 2.15 / transformers 5.24** on the CPU
+    /// (`tests/rope_hf_kat.rs`, data from `tests/kat/gen_rope_hf.py`) for
+    /// default, linear, dynamic, yarn (± `truncate`, `mscale`), longrope
+    /// (both regimes), llama3 and partial rotary: the attention factor is
+    /// torch's bit for bit, `inv_freq` is bit for bit with ATen's scalar
+    /// kernels (`ATEN_CPU_CAPABILITY=default`: glibc's `powf`) in 767 of 768
+    /// values and 1 ulp off in one (glibc's `powf` is not correctly
+    /// rounded there); ATen's AVX2/AVX-512 kernels use SLEEF's `powf`
+    /// (≤ 1 ulp), 1 ulp off this at 3 of the 768. `ggml` configs are
+    /// computed in f64 and rounded.
     ///
     /// ```
     /// use inlayer::rope::RopeConfig;
     /// let mut w = [0.0f32; 64];
     /// RopeConfig::new(128, 10_000.0).hf_f32_inv_freqs(1, &mut w)?;
     /// assert_eq!(w[0], 1.0);
-    /// assert_eq!(w[1], 1.0 / libm::powf(10_000.0, 2.0 / 128.0));
+    /// // j = 40: torch's 1 / 10000^(80/128) (correctly rounded pow).
+    /// assert_eq!(w[40].to_bits(), 0x3b4f_3e38);
     /// # Ok::<(), inlayer::Error>(())
     /// ```
     ///
@@ -654,11 +667,21 @@ impl RopeConfig<'_> {
     }
 }
 
+/// `x^y` in f32, correctly rounded unless the exact power lies within one
+/// f64 ulp of a midpoint between two f32 values (a chance of ~2^-28 per
+/// value): the f64 `pow` (< 1 f64 ulp) rounded once. That is what glibc's
+/// `powf` returns, hence PyTorch's scalar CPU kernel; `libm::powf`
+/// (fdlibm's) is up to 2 ulps off, which made `inv_freq` differ from
+/// torch's in the last bits (`tests/rope_hf_kat.rs`).
+fn powf(x: f32, y: f32) -> f32 {
+    libm::pow(f64::from(x), f64::from(y)) as f32
+}
+
 /// One float32 inverse frequency as `transformers` computes it.
 fn hf_f32_omega(cfg: &RopeConfig<'_>, plan: &Plan, seq_len: u64, j: usize) -> f32 {
     let d = cfg.rotary_dim as f32;
     let e = (2 * j) as f32 / d;
-    let pw = |base: f32| libm::powf(base, e);
+    let pw = |base: f32| powf(base, e);
     let base = cfg.base as f32;
     match cfg.scaling {
         Scaling::Default => 1.0 / pw(base),
@@ -669,14 +692,16 @@ fn hf_f32_omega(cfg: &RopeConfig<'_>, plan: &Plan, seq_len: u64, j: usize) -> f3
         } => {
             // Up to the original length HF keeps the original frequencies;
             // beyond, seq_len is a tensor (max(position_ids) + 1), so the
-            // grown base is f32 arithmetic with f32-cast Python scalars.
+            // grown base is f32 arithmetic with f32-cast Python scalars,
+            // except `** (dim / (dim - 2))`: ATen's tensor-to-scalar `pow`
+            // keeps the exponent in f64 and rounds the f64 power once.
             if seq_len <= u64::from(original_max_position) {
                 return 1.0 / pw(base);
             }
             let lmax = original_max_position as f32;
             let grow = factor as f32 * seq_len as f32 / lmax - (factor - 1.0) as f32;
-            let ex = (cfg.rotary_dim as f64 / (cfg.rotary_dim as f64 - 2.0)) as f32;
-            let b = base * libm::powf(grow, ex);
+            let ex = cfg.rotary_dim as f64 / (cfg.rotary_dim as f64 - 2.0);
+            let b = base * libm::pow(f64::from(grow), ex) as f32;
             1.0 / pw(b)
         }
         Scaling::Yarn(y) => {
@@ -704,9 +729,12 @@ fn hf_f32_omega(cfg: &RopeConfig<'_>, plan: &Plan, seq_len: u64, j: usize) -> f3
             let low = l.low_freq_factor as f32;
             let lo_wl = (f64::from(l.original_max_position) / l.low_freq_factor) as f32;
             let hi_wl = (f64::from(l.original_max_position) / l.high_freq_factor) as f32;
-            let wl = core::f32::consts::TAU / inv;
+            // Python `scalar / tensor` is `tensor.reciprocal() * scalar` in
+            // torch (two roundings), `tensor / scalar` a true division.
+            let wl = (1.0 / inv) * core::f32::consts::TAU;
             let scaled = if wl > lo_wl { inv / factor } else { inv };
-            let smooth = (orig / wl - low) / (l.high_freq_factor - l.low_freq_factor) as f32;
+            let smooth =
+                ((1.0 / wl) * orig - low) / (l.high_freq_factor - l.low_freq_factor) as f32;
             let smoothed = (1.0 - smooth) * scaled / factor + smooth * scaled;
             if wl >= hi_wl && wl <= lo_wl {
                 smoothed

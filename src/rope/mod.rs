@@ -346,11 +346,16 @@ pub fn apply_cached(
 /// (`LlamaRotaryEmbedding.forward`): `θ = inv_freq · f32(p)` in f32, then
 /// `cos θ · a`, `sin θ · a` with the f32 attention factor `a`.
 ///
-/// `inv_freq` and `a` come from [`RopeConfig::hf_f32_inv_freqs`]. cos/sin
-/// are `libm`'s (correctly rounded; PyTorch's are within 1 ulp), so the
-/// angles match PyTorch bit for bit and the cache within ~1 ulp. This is
+/// `inv_freq` and `a` come from [`RopeConfig::hf_f32_inv_freqs`]. The
+/// angles are PyTorch's f32 products bit for bit; cos/sin are `libm`'s
+/// (correctly rounded in practice), torch's (glibc or SLEEF u10) are not
+/// always: measured against torch 2.15 / transformers 5.24
+/// (`tests/rope_hf_kat.rs`) the cache is within 1 ulp of
+/// `LlamaRotaryEmbedding`'s cos/sin, 2 ulps with an attention factor ≠ 1
+/// (the f32 product magnifies torch's ulp). This is
 /// the **compatibility** mode: at large positions it carries the f32 angle
-/// error of the original (≈6e-2 rad at 1M); the
+/// error of the original (LLaMA 2, measured with torch: 3.4e-3 in cos/sin
+/// at position 131 072, 5.2e-2 at 1 000 000); the
 /// [position-exact](crate::rope) path does not.
 ///
 /// ```
