@@ -243,7 +243,7 @@ pub fn gather_view<T: Table + ?Sized>(
 /// (`T * (c1 - c0)` values) are too short or long,
 /// [`Error::TokenOutOfRange`] for the first bad id. On error `out` is
 /// unchanged.
-#[inline]
+#[inline(always)]
 pub fn gather_cols<T: Table + ?Sized>(
     table: &T,
     tokens: &[u32],
@@ -263,7 +263,9 @@ pub fn gather_cols<T: Table + ?Sized>(
     }
 }
 
-/// [`gather_cols`] for every table and epilogue.
+/// [`gather_cols`] for every table and epilogue (kept out of line, so the
+/// native path stays small enough to inline into its callers).
+#[inline(never)]
 fn general_cols<T: Table + ?Sized>(
     table: &T,
     tokens: &[u32],
@@ -298,7 +300,7 @@ fn general_cols<T: Table + ?Sized>(
 /// [`gather_cols`] of native `f32` rows without a padding id: validation and
 /// one loop per epilogue (no per-row dispatch), small enough that a
 /// one-token call costs little more than the copy itself.
-#[inline]
+#[inline(always)]
 fn native_cols(
     data: &[f32],
     (rows, dim): (usize, usize),
