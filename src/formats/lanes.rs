@@ -1,34 +1,52 @@
-//! Lane helpers shared by the decoders: byte loads into [`I32x8`], the
-//! branch-free `f16` widening, and the element-wise row driver.
+//! Lane helpers shared by the decoders: byte and 16-bit loads widened to
+//! `f32` lanes, the branch-free `f16` widening, and the row driver.
 //!
-//! `f16` → `f32` is exact integer bit manipulation (no lookup table, no
-//! hardware conversion, no rounding): normal numbers and inf/NaN are
-//! re-biased by shifting the 15 magnitude bits up 13 places and adding 112
-//! (inf/NaN: 224) to the exponent; subnormals are `mantissa * 2^-24`, an
-//! exact `i32 → f32` conversion and a multiplication by a power of two whose
-//! result is a normal `f32`. NaN payloads are kept bit for bit (a signalling
-//! NaN stays signalling), which a hardware `cvtph` would not do.
+//! The work per element is kept on the narrow lanes ([`U8x16`], [`U16x8`]:
+//! one SSE2 instruction per 16 or 8 elements) and widened to 32-bit lanes
+//! only at the end, with unpacks rather than shifts (a default `x86_64`
+//! build has no `pmovsx`/`pmovzx`, and vector shifts issue on fewer ports
+//! than logic and unpacks).
+//!
+//! `f16` → `f32` is exact and touches no subnormal `f32` operand (so it is
+//! right, and fast, also under denormals-are-zero): on the 16-bit lanes, the
+//! magnitude is re-biased into the `f32` layout (`em << 13` with the exponent
+//! field raised by 112), a subnormal `f16` (exponent field 0) gets 113 so it
+//! reads as the normal `2^-14 + m·2^-24`, from which one exact subtraction of
+//! `2^-14` leaves `m·2^-24`; inf/NaN are re-biased like normal numbers (no
+//! arithmetic sees a NaN) and get their all-ones exponent, with the sign, by
+//! one final OR. NaN payloads are kept bit for bit (a signalling NaN stays
+//! signalling), which a hardware `cvtph` would not do.
 
-use crate::simd::{F32x8, I32x8};
+use crate::simd::{F32x8, I32x8, U8x16, U16x8};
 
 /// `2^-24`, the value of the `f16` subnormal unit.
 const F16_SUBNORMAL_UNIT: f32 = 1.0 / 16_777_216.0;
 
-/// Widens eight `f16` bit patterns (zero-extended in `i32` lanes).
+/// Widens eight `f16` bit patterns.
 #[inline(always)]
-pub(super) fn f16_lanes(h: I32x8) -> F32x8 {
-    let em = h & I32x8::splat(0x7fff);
-    let e = h & I32x8::splat(0x7c00);
-    let sign = (h & I32x8::splat(0x8000)) << 16;
-    // 1 exactly when the exponent field is all ones (inf or NaN).
-    let inf_nan = (e + I32x8::splat(0x0400)) >> 15;
-    let rebias = I32x8::splat(112 << 23) + ((I32x8::splat(0) - inf_nan) & I32x8::splat(112 << 23));
-    let normal = (em << 13) + rebias;
-    let sub = (F32x8::from_i32(em) * F32x8::splat(F16_SUBNORMAL_UNIT)).to_bits();
-    F32x8::from_bits(e.select_zero(sub, normal) | sign)
+pub(super) fn f16_lanes(h: U16x8) -> F32x8 {
+    let s = U16x8::splat;
+    let e = h & s(0x7c00);
+    let sub = e.eq(s(0));
+    let inf_nan = e.eq(s(0x7c00));
+    // High and low halves of the re-biased magnitude: `em << 13` plus 112
+    // (subnormals: 113) in the exponent field.
+    let hi = ((h & s(0x7fff)) >> 3) + s(0x3800) + (sub & s(0x0080));
+    let lo = h << 13;
+    let biased = F32x8::from_bits(I32x8::join16(lo, hi));
+    let unit = F32x8::from_bits(I32x8::from_high16(sub & s(0x3880))); // 2^-14 or +0
+    let top = (h & s(0x8000)) | (inf_nan & s(0x7f80));
+    F32x8::from_bits((biased - unit).to_bits() | I32x8::from_high16(top))
 }
 
-/// Widens one `f16` with the same operations as [`f16_lanes`].
+/// Widens eight `bf16` bit patterns.
+#[inline(always)]
+pub(super) fn bf16_lanes(h: U16x8) -> F32x8 {
+    F32x8::from_bits(I32x8::from_high16(h))
+}
+
+/// Widens one `f16` (the scale fields of the block formats): the same
+/// values as [`f16_lanes`], branching on the rare cases.
 #[inline(always)]
 pub(crate) fn f16_to_f32(h: u16) -> f32 {
     let h = u32::from(h);
@@ -63,50 +81,56 @@ pub(super) fn f32_at(b: &[u8], i: usize) -> f32 {
     }
 }
 
-/// Eight little-endian `u16`, zero-extended.
+/// Sixteen `i8`, sign-extended: the bytes are biased to `u8` (`x ^ 0x80`),
+/// zero-extended and the bias subtracted on the 32-bit lanes (no shifts).
 #[inline(always)]
-pub(super) fn load_u16(b: &[u8; 16]) -> I32x8 {
-    I32x8::load_u16(b)
+pub(super) fn widen_i8(b: &[u8; 16]) -> [I32x8; 2] {
+    let [lo, hi] = (U8x16::load(b) ^ U8x16::splat(0x80)).widen();
+    [lo - I32x8::splat(128), hi - I32x8::splat(128)]
 }
 
-/// Eight `i8`, sign-extended.
+/// Sixteen `u8`, zero-extended.
 #[inline(always)]
-pub(super) fn load_i8(b: &[u8; 8]) -> I32x8 {
-    (I32x8::load_u8(b) << 24) >> 24
+pub(super) fn widen_u8(b: &[u8; 16]) -> [I32x8; 2] {
+    U8x16::load(b).widen()
 }
 
-/// Eight `u8`, zero-extended.
-#[inline(always)]
-pub(super) fn load_u8(b: &[u8; 8]) -> I32x8 {
-    I32x8::load_u8(b)
-}
-
-/// Decodes `out.len()` elements of `N / 8` bytes each from `src`, eight at a
-/// time with `lane`; the tail goes through `lane` too, on zero-padded bytes,
-/// so the result does not depend on where the tail starts.
+/// Decodes `out.len()` elements from `src`, sixteen at a time from `N`
+/// bytes with `lane`; the tail goes through `lane` too, on zero-padded
+/// bytes, so the result does not depend on where the tail starts.
 #[inline(always)]
 pub(super) fn map_elems<const N: usize>(
     src: &[u8],
     out: &mut [f32],
-    lane: impl Fn(&[u8; N]) -> F32x8,
+    lane: impl Fn(&[u8; N]) -> [F32x8; 2],
 ) {
-    let (oc, ot) = out.as_chunks_mut::<8>();
+    let (oc, ot) = out.as_chunks_mut::<16>();
     let (sc, _) = src.as_chunks::<N>();
     for (o, s) in oc.iter_mut().zip(sc) {
-        lane(s).store(o);
+        store16(lane(s), o);
     }
     if !ot.is_empty() {
-        // The bytes after the whole lanes (for 4-bit rows, a last odd
+        // The bytes after the whole chunks (for 4-bit rows, a last odd
         // element's byte may complete a chunk that `out` does not).
         let st = src.get(oc.len() * N..).unwrap_or(&[]);
         let mut pad = [0u8; N];
         for (p, s) in pad.iter_mut().zip(st) {
             *p = *s;
         }
-        let mut tmp = [0.0f32; 8];
-        lane(&pad).store(&mut tmp);
+        let mut tmp = [0.0f32; 16];
+        store16(lane(&pad), &mut tmp);
         for (o, t) in ot.iter_mut().zip(tmp) {
             *o = t;
         }
+    }
+}
+
+/// Stores two vectors to sixteen consecutive values.
+#[inline(always)]
+pub(super) fn store16([a, b]: [F32x8; 2], out: &mut [f32; 16]) {
+    let (o, _) = out.as_chunks_mut::<8>();
+    if let [oa, ob] = o {
+        a.store(oa);
+        b.store(ob);
     }
 }
