@@ -12,7 +12,7 @@
 //! same on every backend). Every byte pattern is valid, including NaN or
 //! infinite scales.
 
-use super::lanes::{f16_at, f32_at, map_elems, widen_u8};
+use super::lanes::{f16_at, f32_at, map_elems, u8_f32};
 use super::{Format, Table};
 use crate::Error;
 use crate::simd::{F32x8, U8x16};
@@ -69,7 +69,7 @@ impl Table for Fbgemm8Table<'_> {
         let s = F32x8::splat(f32_at(r, self.dim));
         let b = F32x8::splat(f32_at(r, self.dim + 4));
         map_elems::<16>(&r[c0..c0 + out.len()], out, |q| {
-            widen_u8(q).map(|q| F32x8::from_i32(q) * s + b)
+            u8_f32(q).map(|q| q * s + b)
         });
     }
 
@@ -149,7 +149,7 @@ impl Table for Fbgemm4Table<'_> {
             b[..8].copy_from_slice(q);
             let x = U8x16::load(&b);
             let (n, _) = U8x16::zip(x & U8x16::splat(0x0f), x.shr(4));
-            n.widen().map(|n| F32x8::from_i32(n) * vs + vb)
+            n.to_f32_minus(0).map(|n| n * vs + vb)
         });
     }
 

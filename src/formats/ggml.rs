@@ -12,10 +12,10 @@
 //! `Q8_0` (`d = max|x| / 127`) and `d` for `Q4_0` (`d = max|x| / 8`), plus
 //! the rounding of `d` to `f16`.
 
-use super::lanes::{f16_at, store16, widen_i8};
+use super::lanes::{f16_at, i8_f32, store16};
 use super::{Format, Table};
 use crate::Error;
-use crate::simd::{F32x8, I32x8, U8x16};
+use crate::simd::{F32x8, U8x16};
 use core::marker::PhantomData;
 
 /// A ggml block type: how many elements a block holds, its size, and its
@@ -200,14 +200,14 @@ block!(
 
 /// Sixteen lanes `x = (q - bias) * d`, stored to `out`.
 #[inline(always)]
-fn store_mul(q: U8x16, bias: i32, d: F32x8, out: &mut [f32; 16]) {
-    store16(q.widen().map(|q| F32x8::from_i32(q - I32x8::splat(bias)) * d), out);
+fn store_mul(q: U8x16, bias: u8, d: F32x8, out: &mut [f32; 16]) {
+    store16(q.to_f32_minus(bias).map(|q| q * d), out);
 }
 
 /// Sixteen lanes `x = q * d + m`, stored to `out`.
 #[inline(always)]
 fn store_mul_add(q: U8x16, d: F32x8, m: F32x8, out: &mut [f32; 16]) {
-    store16(q.widen().map(|q| F32x8::from_i32(q) * d + m), out);
+    store16(q.to_f32_minus(0).map(|q| q * d + m), out);
 }
 
 /// The low nibbles of `qs` (elements 0–15 of a split-halves block) and
@@ -243,7 +243,7 @@ fn q8_0(b: &[u8; 34], out: &mut [f32; 32]) {
     let d = F32x8::splat(f16_at(b, 0));
     let (qs, _) = b[2..].as_chunks::<16>();
     for (o, q) in halves(out).iter_mut().zip(qs) {
-        store16(widen_i8(q).map(|q| F32x8::from_i32(q) * d), o);
+        store16(i8_f32(q).map(|q| q * d), o);
     }
 }
 
@@ -324,7 +324,7 @@ fn q4_k(b: &[u8; 144], out: &mut [f32; 256]) {
             let m1 = F32x8::splat(dmin * f32::from(m));
             for (o, x) in o.iter_mut().zip(x) {
                 let q = if half == 0 { x & U8x16::splat(0x0f) } else { x.shr(4) };
-                store16(q.widen().map(|q| F32x8::from_i32(q) * d1 - m1), o);
+                store16(q.to_f32_minus(0).map(|q| q * d1 - m1), o);
             }
         }
     }

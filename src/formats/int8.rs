@@ -8,7 +8,7 @@
 //! at most `scale / 2` per element (plus an ulp of `x` for the rounding of
 //! the scale and the division).
 
-use super::lanes::{map_elems, widen_i8};
+use super::lanes::{i8_f32, map_elems};
 use super::{Format, Table};
 use crate::simd::F32x8;
 use crate::Error;
@@ -103,7 +103,7 @@ impl Table for I8Table<'_> {
         let start = row * self.dim + c0;
         let src = &self.q[start..start + out.len()];
         let s = F32x8::splat(s);
-        map_elems::<16>(src, out, |b| widen_i8(b).map(|q| F32x8::from_i32(q) * s));
+        map_elems::<16>(src, out, |b| i8_f32(b).map(|q| q * s));
     }
 
     #[inline]

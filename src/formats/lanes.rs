@@ -81,18 +81,17 @@ pub(super) fn f32_at(b: &[u8], i: usize) -> f32 {
     }
 }
 
-/// Sixteen `i8`, sign-extended: the bytes are biased to `u8` (`x ^ 0x80`),
-/// zero-extended and the bias subtracted on the 32-bit lanes (no shifts).
+/// Sixteen `i8` as exact `f32`: the bytes are biased to `u8` (`x ^ 0x80`)
+/// and the bias subtracted in the conversion (no shifts).
 #[inline(always)]
-pub(super) fn widen_i8(b: &[u8; 16]) -> [I32x8; 2] {
-    let [lo, hi] = (U8x16::load(b) ^ U8x16::splat(0x80)).widen();
-    [lo - I32x8::splat(128), hi - I32x8::splat(128)]
+pub(super) fn i8_f32(b: &[u8; 16]) -> [F32x8; 2] {
+    (U8x16::load(b) ^ U8x16::splat(0x80)).to_f32_minus(128)
 }
 
-/// Sixteen `u8`, zero-extended.
+/// Sixteen `u8` as exact `f32`.
 #[inline(always)]
-pub(super) fn widen_u8(b: &[u8; 16]) -> [I32x8; 2] {
-    U8x16::load(b).widen()
+pub(super) fn u8_f32(b: &[u8; 16]) -> [F32x8; 2] {
+    U8x16::load(b).to_f32_minus(0)
 }
 
 /// Decodes `out.len()` elements from `src`, sixteen at a time from `N`

@@ -270,11 +270,16 @@ impl U8x16 {
         (Self(z(0)), Self(z(8)))
     }
 
-    /// The sixteen lanes zero-extended to `i32`: lanes 0–7, lanes 8–15.
+    /// The sixteen lanes minus `bias`, as exact `f32`: lanes 0–7, lanes
+    /// 8–15.
     #[inline(always)]
-    pub(crate) fn widen(self) -> [I32x8; 2] {
-        let w = |k: usize| I32x8(core::array::from_fn(|i| i32::from(self.0[k + i])));
-        [w(0), w(8)]
+    pub(crate) fn to_f32_minus(self, bias: u8) -> [F32x8; 2] {
+        let f = |k: usize| {
+            F32x8(core::array::from_fn(|i| {
+                f32::from(self.0[k + i]) - f32::from(bias)
+            }))
+        };
+        [f(0), f(8)]
     }
 
     #[inline(always)]

@@ -189,14 +189,21 @@ impl U8x16 {
         )
     }
 
-    /// The sixteen lanes zero-extended to `i32`: lanes 0–7, lanes 8–15.
+    /// The sixteen lanes minus `bias`, as exact `f32`: lanes 0–7, lanes
+    /// 8–15.
     #[inline(always)]
-    pub(crate) fn widen(self) -> [I32x8; 2] {
-        let lo = wide::u16x8::from_u8x16_low(self.0);
-        let hi = wide::u16x8::from_u8x16_high(self.0);
+    pub(crate) fn to_f32_minus(self, bias: u8) -> [F32x8; 2] {
+        // Each byte zero-extended under the high half 0x4b00 reads as the
+        // float 2^23 + x; subtracting 2^23 + bias is exact (integers below
+        // 2^24). Unpacks and one subtraction, where a widening to i32 and
+        // `cvtdq2ps` would cost a bias subtraction more.
+        let k = F32x8::splat(8_388_608.0 + f32::from(bias));
+        let m = U16x8::splat(0x4b00);
+        let lo = U16x8(wide::u16x8::from_u8x16_low(self.0));
+        let hi = U16x8(wide::u16x8::from_u8x16_high(self.0));
         [
-            I32x8(wide::i32x8::from_u16x8(lo)),
-            I32x8(wide::i32x8::from_u16x8(hi)),
+            F32x8::from_bits(I32x8::join16(lo, m)) - k,
+            F32x8::from_bits(I32x8::join16(hi, m)) - k,
         ]
     }
 }
