@@ -34,9 +34,9 @@ pub(super) fn f16_lanes(h: U16x8) -> F32x8 {
     let hi = ((h & s(0x7fff)) >> 3) + s(0x3800) + (sub & s(0x0080));
     let lo = h << 13;
     let biased = F32x8::from_bits(I32x8::join16(lo, hi));
-    let unit = F32x8::from_bits(I32x8::from_high16(sub & s(0x3880))); // 2^-14 or +0
+    let unit = F32x8::from_bits(I32x8::join16(s(0), sub & s(0x3880))); // 2^-14 or +0
     let top = (h & s(0x8000)) | (inf_nan & s(0x7f80));
-    F32x8::from_bits((biased - unit).to_bits() | I32x8::from_high16(top))
+    F32x8::from_bits((biased - unit).to_bits() | I32x8::join16(s(0), top))
 }
 
 /// Widens eight `bf16` bit patterns.
