@@ -224,18 +224,16 @@ fn nibbles(qs: &[u8; 16]) -> [U8x16; 2] {
 #[inline(always)]
 fn high_bits(lo: u8, hi: u8) -> U8x16 {
     let bits = U8x16::load(&[1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128]);
-    let bytes = U8x16::load(&[lo, lo, lo, lo, lo, lo, lo, lo, hi, hi, hi, hi, hi, hi, hi, hi]);
+    let bytes = U8x16::load(&[
+        lo, lo, lo, lo, lo, lo, lo, lo, hi, hi, hi, hi, hi, hi, hi, hi,
+    ]);
     (bytes & bits).eq(bits) & U8x16::splat(16)
 }
 
-/// The 32 outputs of a split-halves block as two runs of sixteen.
+/// The 32 outputs of a block as two runs of sixteen.
 #[inline(always)]
-fn halves(out: &mut [f32; 32]) -> &mut [[f32; 16]; 2] {
-    let (o, _) = out.as_chunks_mut::<16>();
-    match o.try_into() {
-        Ok(o) => o,
-        Err(_) => unreachable!(),
-    }
+fn halves(out: &mut [f32; 32]) -> &mut [[f32; 16]] {
+    out.as_chunks_mut::<16>().0
 }
 
 #[inline]
@@ -323,7 +321,11 @@ fn q4_k(b: &[u8; 144], out: &mut [f32; 256]) {
             let d1 = F32x8::splat(d * f32::from(sc));
             let m1 = F32x8::splat(dmin * f32::from(m));
             for (o, x) in o.iter_mut().zip(x) {
-                let q = if half == 0 { x & U8x16::splat(0x0f) } else { x.shr(4) };
+                let q = if half == 0 {
+                    x & U8x16::splat(0x0f)
+                } else {
+                    x.shr(4)
+                };
                 store16(q.to_f32_minus(0).map(|q| q * d1 - m1), o);
             }
         }
@@ -343,7 +345,11 @@ fn q6_k(b: &[u8; 210], out: &mut [f32; 256]) {
         // qh[32 n + 16 g + l], scale 8 n + 2 quarter + g.
         let (n, quarter, g) = (k / 8, (k / 2) % 4, k % 2);
         let l = U8x16::load(&ql[4 * n + 2 * (quarter & 1) + g]);
-        let low = if quarter >= 2 { l.shr(4) } else { l & U8x16::splat(0x0f) };
+        let low = if quarter >= 2 {
+            l.shr(4)
+        } else {
+            l & U8x16::splat(0x0f)
+        };
         let h = U8x16::load(&qh[2 * n + g]);
         let high = match quarter {
             0 => h.shl(4),

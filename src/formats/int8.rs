@@ -10,8 +10,8 @@
 
 use super::lanes::{i8_f32, map_elems};
 use super::{Format, Table};
-use crate::simd::F32x8;
 use crate::Error;
+use crate::simd::F32x8;
 
 /// A `[rows][dim]` table of `i8` with `f32` scales.
 ///

@@ -10,33 +10,38 @@
 //! `f16` → `f32` is exact and touches no subnormal `f32` operand (so it is
 //! right, and fast, also under denormals-are-zero): on the 16-bit lanes, the
 //! magnitude is re-biased into the `f32` layout (`em << 13` with the exponent
-//! field raised by 112), a subnormal `f16` (exponent field 0) gets 113 so it
-//! reads as the normal `2^-14 + m·2^-24`, from which one exact subtraction of
-//! `2^-14` leaves `m·2^-24`; inf/NaN are re-biased like normal numbers (no
-//! arithmetic sees a NaN) and get their all-ones exponent, with the sign, by
-//! one final OR. NaN payloads are kept bit for bit (a signalling NaN stays
-//! signalling), which a hardware `cvtph` would not do.
+//! field raised by 112); a subnormal `f16` then reads as the normal
+//! `x = 2^-15 + m·2^-25`, and `min(x, 2x - 2^-14)` is its value `m·2^-24`
+//! (exact) while leaving every other lane unchanged; inf/NaN are re-biased
+//! like normal numbers (no arithmetic sees a NaN) and get their all-ones
+//! exponent, with the sign, by one final OR. NaN payloads are kept bit for
+//! bit (a signalling NaN stays signalling), which a hardware `cvtph` would
+//! not do.
 
 use crate::simd::{F32x8, I32x8, U8x16, U16x8};
 
 /// `2^-24`, the value of the `f16` subnormal unit.
 const F16_SUBNORMAL_UNIT: f32 = 1.0 / 16_777_216.0;
 
+/// `2^-14`, the smallest normal `f16`.
+const F16_MIN_NORMAL: f32 = 1.0 / 16_384.0;
+
 /// Widens eight `f16` bit patterns.
 #[inline(always)]
 pub(super) fn f16_lanes(h: U16x8) -> F32x8 {
     let s = U16x8::splat;
-    let e = h & s(0x7c00);
-    let sub = e.eq(s(0));
-    let inf_nan = e.eq(s(0x7c00));
-    // High and low halves of the re-biased magnitude: `em << 13` plus 112
-    // (subnormals: 113) in the exponent field.
-    let hi = ((h & s(0x7fff)) >> 3) + s(0x3800) + (sub & s(0x0080));
-    let lo = h << 13;
-    let biased = F32x8::from_bits(I32x8::join16(lo, hi));
-    let unit = F32x8::from_bits(I32x8::join16(s(0), sub & s(0x3880))); // 2^-14 or +0
+    // The magnitude re-biased into the `f32` layout: `em << 13` with 112
+    // added to the exponent field, built on the 16-bit halves. Exact for
+    // normal numbers; inf/NaN stay finite here (no arithmetic sees a NaN).
+    let x = F32x8::from_bits(I32x8::join16(h << 13, ((h & s(0x7fff)) >> 3) + s(0x3800)));
+    // A subnormal (exponent field 0) reads as x = 2^-15 + m·2^-25; its value
+    // m·2^-24 = 2x - 2^-14 exactly (Sterbenz), and only for those lanes is
+    // that below x (x ≥ 2^-14 elsewhere, and rounding is monotonic).
+    let x = x.min(x + x - F32x8::splat(F16_MIN_NORMAL));
+    // The sign, and the all-ones exponent of inf/NaN, by one OR.
+    let inf_nan = (h & s(0x7c00)).eq(s(0x7c00));
     let top = (h & s(0x8000)) | (inf_nan & s(0x7f80));
-    F32x8::from_bits((biased - unit).to_bits() | I32x8::join16(s(0), top))
+    F32x8::from_bits(x.to_bits() | I32x8::join16(s(0), top))
 }
 
 /// Widens eight `bf16` bit patterns.

@@ -32,6 +32,12 @@ impl F32x8 {
         Self(v.0.map(|x| x as f32))
     }
 
+    /// Lane-wise minimum of lanes that are not NaN.
+    #[inline(always)]
+    pub(crate) fn min(self, o: Self) -> Self {
+        self.zip(o, f32::min)
+    }
+
     /// Reinterprets the bits of each lane as `f32`.
     #[inline(always)]
     pub(crate) fn from_bits(v: I32x8) -> Self {
@@ -265,7 +271,13 @@ impl U8x16 {
     #[inline(always)]
     pub(crate) fn zip(a: Self, b: Self) -> (Self, Self) {
         let z = |k: usize| -> [u8; 16] {
-            core::array::from_fn(|i| if i % 2 == 0 { a.0[k + i / 2] } else { b.0[k + i / 2] })
+            core::array::from_fn(|i| {
+                if i % 2 == 0 {
+                    a.0[k + i / 2]
+                } else {
+                    b.0[k + i / 2]
+                }
+            })
         };
         (Self(z(0)), Self(z(8)))
     }

@@ -53,6 +53,13 @@ impl F32x8 {
         )
     }
 
+    /// Lane-wise minimum of lanes that are not NaN (`minps`; with a NaN
+    /// the backends may differ).
+    #[inline(always)]
+    pub(crate) fn min(self, o: Self) -> Self {
+        Self(self.0.fast_min(o.0))
+    }
+
     /// Reinterprets the bits of each lane as `f32`.
     #[inline(always)]
     pub(crate) fn from_bits(v: I32x8) -> Self {
