@@ -96,16 +96,12 @@ impl<B: Block> Table for BlockTable<'_, B> {
         let (first, off) = (c0 / e, c0 % e);
         let mut blocks = r[first * n..].chunks_exact(n);
         let mut out = out;
-        let mut tmp = [0.0f32; 256];
         if off != 0 {
             // A range that starts inside a block: decode it whole, keep
-            // the tail.
+            // the part from `off`.
             let take = (e - off).min(out.len());
-            if let (Some(b), Some(t)) = (blocks.next(), tmp.get_mut(..e)) {
-                B::decode(b, t);
-            }
             let (head, rest) = out.split_at_mut(take);
-            head.copy_from_slice(&tmp[off..off + take]);
+            partial::<B>(blocks.next(), off, head);
             out = rest;
         }
         let mut whole = out.chunks_exact_mut(e);
@@ -114,11 +110,7 @@ impl<B: Block> Table for BlockTable<'_, B> {
         }
         let tail = whole.into_remainder();
         if !tail.is_empty() {
-            if let (Some(b), Some(t)) = (blocks.next(), tmp.get_mut(..e)) {
-                B::decode(b, t);
-            }
-            let k = tail.len();
-            tail.copy_from_slice(&tmp[..k]);
+            partial::<B>(blocks.next(), 0, tail);
         }
     }
 
@@ -126,6 +118,19 @@ impl<B: Block> Table for BlockTable<'_, B> {
     fn prefetch(&self, row: usize) {
         let row_bytes = (self.dim / B::ELEMS) * B::BYTES;
         crate::prefetch::read_bytes(self.bytes, row * row_bytes, row_bytes);
+    }
+}
+
+/// Values `off .. off + out.len()` of one block, through a scratch block
+/// (only for column ranges that cut a block).
+#[cold]
+fn partial<B: Block>(block: Option<&[u8]>, off: usize, out: &mut [f32]) {
+    let mut tmp = [0.0f32; 256];
+    if let (Some(b), Some(t)) = (block, tmp.get_mut(..B::ELEMS)) {
+        B::decode(b, t);
+    }
+    if let Some(t) = tmp.get(off..off + out.len()) {
+        out.copy_from_slice(t);
     }
 }
 
