@@ -57,7 +57,13 @@ macro_rules! half_table {
 
             #[inline]
             fn prefetch(&self, row: usize) {
-                crate::prefetch::read_bytes(self.bytes, 2 * row * self.dim, 2 * self.dim);
+                // Up to 1 KiB of the row (`read_bytes` hints 256 bytes a
+                // call): the decode is slower than the copy, so the row's
+                // lines should all be on their way before it starts.
+                let (start, len) = (2 * row * self.dim, 2 * self.dim);
+                for o in (0..len.min(1024)).step_by(256) {
+                    crate::prefetch::read_bytes(self.bytes, start + o, len - o);
+                }
             }
         }
     };

@@ -105,8 +105,19 @@ impl<B: Block> Table for BlockTable<'_, B> {
             out = rest;
         }
         let mut whole = out.chunks_exact_mut(e);
-        for (o, b) in (&mut whole).zip(&mut blocks) {
-            B::decode(b, o);
+        if self.bytes.len() >= crate::prefetch::MIN_TABLE_LEN * 4 {
+            // A DRAM-sized table: hint the block a few ahead, so its lines
+            // arrive while this one decodes (the gather hints only a row's
+            // first lines).
+            let ahead = row * row_bytes + (first + AHEAD_BLOCKS) * n;
+            for (i, (o, b)) in (&mut whole).zip(&mut blocks).enumerate() {
+                crate::prefetch::read_bytes(self.bytes, ahead + i * n, n);
+                B::decode(b, o);
+            }
+        } else {
+            for (o, b) in (&mut whole).zip(&mut blocks) {
+                B::decode(b, o);
+            }
         }
         let tail = whole.into_remainder();
         if !tail.is_empty() {
@@ -120,6 +131,9 @@ impl<B: Block> Table for BlockTable<'_, B> {
         crate::prefetch::read_bytes(self.bytes, row * row_bytes, row_bytes);
     }
 }
+
+/// How many blocks ahead of the one being decoded `decode_into` hints.
+const AHEAD_BLOCKS: usize = 4;
 
 /// Values `off .. off + out.len()` of one block, through a scratch block
 /// (only for column ranges that cut a block).
