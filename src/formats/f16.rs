@@ -8,10 +8,10 @@
 //! `f16` overflows to ±inf beyond 65504 (exactly: from 65520 up), NaN becomes
 //! a quiet NaN of the same sign.
 
-use super::lanes::{f16_lanes, load_u16, map_elems};
+use super::lanes::{bf16_lanes, f16_lanes, map_elems};
 use super::{Format, Table};
 use crate::Error;
-use crate::simd::{F32x8, I32x8};
+use crate::simd::U16x8;
 
 macro_rules! half_table {
     ($(#[$doc:meta])* $name:ident, $format:expr, $lane:expr) => {
@@ -52,12 +52,18 @@ macro_rules! half_table {
             fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
                 let start = 2 * (row * self.dim + c0);
                 let src = &self.bytes[start..start + 2 * out.len()];
-                map_elems::<16>(src, out, $lane);
+                map_elems::<32>(src, out, $lane);
             }
 
             #[inline]
             fn prefetch(&self, row: usize) {
-                crate::prefetch::read_bytes(self.bytes, 2 * row * self.dim, 2 * self.dim);
+                // Up to 1 KiB of the row (`read_bytes` hints 256 bytes a
+                // call): the decode is slower than the copy, so the row's
+                // lines should all be on their way before it starts.
+                let (start, len) = (2 * row * self.dim, 2 * self.dim);
+                for o in (0..len.min(1024)).step_by(256) {
+                    crate::prefetch::read_bytes(self.bytes, start + o, len - o);
+                }
             }
         }
     };
@@ -77,7 +83,7 @@ half_table!(
     /// ```
     F16Table,
     Format::F16,
-    |b| f16_lanes(load_u16(b))
+    |b| half_pair(b, f16_lanes)
 );
 
 half_table!(
@@ -94,12 +100,18 @@ half_table!(
     /// ```
     Bf16Table,
     Format::Bf16,
-    |b| bf16_lanes(load_u16(b))
+    |b| half_pair(b, bf16_lanes)
 );
 
+/// Sixteen 16-bit values widened with `f`.
 #[inline(always)]
-fn bf16_lanes(h: I32x8) -> F32x8 {
-    F32x8::from_bits(h << 16)
+fn half_pair(b: &[u8; 32], f: impl Fn(U16x8) -> crate::simd::F32x8) -> [crate::simd::F32x8; 2] {
+    let (h, _) = b.as_chunks::<16>();
+    let mut r = [crate::simd::F32x8::splat(0.0); 2];
+    for (r, h) in r.iter_mut().zip(h) {
+        *r = f(U16x8::load_le(h));
+    }
+    r
 }
 
 /// Rounds one `f32` to the nearest `f16` (ties to even).

@@ -12,10 +12,10 @@
 //! same on every backend). Every byte pattern is valid, including NaN or
 //! infinite scales.
 
-use super::lanes::{f16_at, f32_at, load_u8, map_elems};
+use super::lanes::{f16_at, f32_at, map_elems, u8_f32};
 use super::{Format, Table};
 use crate::Error;
-use crate::simd::{F32x8, I32x8};
+use crate::simd::{F32x8, U8x16};
 
 /// An FBGEMM 8-bit row-wise table (`u8 q[D]`, `f32 scale`, `f32 bias` per
 /// row).
@@ -68,8 +68,8 @@ impl Table for Fbgemm8Table<'_> {
         let r = &self.bytes[base..base + self.dim + 8];
         let s = F32x8::splat(f32_at(r, self.dim));
         let b = F32x8::splat(f32_at(r, self.dim + 4));
-        map_elems::<8>(&r[c0..c0 + out.len()], out, |q| {
-            F32x8::from_i32(load_u8(q)) * s + b
+        map_elems::<16>(&r[c0..c0 + out.len()], out, |q| {
+            u8_f32(q).map(|q| q * s + b)
         });
     }
 
@@ -142,14 +142,14 @@ impl Table for Fbgemm4Table<'_> {
         };
         let (vs, vb) = (F32x8::splat(s), F32x8::splat(b));
         let src = &r[c0 / 2..(c0 + out.len()).div_ceil(2)];
-        map_elems::<4>(src, out, |q| {
-            // Each byte twice, then the low nibble in even lanes and the
-            // high nibble in odd lanes.
-            let x = load_u8(&[q[0], q[0], q[1], q[1], q[2], q[2], q[3], q[3]]);
-            let odd = I32x8::new([0, -1, 0, -1, 0, -1, 0, -1]);
-            let even = I32x8::new([-1, 0, -1, 0, -1, 0, -1, 0]);
-            let n = (x & I32x8::splat(0xf) & even) | ((x >> 4) & odd);
-            F32x8::from_i32(n) * vs + vb
+        map_elems::<8>(src, out, |q| {
+            // Low nibbles in even lanes, high nibbles in odd lanes: one
+            // byte interleave of the two nibble vectors.
+            let mut b = [0u8; 16];
+            b[..8].copy_from_slice(q);
+            let x = U8x16::load(&b);
+            let (n, _) = U8x16::zip(x & U8x16::splat(0x0f), x.shr(4));
+            n.to_f32_minus(0).map(|n| n * vs + vb)
         });
     }
 

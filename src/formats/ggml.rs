@@ -12,10 +12,10 @@
 //! `Q8_0` (`d = max|x| / 127`) and `d` for `Q4_0` (`d = max|x| / 8`), plus
 //! the rounding of `d` to `f16`.
 
-use super::lanes::{f16_at, load_i8, load_u8};
+use super::lanes::{f16_at, i8_f32, store16};
 use super::{Format, Table};
 use crate::Error;
-use crate::simd::{F32x8, I32x8};
+use crate::simd::{F32x8, U8x16};
 use core::marker::PhantomData;
 
 /// A ggml block type: how many elements a block holds, its size, and its
@@ -91,22 +91,37 @@ impl<B: Block> Table for BlockTable<'_, B> {
     #[inline]
     fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
         let (e, n) = (B::ELEMS, B::BYTES);
-        let base = row * (self.dim / e) * n;
-        let mut c = c0;
-        let mut o = 0;
-        while o < out.len() {
-            let (b, off) = (c / e, c % e);
-            let take = (e - off).min(out.len() - o);
-            let block = &self.bytes[base + b * n..base + (b + 1) * n];
-            if take == e {
-                B::decode(block, &mut out[o..o + e]);
-            } else {
-                let mut tmp = [0.0f32; 256];
-                B::decode(block, &mut tmp[..e]);
-                out[o..o + take].copy_from_slice(&tmp[off..off + take]);
+        let row_bytes = (self.dim / e) * n;
+        let r = &self.bytes[row * row_bytes..(row + 1) * row_bytes];
+        let (first, off) = (c0 / e, c0 % e);
+        let mut blocks = r[first * n..].chunks_exact(n);
+        let mut out = out;
+        if off != 0 {
+            // A range that starts inside a block: decode it whole, keep
+            // the part from `off`.
+            let take = (e - off).min(out.len());
+            let (head, rest) = out.split_at_mut(take);
+            partial::<B>(blocks.next(), off, head);
+            out = rest;
+        }
+        let mut whole = out.chunks_exact_mut(e);
+        if self.bytes.len() >= crate::prefetch::MIN_TABLE_LEN * 4 {
+            // A DRAM-sized table: hint the block a few ahead, so its lines
+            // arrive while this one decodes (the gather hints only a row's
+            // first lines).
+            let ahead = row * row_bytes + (first + AHEAD_BLOCKS) * n;
+            for (i, (o, b)) in (&mut whole).zip(&mut blocks).enumerate() {
+                crate::prefetch::read_bytes(self.bytes, ahead + i * n, n);
+                B::decode(b, o);
             }
-            c += take;
-            o += take;
+        } else {
+            for (o, b) in (&mut whole).zip(&mut blocks) {
+                B::decode(b, o);
+            }
+        }
+        let tail = whole.into_remainder();
+        if !tail.is_empty() {
+            partial::<B>(blocks.next(), 0, tail);
         }
     }
 
@@ -114,6 +129,22 @@ impl<B: Block> Table for BlockTable<'_, B> {
     fn prefetch(&self, row: usize) {
         let row_bytes = (self.dim / B::ELEMS) * B::BYTES;
         crate::prefetch::read_bytes(self.bytes, row * row_bytes, row_bytes);
+    }
+}
+
+/// How many blocks ahead of the one being decoded `decode_into` hints.
+const AHEAD_BLOCKS: usize = 4;
+
+/// Values `off .. off + out.len()` of one block, through a scratch block
+/// (only for column ranges that cut a block).
+#[cold]
+fn partial<B: Block>(block: Option<&[u8]>, off: usize, out: &mut [f32]) {
+    let mut tmp = [0.0f32; 256];
+    if let (Some(b), Some(t)) = (block, tmp.get_mut(..B::ELEMS)) {
+        B::decode(b, t);
+    }
+    if let Some(t) = tmp.get(off..off + out.len()) {
+        out.copy_from_slice(t);
     }
 }
 
@@ -186,79 +217,96 @@ block!(
     Q6K, Q6KTable, Format::Q6KSplit, 256, 210, q6_k
 );
 
-/// Eight lanes `x = q * d`, stored to `out`.
+/// Sixteen lanes `x = (q - bias) * d`, stored to `out`.
 #[inline(always)]
-fn store_mul(q: I32x8, d: F32x8, out: &mut [f32; 8]) {
-    (F32x8::from_i32(q) * d).store(out);
+fn store_mul(q: U8x16, bias: u8, d: F32x8, out: &mut [f32; 16]) {
+    store16(q.to_f32_minus(bias).map(|q| q * d), out);
 }
 
-/// Eight lanes `x = q * d + m`, stored to `out`.
+/// Sixteen lanes `x = q * d + m`, stored to `out`.
 #[inline(always)]
-fn store_mul_add(q: I32x8, d: F32x8, m: F32x8, out: &mut [f32; 8]) {
-    (F32x8::from_i32(q) * d + m).store(out);
+fn store_mul_add(q: U8x16, d: F32x8, m: F32x8, out: &mut [f32; 16]) {
+    store16(q.to_f32_minus(0).map(|q| q * d + m), out);
 }
 
-/// Eight nibbles of `qs`: low (`hi == false`) or high.
+/// The low nibbles of `qs` (elements 0–15 of a split-halves block) and
+/// the high nibbles (elements 16–31).
 #[inline(always)]
-fn nibbles(qs: &[u8; 8], hi: bool) -> I32x8 {
-    let q = load_u8(qs);
-    if hi { q >> 4 } else { q & I32x8::splat(0xf) }
+fn nibbles(qs: &[u8; 16]) -> [U8x16; 2] {
+    let x = U8x16::load(qs);
+    [x & U8x16::splat(0x0f), x.shr(4)]
 }
 
-/// Bit 4 of each of the eight elements whose high bits are the eight bits of
-/// `byte` (element `i` takes bit `i`): `16` where set, `0` elsewhere.
+/// Bit 4 of sixteen elements whose high bits are the bits of `lo` (elements
+/// 0–7, element `i` takes bit `i`) and `hi` (elements 8–15): `16` where set,
+/// `0` elsewhere.
 #[inline(always)]
-fn high_bits(byte: u8) -> I32x8 {
-    let bit = I32x8::splat(i32::from(byte)) & I32x8::new([1, 2, 4, 8, 16, 32, 64, 128]);
-    ((I32x8::splat(0) - bit) >> 31) & I32x8::splat(16)
+fn high_bits(lo: u8, hi: u8) -> U8x16 {
+    let bits = U8x16::load(&[1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128]);
+    let bytes = U8x16::load(&[
+        lo, lo, lo, lo, lo, lo, lo, lo, hi, hi, hi, hi, hi, hi, hi, hi,
+    ]);
+    (bytes & bits).eq(bits) & U8x16::splat(16)
 }
 
+/// The 32 outputs of a block as two runs of sixteen.
+#[inline(always)]
+fn halves(out: &mut [f32; 32]) -> &mut [[f32; 16]] {
+    out.as_chunks_mut::<16>().0
+}
+
+#[inline]
 fn q8_0(b: &[u8; 34], out: &mut [f32; 32]) {
     let d = F32x8::splat(f16_at(b, 0));
-    let (qs, _) = b[2..].as_chunks::<8>();
-    let (o, _) = out.as_chunks_mut::<8>();
-    for (o, q) in o.iter_mut().zip(qs) {
-        store_mul(load_i8(q), d, o);
+    let (qs, _) = b[2..].as_chunks::<16>();
+    for (o, q) in halves(out).iter_mut().zip(qs) {
+        store16(i8_f32(q).map(|q| q * d), o);
     }
 }
 
+#[inline]
 fn q4_0(b: &[u8; 18], out: &mut [f32; 32]) {
     let d = F32x8::splat(f16_at(b, 0));
-    let (qs, _) = b[2..].as_chunks::<8>();
-    let (o, _) = out.as_chunks_mut::<8>();
-    for (k, o) in o.iter_mut().enumerate() {
-        let q = nibbles(&qs[k & 1], k >= 2) - I32x8::splat(8);
-        store_mul(q, d, o);
+    let Ok(qs) = <&[u8; 16]>::try_from(&b[2..]) else {
+        return;
+    };
+    for (o, q) in halves(out).iter_mut().zip(nibbles(qs)) {
+        store_mul(q, 8, d, o);
     }
 }
 
+#[inline]
 fn q4_1(b: &[u8; 20], out: &mut [f32; 32]) {
     let (d, m) = (F32x8::splat(f16_at(b, 0)), F32x8::splat(f16_at(b, 2)));
-    let (qs, _) = b[4..].as_chunks::<8>();
-    let (o, _) = out.as_chunks_mut::<8>();
-    for (k, o) in o.iter_mut().enumerate() {
-        store_mul_add(nibbles(&qs[k & 1], k >= 2), d, m, o);
+    let Ok(qs) = <&[u8; 16]>::try_from(&b[4..]) else {
+        return;
+    };
+    for (o, q) in halves(out).iter_mut().zip(nibbles(qs)) {
+        store_mul_add(q, d, m, o);
     }
 }
 
+#[inline]
 fn q5_0(b: &[u8; 22], out: &mut [f32; 32]) {
     let d = F32x8::splat(f16_at(b, 0));
-    let qh = [b[2], b[3], b[4], b[5]];
-    let (qs, _) = b[6..].as_chunks::<8>();
-    let (o, _) = out.as_chunks_mut::<8>();
-    for (k, o) in o.iter_mut().enumerate() {
-        let q = (nibbles(&qs[k & 1], k >= 2) | high_bits(qh[k])) - I32x8::splat(16);
-        store_mul(q, d, o);
+    let hb = [high_bits(b[2], b[3]), high_bits(b[4], b[5])];
+    let Ok(qs) = <&[u8; 16]>::try_from(&b[6..]) else {
+        return;
+    };
+    for ((o, q), h) in halves(out).iter_mut().zip(nibbles(qs)).zip(hb) {
+        store_mul(q | h, 16, d, o);
     }
 }
 
+#[inline]
 fn q5_1(b: &[u8; 24], out: &mut [f32; 32]) {
     let (d, m) = (F32x8::splat(f16_at(b, 0)), F32x8::splat(f16_at(b, 2)));
-    let qh = [b[4], b[5], b[6], b[7]];
-    let (qs, _) = b[8..].as_chunks::<8>();
-    let (o, _) = out.as_chunks_mut::<8>();
-    for (k, o) in o.iter_mut().enumerate() {
-        store_mul_add(nibbles(&qs[k & 1], k >= 2) | high_bits(qh[k]), d, m, o);
+    let hb = [high_bits(b[4], b[5]), high_bits(b[6], b[7])];
+    let Ok(qs) = <&[u8; 16]>::try_from(&b[8..]) else {
+        return;
+    };
+    for ((o, q), h) in halves(out).iter_mut().zip(nibbles(qs)).zip(hb) {
+        store_mul_add(q | h, d, m, o);
     }
 }
 
@@ -275,48 +323,61 @@ fn scale_min_k4(j: usize, s: &[u8; 12]) -> (u8, u8) {
     }
 }
 
+#[inline]
 fn q4_k(b: &[u8; 144], out: &mut [f32; 256]) {
     let (d, dmin) = (f16_at(b, 0), f16_at(b, 2));
     let mut scales = [0u8; 12];
     scales.copy_from_slice(&b[4..16]);
-    let (qs, _) = b[16..].as_chunks::<32>(); // 4 chunks of 32 bytes
-    let (o, _) = out.as_chunks_mut::<32>(); // 8 sub-blocks of 32 values
-    for (sub, o) in o.iter_mut().enumerate() {
-        // Sub-block `sub`: bytes of chunk sub / 2, low nibbles for even
-        // sub-blocks, high nibbles for odd ones.
-        let (sc, m) = scale_min_k4(sub, &scales);
-        let d1 = F32x8::splat(d * f32::from(sc));
-        let m1 = F32x8::splat(dmin * f32::from(m));
-        let (q8, _) = qs[sub / 2].as_chunks::<8>();
-        let (o8, _) = o.as_chunks_mut::<8>();
-        for (o, q) in o8.iter_mut().zip(q8) {
-            (F32x8::from_i32(nibbles(q, sub % 2 == 1)) * d1 - m1).store(o);
+    let (qs, _) = b[16..].as_chunks::<16>(); // 8 runs of 16 bytes
+    let (o, _) = out.as_chunks_mut::<64>(); // 4 chunks of 64 values
+    for (i, o) in o.iter_mut().enumerate() {
+        // Chunk `i` reads 32 bytes: their low nibbles are sub-block 2i,
+        // their high nibbles sub-block 2i + 1.
+        let (o16, _) = o.as_chunks_mut::<16>();
+        let x = [U8x16::load(&qs[2 * i]), U8x16::load(&qs[2 * i + 1])];
+        for (half, o) in o16.chunks_exact_mut(2).enumerate() {
+            let (sc, m) = scale_min_k4(2 * i + half, &scales);
+            let d1 = F32x8::splat(d * f32::from(sc));
+            let m1 = F32x8::splat(dmin * f32::from(m));
+            for (o, x) in o.iter_mut().zip(x) {
+                let q = if half == 0 {
+                    x & U8x16::splat(0x0f)
+                } else {
+                    x.shr(4)
+                };
+                store16(q.to_f32_minus(0).map(|q| q * d1 - m1), o);
+            }
         }
     }
 }
 
+#[inline]
 fn q6_k(b: &[u8; 210], out: &mut [f32; 256]) {
     let d = f16_at(b, 208);
-    let (ql, _) = b[..128].as_chunks::<32>(); // 4 × 32
-    let (qh, _) = b[128..192].as_chunks::<32>(); // 2 × 32
-    let (o, _) = out.as_chunks_mut::<32>(); // 8 × 32: (half n, quarter)
+    let (ql, _) = b[..128].as_chunks::<16>(); // 8 × 16
+    let (qh, _) = b[128..192].as_chunks::<16>(); // 4 × 16
+    let (o, _) = out.as_chunks_mut::<16>(); // 16 runs of 16: (half n, quarter, g)
     for (k, o) in o.iter_mut().enumerate() {
-        // Elements 128 n + 32 quarter + l, l in 0..32: the low 4 bits from
-        // ql[64 n + 32 (quarter & 1) + l] (high nibble for quarters 2, 3),
-        // the top 2 bits from qh[32 n + l] >> 2 quarter, scale 8 n +
-        // 2 quarter + l / 16.
-        let (n, quarter) = (k / 4, k % 4);
-        let (l8, _) = ql[2 * n + (quarter & 1)].as_chunks::<8>();
-        let (h8, _) = qh[n].as_chunks::<8>();
-        let (o8, _) = o.as_chunks_mut::<8>();
-        let shift = 2 * quarter as u32;
-        for (g, ((o, l), h)) in o8.iter_mut().zip(l8).zip(h8).enumerate() {
-            let sc = b[192 + 8 * n + 2 * quarter + g / 2] as i8;
-            let low = nibbles(l, quarter >= 2);
-            let high = ((load_u8(h) >> shift) & I32x8::splat(3)) << 4;
-            let q = (low | high) - I32x8::splat(32);
-            store_mul(q, F32x8::splat(d * f32::from(sc)), o);
-        }
+        // Elements 128 n + 32 quarter + 16 g + l, l in 0..16: the low 4
+        // bits from ql[64 n + 32 (quarter & 1) + 16 g + l] (high nibble for
+        // quarters 2, 3), the top 2 bits from bits 2 quarter of
+        // qh[32 n + 16 g + l], scale 8 n + 2 quarter + g.
+        let (n, quarter, g) = (k / 8, (k / 2) % 4, k % 2);
+        let l = U8x16::load(&ql[4 * n + 2 * (quarter & 1) + g]);
+        let low = if quarter >= 2 {
+            l.shr(4)
+        } else {
+            l & U8x16::splat(0x0f)
+        };
+        let h = U8x16::load(&qh[2 * n + g]);
+        let high = match quarter {
+            0 => h.shl(4),
+            1 => h.shl(2),
+            2 => h,
+            _ => h.shr(2),
+        } & U8x16::splat(0x30);
+        let sc = b[192 + 8 * n + 2 * quarter + g] as i8;
+        store_mul(low | high, 32, F32x8::splat(d * f32::from(sc)), o);
     }
 }
 

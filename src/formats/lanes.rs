@@ -1,34 +1,57 @@
-//! Lane helpers shared by the decoders: byte loads into [`I32x8`], the
-//! branch-free `f16` widening, and the element-wise row driver.
+//! Lane helpers shared by the decoders: byte and 16-bit loads widened to
+//! `f32` lanes, the branch-free `f16` widening, and the row driver.
 //!
-//! `f16` → `f32` is exact integer bit manipulation (no lookup table, no
-//! hardware conversion, no rounding): normal numbers and inf/NaN are
-//! re-biased by shifting the 15 magnitude bits up 13 places and adding 112
-//! (inf/NaN: 224) to the exponent; subnormals are `mantissa * 2^-24`, an
-//! exact `i32 → f32` conversion and a multiplication by a power of two whose
-//! result is a normal `f32`. NaN payloads are kept bit for bit (a signalling
-//! NaN stays signalling), which a hardware `cvtph` would not do.
+//! The work per element is kept on the narrow lanes ([`U8x16`], [`U16x8`]:
+//! one SSE2 instruction per 16 or 8 elements) and widened to 32-bit lanes
+//! only at the end, with unpacks rather than shifts (a default `x86_64`
+//! build has no `pmovsx`/`pmovzx`, and vector shifts issue on fewer ports
+//! than logic and unpacks).
+//!
+//! `f16` → `f32` is exact and touches no subnormal `f32` operand (so it is
+//! right, and fast, also under denormals-are-zero): on the 16-bit lanes, the
+//! magnitude is re-biased into the `f32` layout (`em << 13` with the exponent
+//! field raised by 112); a subnormal `f16` then reads as the normal
+//! `x = 2^-15 + m·2^-25`, and `min(x, 2x - 2^-14)` is its value `m·2^-24`
+//! (exact) while leaving every other lane unchanged; inf/NaN are re-biased
+//! like normal numbers (no arithmetic sees a NaN) and get their all-ones
+//! exponent, with the sign, by one final OR. NaN payloads are kept bit for
+//! bit (a signalling NaN stays signalling), which a hardware `cvtph` would
+//! not do.
 
-use crate::simd::{F32x8, I32x8};
+use crate::simd::{F32x8, I32x8, U8x16, U16x8};
 
 /// `2^-24`, the value of the `f16` subnormal unit.
 const F16_SUBNORMAL_UNIT: f32 = 1.0 / 16_777_216.0;
 
-/// Widens eight `f16` bit patterns (zero-extended in `i32` lanes).
+/// `2^-14`, the smallest normal `f16`.
+const F16_MIN_NORMAL: f32 = 1.0 / 16_384.0;
+
+/// Widens eight `f16` bit patterns.
 #[inline(always)]
-pub(super) fn f16_lanes(h: I32x8) -> F32x8 {
-    let em = h & I32x8::splat(0x7fff);
-    let e = h & I32x8::splat(0x7c00);
-    let sign = (h & I32x8::splat(0x8000)) << 16;
-    // 1 exactly when the exponent field is all ones (inf or NaN).
-    let inf_nan = (e + I32x8::splat(0x0400)) >> 15;
-    let rebias = I32x8::splat(112 << 23) + ((I32x8::splat(0) - inf_nan) & I32x8::splat(112 << 23));
-    let normal = (em << 13) + rebias;
-    let sub = (F32x8::from_i32(em) * F32x8::splat(F16_SUBNORMAL_UNIT)).to_bits();
-    F32x8::from_bits(e.select_zero(sub, normal) | sign)
+pub(super) fn f16_lanes(h: U16x8) -> F32x8 {
+    let s = U16x8::splat;
+    // The magnitude re-biased into the `f32` layout: `em << 13` with 112
+    // added to the exponent field, built on the 16-bit halves. Exact for
+    // normal numbers; inf/NaN stay finite here (no arithmetic sees a NaN).
+    let x = F32x8::from_bits(I32x8::join16(h << 13, ((h & s(0x7fff)) >> 3) + s(0x3800)));
+    // A subnormal (exponent field 0) reads as x = 2^-15 + m·2^-25; its value
+    // m·2^-24 = 2x - 2^-14 exactly (Sterbenz), and only for those lanes is
+    // that below x (x ≥ 2^-14 elsewhere, and rounding is monotonic).
+    let x = x.min(x + x - F32x8::splat(F16_MIN_NORMAL));
+    // The sign, and the all-ones exponent of inf/NaN, by one OR.
+    let inf_nan = (h & s(0x7c00)).eq(s(0x7c00));
+    let top = (h & s(0x8000)) | (inf_nan & s(0x7f80));
+    F32x8::from_bits(x.to_bits() | I32x8::join16(s(0), top))
 }
 
-/// Widens one `f16` with the same operations as [`f16_lanes`].
+/// Widens eight `bf16` bit patterns.
+#[inline(always)]
+pub(super) fn bf16_lanes(h: U16x8) -> F32x8 {
+    F32x8::from_bits(I32x8::from_high16(h))
+}
+
+/// Widens one `f16` (the scale fields of the block formats): the same
+/// values as [`f16_lanes`], branching on the rare cases.
 #[inline(always)]
 pub(crate) fn f16_to_f32(h: u16) -> f32 {
     let h = u32::from(h);
@@ -63,50 +86,55 @@ pub(super) fn f32_at(b: &[u8], i: usize) -> f32 {
     }
 }
 
-/// Eight little-endian `u16`, zero-extended.
+/// Sixteen `i8` as exact `f32`: the bytes are biased to `u8` (`x ^ 0x80`)
+/// and the bias subtracted in the conversion (no shifts).
 #[inline(always)]
-pub(super) fn load_u16(b: &[u8; 16]) -> I32x8 {
-    I32x8::load_u16(b)
+pub(super) fn i8_f32(b: &[u8; 16]) -> [F32x8; 2] {
+    (U8x16::load(b) ^ U8x16::splat(0x80)).to_f32_minus(128)
 }
 
-/// Eight `i8`, sign-extended.
+/// Sixteen `u8` as exact `f32`.
 #[inline(always)]
-pub(super) fn load_i8(b: &[u8; 8]) -> I32x8 {
-    (I32x8::load_u8(b) << 24) >> 24
+pub(super) fn u8_f32(b: &[u8; 16]) -> [F32x8; 2] {
+    U8x16::load(b).to_f32_minus(0)
 }
 
-/// Eight `u8`, zero-extended.
-#[inline(always)]
-pub(super) fn load_u8(b: &[u8; 8]) -> I32x8 {
-    I32x8::load_u8(b)
-}
-
-/// Decodes `out.len()` elements of `N / 8` bytes each from `src`, eight at a
-/// time with `lane`; the tail goes through `lane` too, on zero-padded bytes,
-/// so the result does not depend on where the tail starts.
+/// Decodes `out.len()` elements from `src`, sixteen at a time from `N`
+/// bytes with `lane`; the tail goes through `lane` too, on zero-padded
+/// bytes, so the result does not depend on where the tail starts.
 #[inline(always)]
 pub(super) fn map_elems<const N: usize>(
     src: &[u8],
     out: &mut [f32],
-    lane: impl Fn(&[u8; N]) -> F32x8,
+    lane: impl Fn(&[u8; N]) -> [F32x8; 2],
 ) {
-    let (oc, ot) = out.as_chunks_mut::<8>();
+    let (oc, ot) = out.as_chunks_mut::<16>();
     let (sc, _) = src.as_chunks::<N>();
     for (o, s) in oc.iter_mut().zip(sc) {
-        lane(s).store(o);
+        store16(lane(s), o);
     }
     if !ot.is_empty() {
-        // The bytes after the whole lanes (for 4-bit rows, a last odd
+        // The bytes after the whole chunks (for 4-bit rows, a last odd
         // element's byte may complete a chunk that `out` does not).
         let st = src.get(oc.len() * N..).unwrap_or(&[]);
         let mut pad = [0u8; N];
         for (p, s) in pad.iter_mut().zip(st) {
             *p = *s;
         }
-        let mut tmp = [0.0f32; 8];
-        lane(&pad).store(&mut tmp);
+        let mut tmp = [0.0f32; 16];
+        store16(lane(&pad), &mut tmp);
         for (o, t) in ot.iter_mut().zip(tmp) {
             *o = t;
         }
+    }
+}
+
+/// Stores two vectors to sixteen consecutive values.
+#[inline(always)]
+pub(super) fn store16([a, b]: [F32x8; 2], out: &mut [f32; 16]) {
+    let (o, _) = out.as_chunks_mut::<8>();
+    if let [oa, ob] = o {
+        a.store(oa);
+        b.store(ob);
     }
 }

@@ -31,8 +31,15 @@
 //! The GGUF block decoders are byte-exact with ggml's `dequantize_row_*`
 //! (`ggml/src/ggml-quants.c`), checked against known answers computed by the
 //! `gguf` Python package's numpy decoders. `f16` widening is an integer bit
-//! conversion on SIMD lanes (no lookup table, no hardware `cvtph`); it keeps
-//! NaN payloads bit for bit.
+//! conversion on 16-bit SIMD lanes plus one exact subtraction for subnormals
+//! (no lookup table, no hardware `cvtph`, no subnormal `f32` operand, so it is
+//! exact under denormals-are-zero too); it keeps NaN payloads bit for bit.
+//!
+//! The decoders work on byte and 16-bit lanes (sixteen or eight elements per
+//! SSE2/NEON instruction) and widen to `f32` at the end with unpacks; bytes
+//! become exact `f32` by the `2^23` magic-number trick with the format's
+//! offset (`-128` for `i8`, `-8` for `Q4_0`, ...) folded into its one
+//! subtraction.
 
 mod f16;
 mod f32;

@@ -1,7 +1,7 @@
 //! [`F32x8`] on plain `[f32; 8]` loops: the forced-scalar backend
 //! (`--cfg inlayer_force_scalar`), so that every test also runs without SIMD.
 
-use core::ops::{Add, BitAnd, BitOr, Mul, Shl, Shr, Sub};
+use core::ops::{Add, BitAnd, BitOr, BitXor, Mul, Shl, Shr, Sub};
 
 /// Eight `f32` lanes.
 #[derive(Clone, Copy, Debug)]
@@ -30,6 +30,12 @@ impl F32x8 {
     #[inline(always)]
     pub(crate) fn from_i32(v: I32x8) -> Self {
         Self(v.0.map(|x| x as f32))
+    }
+
+    /// Lane-wise minimum of lanes that are not NaN.
+    #[inline(always)]
+    pub(crate) fn min(self, o: Self) -> Self {
+        self.zip(o, f32::min)
     }
 
     /// Reinterprets the bits of each lane as `f32`.
@@ -149,28 +155,19 @@ impl I32x8 {
         Self(a)
     }
 
-    /// Eight little-endian `u16`, zero-extended.
+    /// Lanes `hi[i] << 16 | lo[i]`: two 16-bit halves joined into each
+    /// 32-bit lane.
     #[inline(always)]
-    pub(crate) fn load_u16(b: &[u8; 16]) -> Self {
+    pub(crate) fn join16(lo: U16x8, hi: U16x8) -> Self {
         Self(core::array::from_fn(|i| {
-            i32::from(u16::from_le_bytes([b[2 * i], b[2 * i + 1]]))
+            (u32::from(hi.0[i]) << 16 | u32::from(lo.0[i])).cast_signed()
         }))
     }
 
-    /// Eight `u8`, zero-extended.
+    /// Lanes `h[i] << 16` (the low halves zero).
     #[inline(always)]
-    pub(crate) fn load_u8(b: &[u8; 8]) -> Self {
-        Self(b.map(i32::from))
-    }
-
-    /// Lanes of `a` where `self` is zero, lanes of `b` elsewhere.
-    #[inline(always)]
-    pub(crate) fn select_zero(self, a: Self, b: Self) -> Self {
-        let mut r = [0; 8];
-        for (i, r) in r.iter_mut().enumerate() {
-            *r = if self.0[i] == 0 { a.0[i] } else { b.0[i] };
-        }
-        Self(r)
+    pub(crate) fn from_high16(h: U16x8) -> Self {
+        Self::join16(U16x8::splat(0), h)
     }
 
     #[inline(always)]
@@ -230,5 +227,172 @@ impl BitOr for I32x8 {
     #[inline(always)]
     fn bitor(self, o: Self) -> Self {
         self.zip(o, |a, b| a | b)
+    }
+}
+
+/// Sixteen `u8` lanes, for the byte side of the table decoders.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct U8x16([u8; 16]);
+
+impl U8x16 {
+    /// All lanes equal to `x`.
+    #[inline(always)]
+    pub(crate) fn splat(x: u8) -> Self {
+        Self([x; 16])
+    }
+
+    /// Loads sixteen bytes.
+    #[inline(always)]
+    pub(crate) fn load(b: &[u8; 16]) -> Self {
+        Self(*b)
+    }
+
+    /// Each byte shifted right by `n < 8` (logical).
+    #[inline(always)]
+    pub(crate) fn shr(self, n: u32) -> Self {
+        Self(self.0.map(|x| x >> n))
+    }
+
+    /// Each byte shifted left by `n < 8` (bits shifted out are lost).
+    #[inline(always)]
+    pub(crate) fn shl(self, n: u32) -> Self {
+        Self(self.0.map(|x| x << n))
+    }
+
+    /// All ones where the lanes are equal, zero elsewhere.
+    #[inline(always)]
+    pub(crate) fn eq(self, o: Self) -> Self {
+        Self(core::array::from_fn(|i| {
+            if self.0[i] == o.0[i] { 0xff } else { 0 }
+        }))
+    }
+
+    /// Interleaves two vectors: `([a0 b0 … a7 b7], [a8 b8 … a15 b15])`.
+    #[inline(always)]
+    pub(crate) fn zip(a: Self, b: Self) -> (Self, Self) {
+        let z = |k: usize| -> [u8; 16] {
+            core::array::from_fn(|i| {
+                if i % 2 == 0 {
+                    a.0[k + i / 2]
+                } else {
+                    b.0[k + i / 2]
+                }
+            })
+        };
+        (Self(z(0)), Self(z(8)))
+    }
+
+    /// The sixteen lanes minus `bias`, as exact `f32`: lanes 0–7, lanes
+    /// 8–15.
+    #[inline(always)]
+    pub(crate) fn to_f32_minus(self, bias: u8) -> [F32x8; 2] {
+        let f = |k: usize| {
+            F32x8(core::array::from_fn(|i| {
+                f32::from(self.0[k + i]) - f32::from(bias)
+            }))
+        };
+        [f(0), f(8)]
+    }
+
+    #[inline(always)]
+    fn zip_with(self, o: Self, f: impl Fn(u8, u8) -> u8) -> Self {
+        Self(core::array::from_fn(|i| f(self.0[i], o.0[i])))
+    }
+}
+
+impl BitAnd for U8x16 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitand(self, o: Self) -> Self {
+        self.zip_with(o, |a, b| a & b)
+    }
+}
+
+impl BitOr for U8x16 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitor(self, o: Self) -> Self {
+        self.zip_with(o, |a, b| a | b)
+    }
+}
+
+impl BitXor for U8x16 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitxor(self, o: Self) -> Self {
+        self.zip_with(o, |a, b| a ^ b)
+    }
+}
+
+/// Eight `u16` lanes (wrapping arithmetic), for the 16-bit formats.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct U16x8([u16; 8]);
+
+impl U16x8 {
+    /// All lanes equal to `x`.
+    #[inline(always)]
+    pub(crate) fn splat(x: u16) -> Self {
+        Self([x; 8])
+    }
+
+    /// Eight little-endian `u16`.
+    #[inline(always)]
+    pub(crate) fn load_le(b: &[u8; 16]) -> Self {
+        Self(core::array::from_fn(|i| {
+            u16::from_le_bytes([b[2 * i], b[2 * i + 1]])
+        }))
+    }
+
+    /// All ones where the lanes are equal, zero elsewhere.
+    #[inline(always)]
+    pub(crate) fn eq(self, o: Self) -> Self {
+        self.zip_with(o, |a, b| if a == b { 0xffff } else { 0 })
+    }
+
+    #[inline(always)]
+    fn zip_with(self, o: Self, f: impl Fn(u16, u16) -> u16) -> Self {
+        Self(core::array::from_fn(|i| f(self.0[i], o.0[i])))
+    }
+}
+
+impl Add for U16x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        self.zip_with(o, u16::wrapping_add)
+    }
+}
+
+impl BitAnd for U16x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitand(self, o: Self) -> Self {
+        self.zip_with(o, |a, b| a & b)
+    }
+}
+
+impl BitOr for U16x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitor(self, o: Self) -> Self {
+        self.zip_with(o, |a, b| a | b)
+    }
+}
+
+/// Logical right shift of every lane; `n < 16`.
+impl Shr<u32> for U16x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn shr(self, n: u32) -> Self {
+        Self(self.0.map(|x| x >> n))
+    }
+}
+
+/// Left shift of every lane; `n < 16`.
+impl Shl<u32> for U16x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn shl(self, n: u32) -> Self {
+        Self(self.0.map(|x| x << n))
     }
 }

@@ -1,6 +1,6 @@
 //! [`F32x8`] on `wide::f32x8`: SIMD on every target `wide` supports.
 
-use core::ops::{Add, BitAnd, BitOr, Mul, Shl, Shr, Sub};
+use core::ops::{Add, BitAnd, BitOr, BitXor, Mul, Shl, Shr, Sub};
 
 /// Eight `f32` lanes.
 #[derive(Clone, Copy, Debug)]
@@ -51,6 +51,13 @@ impl F32x8 {
             Self(bytemuck::cast([a0.unpack_lo(b0), a0.unpack_hi(b0)])),
             Self(bytemuck::cast([a1.unpack_lo(b1), a1.unpack_hi(b1)])),
         )
+    }
+
+    /// Lane-wise minimum of lanes that are not NaN (`minps`; with a NaN
+    /// the backends may differ).
+    #[inline(always)]
+    pub(crate) fn min(self, o: Self) -> Self {
+        Self(self.0.fast_min(o.0))
     }
 
     /// Reinterprets the bits of each lane as `f32`.
@@ -121,26 +128,182 @@ impl I32x8 {
         Self(wide::i32x8::new(a))
     }
 
-    /// Eight little-endian `u16`, zero-extended.
+    /// Lanes `hi[i] << 16 | lo[i]`: two 16-bit halves joined into each
+    /// 32-bit lane (one `punpcklwd`/`punpckhwd` pair on SSE2).
     #[inline(always)]
-    pub(crate) fn load_u16(b: &[u8; 16]) -> Self {
+    pub(crate) fn join16(lo: U16x8, hi: U16x8) -> Self {
+        // LLVM lowers this interleave to the unpack pair; wide has no
+        // public 16-bit unpack.
+        let (l, h) = (lo.0.to_array(), hi.0.to_array());
+        let w: [u16; 16] = core::array::from_fn(|i| if i % 2 == 0 { l[i / 2] } else { h[i / 2] });
+        Self(bytemuck::cast(w))
+    }
+
+    /// Lanes `h[i] << 16` (the low halves zero).
+    #[inline(always)]
+    pub(crate) fn from_high16(h: U16x8) -> Self {
+        Self(wide::i32x8::from_u16x8(h.0) << 16)
+    }
+}
+
+/// Sixteen `u8` lanes, for the byte side of the table decoders: every
+/// operation is one SSE2/NEON instruction on the whole vector.
+#[derive(Clone, Copy, Debug)]
+#[repr(transparent)]
+pub(crate) struct U8x16(wide::u8x16);
+
+impl U8x16 {
+    /// All lanes equal to `x`.
+    #[inline(always)]
+    pub(crate) fn splat(x: u8) -> Self {
+        Self(wide::u8x16::splat(x))
+    }
+
+    /// Loads sixteen bytes from any place.
+    #[inline(always)]
+    pub(crate) fn load(b: &[u8; 16]) -> Self {
+        Self(wide::u8x16::new(*b))
+    }
+
+    /// Each byte shifted right by `n < 8` (logical).
+    #[inline(always)]
+    pub(crate) fn shr(self, n: u32) -> Self {
+        // A 16-bit shift, then the bits that crossed from the next byte
+        // cleared.
+        let w: wide::u16x8 = bytemuck::cast(self.0);
+        Self(bytemuck::cast::<_, wide::u8x16>(w >> n) & wide::u8x16::splat(0xff >> n))
+    }
+
+    /// Each byte shifted left by `n < 8` (bits shifted out are lost).
+    #[inline(always)]
+    pub(crate) fn shl(self, n: u32) -> Self {
+        let w: wide::u16x8 = bytemuck::cast(self.0);
+        Self(bytemuck::cast::<_, wide::u8x16>(w << n) & wide::u8x16::splat(0xff << n))
+    }
+
+    /// All ones where the lanes are equal, zero elsewhere.
+    #[inline(always)]
+    pub(crate) fn eq(self, o: Self) -> Self {
+        Self(self.0.simd_eq(o.0))
+    }
+
+    /// Interleaves two vectors: `([a0 b0 … a7 b7], [a8 b8 … a15 b15])`.
+    #[inline(always)]
+    pub(crate) fn zip(a: Self, b: Self) -> (Self, Self) {
+        (
+            Self(wide::u8x16::unpack_low(a.0, b.0)),
+            Self(wide::u8x16::unpack_high(a.0, b.0)),
+        )
+    }
+
+    /// The sixteen lanes minus `bias`, as exact `f32`: lanes 0–7, lanes
+    /// 8–15.
+    #[inline(always)]
+    pub(crate) fn to_f32_minus(self, bias: u8) -> [F32x8; 2] {
+        // Each byte zero-extended under the high half 0x4b00 reads as the
+        // float 2^23 + x; subtracting 2^23 + bias is exact (integers below
+        // 2^24). Unpacks and one subtraction, where a widening to i32 and
+        // `cvtdq2ps` would cost a bias subtraction more.
+        let k = F32x8::splat(8_388_608.0 + f32::from(bias));
+        let m = U16x8::splat(0x4b00);
+        let lo = U16x8(wide::u16x8::from_u8x16_low(self.0));
+        let hi = U16x8(wide::u16x8::from_u8x16_high(self.0));
+        [
+            F32x8::from_bits(I32x8::join16(lo, m)) - k,
+            F32x8::from_bits(I32x8::join16(hi, m)) - k,
+        ]
+    }
+}
+
+impl BitAnd for U8x16 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitand(self, o: Self) -> Self {
+        Self(self.0 & o.0)
+    }
+}
+
+impl BitOr for U8x16 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitor(self, o: Self) -> Self {
+        Self(self.0 | o.0)
+    }
+}
+
+impl BitXor for U8x16 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitxor(self, o: Self) -> Self {
+        Self(self.0 ^ o.0)
+    }
+}
+
+/// Eight `u16` lanes (wrapping arithmetic), for the 16-bit formats.
+#[derive(Clone, Copy, Debug)]
+#[repr(transparent)]
+pub(crate) struct U16x8(wide::u16x8);
+
+impl U16x8 {
+    /// All lanes equal to `x`.
+    #[inline(always)]
+    pub(crate) fn splat(x: u16) -> Self {
+        Self(wide::u16x8::splat(x))
+    }
+
+    /// Eight little-endian `u16` from any place.
+    #[inline(always)]
+    pub(crate) fn load_le(b: &[u8; 16]) -> Self {
         let h: [u16; 8] = core::array::from_fn(|i| u16::from_le_bytes([b[2 * i], b[2 * i + 1]]));
-        Self(wide::i32x8::from_u16x8(wide::u16x8::new(h)))
+        Self(wide::u16x8::new(h))
     }
 
-    /// Eight `u8`, zero-extended.
+    /// All ones where the lanes are equal, zero elsewhere.
     #[inline(always)]
-    pub(crate) fn load_u8(b: &[u8; 8]) -> Self {
-        let mut a = [0u8; 16];
-        a[..8].copy_from_slice(b);
-        let h = wide::i16x8::from_u8x16_low(wide::u8x16::new(a));
-        Self(wide::i32x8::from_i16x8(h))
+    pub(crate) fn eq(self, o: Self) -> Self {
+        Self(self.0.simd_eq(o.0))
     }
+}
 
-    /// Lanes of `a` where `self` is zero, lanes of `b` elsewhere.
+impl Add for U16x8 {
+    type Output = Self;
     #[inline(always)]
-    pub(crate) fn select_zero(self, a: Self, b: Self) -> Self {
-        Self(self.0.simd_eq(wide::i32x8::splat(0)).bitselect(a.0, b.0))
+    fn add(self, o: Self) -> Self {
+        Self(self.0 + o.0)
+    }
+}
+
+impl BitAnd for U16x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitand(self, o: Self) -> Self {
+        Self(self.0 & o.0)
+    }
+}
+
+impl BitOr for U16x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitor(self, o: Self) -> Self {
+        Self(self.0 | o.0)
+    }
+}
+
+/// Logical right shift of every lane; `n < 16`.
+impl Shr<u32> for U16x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn shr(self, n: u32) -> Self {
+        Self(self.0 >> n)
+    }
+}
+
+/// Left shift of every lane; `n < 16`.
+impl Shl<u32> for U16x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn shl(self, n: u32) -> Self {
+        Self(self.0 << n)
     }
 }
 

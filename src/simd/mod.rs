@@ -1,7 +1,10 @@
 //! The tiny vector abstraction every kernel is written over.
 //!
 //! One type, [`F32x8`] (eight `f32` lanes), with the handful of operations the
-//! kernels need. It has two interchangeable backends, chosen at compile time:
+//! kernels need, and the integer lanes the table decoders build it from
+//! (`I32x8`, and `U8x16` / `U16x8`, whose every operation is one SSE2/NEON
+//! instruction on the whole vector: byte and 16-bit work stays in those and
+//! widens to 32-bit lanes only at the end). It has two interchangeable backends, chosen at compile time:
 //!
 //! - `lanes_wide.rs` (default): `wide::f32x8`, which compiles to AVX-512/AVX2,
 //!   SSE2, NEON or simd128 according to the target features of the build, and
@@ -20,9 +23,9 @@ mod lanes_scalar;
 mod lanes_wide;
 
 #[cfg(inlayer_force_scalar)]
-pub(crate) use lanes_scalar::{F32x8, I32x8};
+pub(crate) use lanes_scalar::{F32x8, I32x8, U8x16, U16x8};
 #[cfg(not(inlayer_force_scalar))]
-pub(crate) use lanes_wide::{F32x8, I32x8};
+pub(crate) use lanes_wide::{F32x8, I32x8, U8x16, U16x8};
 
 /// Number of `f32` lanes in the vector type the kernels are written over.
 pub const LANES: usize = 8;

@@ -1,0 +1,188 @@
+//! Decode-gather speed per table format as the best of many short runs,
+//! next to the f32 per-row `memcpy` of the same output: a robust companion
+//! to `benches/formats.rs` on a shared, noisy machine (the minimum time is
+//! what the code can do; criterion's mean also measures the neighbours).
+//!
+//! `cargo run --release --example formats_speed [FORMAT...]`, with
+//! `T=1` (tokens, default 512), `D=4096` (row width of the 32-element
+//! formats, default 384; the K-quants use 512 unless `D` is a multiple of
+//! 256) and `DRAM=1` (a 512 MiB f32-equivalent table instead of 256 KiB).
+//! Tables are random bytes with moderate scales, as in the criterion bench.
+
+use inlayer::formats::{
+    Bf16Table, F16Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Q4_0Table, Q4_1Table,
+    Q4KTable, Q5_0Table, Q5_1Table, Q6KTable, Q8_0Table, Table,
+};
+use inlayer::gather::{Epilogue, gather_view};
+use inlayer::reference::formats::dequantize_row;
+use std::hint::black_box;
+use std::time::Instant;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+const FORMATS: [(&str, Format); 12] = [
+    ("bf16", Format::Bf16),
+    ("f16", Format::F16),
+    ("i8", Format::I8),
+    ("fbgemm8", Format::Fbgemm8),
+    ("fbgemm4", Format::Fbgemm4LowFirst),
+    ("q8_0", Format::Q8_0),
+    ("q4_0", Format::Q4_0Split),
+    ("q4_1", Format::Q4_1Split),
+    ("q5_0", Format::Q5_0Split),
+    ("q5_1", Format::Q5_1Split),
+    ("q4_k", Format::Q4KSplit),
+    ("q6_k", Format::Q6KSplit),
+];
+
+/// Random bytes with every scale field a moderate value (as the bench).
+fn table_bytes(format: Format, rows: usize, dim: usize, rng: &mut Rng) -> Vec<u8> {
+    let row = format.row_bytes(dim).unwrap();
+    let mut b: Vec<u8> = (0..rows * row).map(|_| rng.next() as u8).collect();
+    let h = 0x2c00u16.to_le_bytes(); // 1/16
+    let fields: &[usize] = match format {
+        Format::Q8_0 | Format::Q4_0Split | Format::Q5_0Split => &[0],
+        Format::Q4_1Split | Format::Q5_1Split | Format::Q4KSplit => &[0, 2],
+        Format::Q6KSplit => &[208],
+        _ => &[],
+    };
+    match format {
+        Format::F16 | Format::Bf16 => b.chunks_exact_mut(2).for_each(|c| c[1] &= 0x3f),
+        Format::Fbgemm8 => {
+            for r in b.chunks_exact_mut(row) {
+                r[dim..dim + 4].copy_from_slice(&0.01f32.to_le_bytes());
+                r[dim + 4..].copy_from_slice(&(-1.0f32).to_le_bytes());
+            }
+        }
+        Format::Fbgemm4LowFirst => {
+            for r in b.chunks_exact_mut(row) {
+                let p = dim.div_ceil(2);
+                r[p..p + 2].copy_from_slice(&h);
+                r[p + 2..].copy_from_slice(&h);
+            }
+        }
+        _ => {
+            for blk in b.chunks_exact_mut(format.block_bytes()) {
+                for &f in fields {
+                    blk[f..f + 2].copy_from_slice(&h);
+                }
+            }
+        }
+    }
+    b
+}
+
+fn view<'a>(format: Format, b: &'a [u8], dim: usize, scales: &'a [f32]) -> Box<dyn Table + 'a> {
+    match format {
+        Format::Bf16 => Box::new(Bf16Table::from_bytes(b, dim).unwrap()),
+        Format::F16 => Box::new(F16Table::from_bytes(b, dim).unwrap()),
+        Format::I8 => Box::new(I8Table::per_row(b, dim, scales).unwrap()),
+        Format::Fbgemm8 => Box::new(Fbgemm8Table::from_bytes(b, dim).unwrap()),
+        Format::Fbgemm4LowFirst => Box::new(Fbgemm4Table::from_bytes(b, dim).unwrap()),
+        Format::Q8_0 => Box::new(Q8_0Table::from_bytes(b, dim).unwrap()),
+        Format::Q4_0Split => Box::new(Q4_0Table::from_bytes(b, dim).unwrap()),
+        Format::Q4_1Split => Box::new(Q4_1Table::from_bytes(b, dim).unwrap()),
+        Format::Q5_0Split => Box::new(Q5_0Table::from_bytes(b, dim).unwrap()),
+        Format::Q5_1Split => Box::new(Q5_1Table::from_bytes(b, dim).unwrap()),
+        Format::Q4KSplit => Box::new(Q4KTable::from_bytes(b, dim).unwrap()),
+        _ => Box::new(Q6KTable::from_bytes(b, dim).unwrap()),
+    }
+}
+
+/// The shortest time per call of `f` over 40 runs of `reps` calls.
+fn best(reps: usize, mut f: impl FnMut()) -> f64 {
+    (0..40)
+        .map(|_| {
+            let t = Instant::now();
+            (0..reps).for_each(|_| f());
+            t.elapsed().as_secs_f64() / reps as f64
+        })
+        .fold(f64::MAX, f64::min)
+}
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let only: Vec<String> = std::env::args().skip(1).collect();
+    let (t, d, dram) = (env("T", 512), env("D", 384), std::env::var("DRAM").is_ok());
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    println!(
+        "{} build, T = {t}, {}",
+        inlayer::BACKEND,
+        if dram { "DRAM" } else { "cache" }
+    );
+    for (name, format) in FORMATS {
+        if !only.is_empty() && !only.iter().any(|f| f == name) {
+            continue;
+        }
+        let dim = if format.block_elems() == 256 && d % 256 != 0 {
+            512
+        } else {
+            d
+        };
+        let rows = if dram { 512 << 20 } else { 1 << 18 } / (4 * dim);
+        let f32_table: Vec<f32> = (0..rows * dim).map(|i| i as f32).collect();
+        let bytes = table_bytes(format, rows, dim, &mut rng);
+        let scales: Vec<f32> = (0..rows).map(|i| 1.0 / (1 + i % 7) as f32).collect();
+        let table = view(format, &bytes, dim, &scales);
+        // 16 token sets, cycled, so DRAM rows are not re-read from cache.
+        let sets: Vec<Vec<u32>> = (0..16)
+            .map(|_| (0..t).map(|_| (rng.next() % rows as u64) as u32).collect())
+            .collect();
+        let mut out = vec![0.0f32; t * dim];
+        // Checked once against the reference decoder, bit for bit.
+        gather_view(&*table, &sets[0], &Epilogue::new(), &mut out, dim).unwrap();
+        let row = format.row_bytes(dim).unwrap();
+        for (&id, o) in sets[0].iter().zip(out.chunks_exact(dim)) {
+            let id = id as usize;
+            let mut want = vec![0.0f32; dim];
+            dequantize_row(
+                format,
+                &bytes[id * row..(id + 1) * row],
+                scales[id],
+                &mut want,
+            )
+            .unwrap();
+            assert!(o.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()));
+        }
+        let reps = if dram {
+            4
+        } else {
+            (800_000 / (t * dim)).max(4)
+        };
+        let mut k = 0;
+        let memcpy = best(reps, || {
+            k = (k + 1) % 16;
+            for (&id, o) in sets[k].iter().zip(out.chunks_exact_mut(dim)) {
+                let r = id as usize * dim;
+                o.copy_from_slice(&f32_table[r..r + dim]);
+            }
+            black_box(&out);
+        });
+        let gather = best(reps, || {
+            k = (k + 1) % 16;
+            gather_view(&*table, &sets[k], &Epilogue::new(), &mut out, dim).unwrap();
+            black_box(&out);
+        });
+        let n = (t * dim) as f64;
+        println!(
+            "{name:8} D = {dim:4}: {:6.2} G elem/s, f32 memcpy {:6.2} G elem/s, ratio {:.2}",
+            n / gather / 1e9,
+            n / memcpy / 1e9,
+            memcpy / gather
+        );
+    }
+}
