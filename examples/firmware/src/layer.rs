@@ -523,7 +523,11 @@ pub fn t5_table() -> [f32; T5_BUCKETS] {
 pub fn t5(bias: &mut [f32]) -> Result<(), inlayer::Error> {
     use core::hint::black_box;
     use inlayer::relative::T5Buckets;
-    let buckets = T5Buckets::try_new(black_box(true), black_box(32), black_box(128))?;
+    let buckets = T5Buckets::try_new(
+        black_box(true),
+        black_box(T5_BUCKETS as u32),
+        black_box(128),
+    )?;
     let table = t5_table();
     let (heads, q_start, len) = (black_box(1), black_box(0), black_box(T));
     buckets.fill_bias(black_box(&table[..]), heads, q_start, len, len, bias)

@@ -73,7 +73,7 @@ mod host {
     #[allow(unused_imports)]
     use super::layer::{D, OUT_LEN, SCALE, T, TOKENS, VOCAB, fnv, grad_out, wpe, wte};
     #[allow(unused_imports)]
-    use super::layer::{HEADS, KEYS, QD, QTOKENS, ROPE_POSITIONS, ROPE_START};
+    use super::layer::{HEADS, KEYS, QD, QTOKENS, ROPE_POSITIONS, ROPE_START, T5_BUCKETS};
     #[allow(unused_imports)]
     use inlayer::reference::gather::{gather, gather_backward};
 
@@ -294,7 +294,7 @@ mod host {
             let table = super::layer::t5_table();
             let bias: Vec<f32> = (0..T as i64)
                 .flat_map(|i| (0..T as i64).map(move |j| (i, j)))
-                .map(|(i, j)| table[t5_bucket(j - i, true, 32, 128) as usize])
+                .map(|(i, j)| table[t5_bucket(j - i, true, T5_BUCKETS as u32, 128) as usize])
                 .collect();
             h = fnv(h, &bias);
         }
