@@ -15,7 +15,10 @@ families (BUDGET_FAMILIES; first the path of issue 6, f32 gather + sinusoidal
 must each fit BUDGET_BYTES of `.text` at opt-level "s", whole program,
 startup included (12 KiB, the goal of issue 6; INLAYER_SIZE_BUDGET_BYTES
 overrides it). Exits non-zero if one does not, or if any family keeps a panic
-path (unless --allow-panics).
+path (unless --allow-panics), except the families of KNOWN_PANICS: their panic
+path is known, documented in the README ("### No panics") and outside the
+firmware's code; they are reported as "NO (known)" and do not fail the check
+(a notice is printed when one of them turns out panic-free: remove it then).
 Usage: python3 .ci/size.py [--allow-panics]
 """
 import os
@@ -30,6 +33,15 @@ TARGET = "thumbv7em-none-eabihf"
 BUDGET_FAMILIES = ["fused-input-layer", "sinusoidal", "input-layer-sinusoidal"]
 BUDGET_BYTES = int(os.environ.get("INLAYER_SIZE_BUDGET_BYTES", 12 * 1024))
 OPT_LEVELS = ["s", "3"]
+# Families that keep a panic path in library code owned elsewhere (the table
+# formats), with where it is. Each is in the README's "### No panics".
+KNOWN_PANICS = {
+    "gather-bf16": "src/formats/f16.rs `decode_into`: `&self.bytes[start..start + 2 * out.len()]`",
+    "gather-i8": "src/formats/int8.rs `decode_into`: `s[row]` and `&self.q[start..start + out.len()]`",
+    "gather-q8_0": "src/formats/ggml.rs `BlockTable::decode_into` (`&self.bytes[..]` of a block) "
+    "and src/formats/mod.rs `Format::rows_in` (`len / row`: division by zero)",
+    "gather-q4_0": "src/formats/ggml.rs `BlockTable::decode_into` (`&self.bytes[..]` of a block)",
+}
 
 
 def families():
@@ -102,6 +114,10 @@ def main():
     print('| kernel family (firmware feature) | opt "s" | Δ | opt 3 | Δ | no panic path |')
     print("|---|---:|---:|---:|---:|---|")
     failures = []
+    notices = []
+    known = {f: why for f, why in KNOWN_PANICS.items() if f in fams}
+    if known:
+        known[ALL] = "the families above"
     for fam in ["(baseline)"] + fams + [ALL]:
         cells = []
         free = []
@@ -110,11 +126,21 @@ def main():
             base = rows[("(baseline)", opt)][0]
             cells += [str(text), "—" if fam == "(baseline)" else f"{text - base:+d}"]
             free.append(panic_free)
-            if not panic_free:
+            if not panic_free and fam not in known:
                 failures.append(f"{fam} keeps a panic path at opt-level {opt}")
-        verdict = "yes (link check)" if all(free) else "NO"
+        if all(free):
+            verdict = "yes (link check)"
+            if fam in known and fam != ALL:
+                notices.append(f"{fam} is now panic-free: remove it from KNOWN_PANICS")
+        else:
+            verdict = "NO (known)" if fam in known else "NO"
         print(f"| {fam} | " + " | ".join(cells) + f" | {verdict} |")
     print()
+    for fam, why in known.items():
+        if fam != ALL and not all(rows[(fam, opt)][1] for opt in OPT_LEVELS):
+            print(f"known panic path: `{fam}`: {why}")
+    for n in notices:
+        print(f"NOTICE: {n}")
     for fam in BUDGET_FAMILIES:
         budget_text = rows.get((fam, "s"), (None, True))[0]
         if budget_text is None:
