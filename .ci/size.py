@@ -35,13 +35,7 @@ BUDGET_BYTES = int(os.environ.get("INLAYER_SIZE_BUDGET_BYTES", 12 * 1024))
 OPT_LEVELS = ["s", "3"]
 # Families that keep a panic path in library code owned elsewhere (the table
 # formats), with where it is. Each is in the README's "### No panics".
-KNOWN_PANICS = {
-    "gather-bf16": "src/formats/f16.rs `decode_into`: `&self.bytes[start..start + 2 * out.len()]`",
-    "gather-i8": "src/formats/int8.rs `decode_into`: `s[row]` and `&self.q[start..start + out.len()]`",
-    "gather-q8_0": "src/formats/ggml.rs `BlockTable::decode_into` (`&self.bytes[..]` of a block) "
-    "and src/formats/mod.rs `Format::rows_in` (`len / row`: division by zero)",
-    "gather-q4_0": "src/formats/ggml.rs `BlockTable::decode_into` (`&self.bytes[..]` of a block)",
-}
+KNOWN_PANICS = {}
 
 
 def families():

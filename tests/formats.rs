@@ -563,3 +563,43 @@ fn err_leaves_output_untouched_and_matches_reference() {
             .all(|x| x.to_bits() == SENTINEL.to_bits())
     );
 }
+
+/// `Table::decode_into` with a broken precondition (a row past the table, a
+/// column range past the row) never panics, on every view.
+#[test]
+fn decode_into_out_of_range_never_panics() {
+    use inlayer::formats::{
+        Bf16Table, F16Table, F32Table, Fbgemm4Table, Fbgemm8Table, I8Table, Q4_0Table, Q4KTable,
+        Q6KTable, Q8_0Table, Table,
+    };
+    let bytes = vec![0x3cu8; 4096];
+    let f32s = vec![1.0f32; 64];
+    let scales = [0.5f32; 2];
+    let tables: Vec<Box<dyn Table>> = vec![
+        Box::new(F32Table::new(&f32s, 32).unwrap()),
+        Box::new(F32Table::from_bytes(&bytes[1..257], 32).unwrap()),
+        Box::new(F16Table::from_bytes(&bytes[..128], 32).unwrap()),
+        Box::new(Bf16Table::from_bytes(&bytes[..128], 32).unwrap()),
+        Box::new(I8Table::per_row(&bytes[..64], 32, &scales).unwrap()),
+        Box::new(Fbgemm8Table::from_bytes(&bytes[..80], 32).unwrap()),
+        Box::new(Fbgemm4Table::from_bytes(&bytes[..40], 32).unwrap()),
+        Box::new(Q8_0Table::from_bytes(&bytes[..68], 32).unwrap()),
+        Box::new(Q4_0Table::from_bytes(&bytes[..36], 32).unwrap()),
+        Box::new(Q4KTable::from_bytes(&bytes[..288], 256).unwrap()),
+        Box::new(Q6KTable::from_bytes(&bytes[..420], 256).unwrap()),
+    ];
+    for t in &tables {
+        let (rows, dim) = (t.rows(), t.dim());
+        let mut out = vec![0.0f32; dim + 3];
+        for (row, c0, n) in [
+            (rows, 0, dim),
+            (usize::MAX, 0, 1),
+            (0, dim, 3),
+            (0, dim - 1, 3),
+            (0, usize::MAX, 1),
+            (rows - 1, 0, dim + 3),
+        ] {
+            t.decode_into(row, c0, &mut out[..n]);
+        }
+    }
+}

@@ -50,8 +50,11 @@ macro_rules! half_table {
 
             #[inline]
             fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
-                let start = 2 * (row * self.dim + c0);
-                let src = &self.bytes[start..start + 2 * out.len()];
+                let start = row.saturating_mul(self.dim).saturating_add(c0).saturating_mul(2);
+                // A broken precondition must not panic: out of range, return.
+                let Some(src) = self.bytes.get(start..start.saturating_add(2 * out.len())) else {
+                    return;
+                };
                 map_elems::<32>(src, out, $lane);
             }
 

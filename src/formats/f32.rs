@@ -111,7 +111,9 @@ fn whole_rows(len: usize, dim: usize, elem_bytes: usize) -> Result<usize, Error>
             row_bytes: row,
         });
     }
-    Ok(len / row)
+    // `row > 0` (`dim > 0` checked above): `checked_div` only removes the
+    // division-by-zero panic path.
+    len.checked_div(row).ok_or(Error::Overflow)
 }
 
 impl Table for F32Table<'_> {
@@ -127,16 +129,20 @@ impl Table for F32Table<'_> {
 
     #[inline]
     fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
-        let start = row * self.dim + c0;
-        // Callers pass a validated row; `get` keeps this free of panic paths.
+        let start = row.saturating_mul(self.dim).saturating_add(c0);
+        let end = start.saturating_add(out.len());
+        // Callers pass a validated row; `get` keeps this free of panic paths
+        // (out of range: nothing is written).
         match self.repr {
             Repr::Native(d) => {
-                if let Some(src) = d.get(start..start + out.len()) {
-                    out.copy_from_slice(src);
+                if let Some(src) = d.get(start..end) {
+                    out.iter_mut().zip(src).for_each(|(o, s)| *o = *s);
                 }
             }
             Repr::LeBytes(b) => {
-                let src = b.get(4 * start..4 * (start + out.len())).unwrap_or(&[]);
+                let src = b
+                    .get(start.saturating_mul(4)..end.saturating_mul(4))
+                    .unwrap_or(&[]);
                 for (o, c) in out.iter_mut().zip(src.chunks_exact(4)) {
                     *o = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
                 }

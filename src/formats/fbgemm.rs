@@ -64,13 +64,17 @@ impl Table for Fbgemm8Table<'_> {
 
     #[inline]
     fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
-        let base = row * (self.dim + 8);
-        let r = &self.bytes[base..base + self.dim + 8];
+        // A broken precondition must not panic: out of range, return.
+        let base = row.saturating_mul(self.dim + 8);
+        let Some(r) = self.bytes.get(base..base.saturating_add(self.dim + 8)) else {
+            return;
+        };
+        let Some(q) = r.get(c0..c0.saturating_add(out.len())) else {
+            return;
+        };
         let s = F32x8::splat(f32_at(r, self.dim));
         let b = F32x8::splat(f32_at(r, self.dim + 4));
-        map_elems::<16>(&r[c0..c0 + out.len()], out, |q| {
-            u8_f32(q).map(|q| q * s + b)
-        });
+        map_elems::<16>(q, out, |q| u8_f32(q).map(|q| q * s + b));
     }
 
     #[inline]
@@ -127,21 +131,30 @@ impl Table for Fbgemm4Table<'_> {
     #[inline]
     fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
         let packed = self.dim.div_ceil(2);
-        let base = row * (packed + 4);
-        let r = &self.bytes[base..base + packed + 4];
+        // A broken precondition must not panic: out of range, return.
+        let base = row.saturating_mul(packed + 4);
+        let Some(r) = self.bytes.get(base..base.saturating_add(packed + 4)) else {
+            return;
+        };
+        if c0.saturating_add(out.len()) > self.dim {
+            return;
+        }
         let (s, b) = (f16_at(r, packed), f16_at(r, packed + 2));
         let mut c0 = c0;
         let out = match out.split_first_mut() {
-            // An odd start: its element is the high nibble of its byte.
+            // An odd start: its element is the high nibble of its byte
+            // (in range: checked above).
             Some((first, rest)) if c0 % 2 == 1 => {
-                *first = f32::from(r[c0 / 2] >> 4) * s + b;
+                *first = f32::from(r.get(c0 / 2).copied().unwrap_or(0) >> 4) * s + b;
                 c0 += 1;
                 rest
             }
             _ => out,
         };
         let (vs, vb) = (F32x8::splat(s), F32x8::splat(b));
-        let src = &r[c0 / 2..(c0 + out.len()).div_ceil(2)];
+        let Some(src) = r.get(c0 / 2..(c0 + out.len()).div_ceil(2)) else {
+            return;
+        };
         map_elems::<8>(src, out, |q| {
             // Low nibbles in even lanes, high nibbles in odd lanes: one
             // byte interleave of the two nibble vectors.

@@ -92,9 +92,13 @@ impl<B: Block> Table for BlockTable<'_, B> {
     fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
         let (e, n) = (B::ELEMS, B::BYTES);
         let row_bytes = (self.dim / e) * n;
-        let r = &self.bytes[row * row_bytes..(row + 1) * row_bytes];
+        // A broken precondition must not panic: out of range, return.
+        let start = row.saturating_mul(row_bytes);
+        let Some(r) = self.bytes.get(start..start.saturating_add(row_bytes)) else {
+            return;
+        };
         let (first, off) = (c0 / e, c0 % e);
-        let mut blocks = r[first * n..].chunks_exact(n);
+        let mut blocks = r.get(first * n..).unwrap_or(&[]).chunks_exact(n);
         let mut out = out;
         if off != 0 {
             // A range that starts inside a block: decode it whole, keep

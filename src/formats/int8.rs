@@ -96,12 +96,18 @@ impl Table for I8Table<'_> {
 
     #[inline]
     fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
+        // A broken precondition must not panic: out of range, return.
         let s = match self.scales {
-            Scales::PerRow(s) => s[row],
+            Scales::PerRow(s) => match s.get(row) {
+                Some(&s) => s,
+                None => return,
+            },
             Scales::PerTensor(s) => s,
         };
-        let start = row * self.dim + c0;
-        let src = &self.q[start..start + out.len()];
+        let start = row.saturating_mul(self.dim).saturating_add(c0);
+        let Some(src) = self.q.get(start..start.saturating_add(out.len())) else {
+            return;
+        };
         let s = F32x8::splat(s);
         map_elems::<16>(src, out, |b| i8_f32(b).map(|q| q * s));
     }

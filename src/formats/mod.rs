@@ -185,7 +185,12 @@ impl Format {
                 row_bytes: row,
             });
         }
-        Ok(len / row)
+        // `row > 0` (`row_bytes` rejects `dim == 0`); `checked_div` only
+        // removes the division-by-zero panic path.
+        match len.checked_div(row) {
+            Some(rows) => Ok(rows),
+            None => Err(Error::Overflow),
+        }
     }
 }
 
@@ -316,8 +321,8 @@ pub trait Table {
     /// Decodes columns `c0 .. c0 + out.len()` of row `row` into `out`.
     ///
     /// Precondition: `row < self.rows()` and `c0 + out.len() <= self.dim()`.
-    /// Implementations may panic if it is broken; the crate's kernels never
-    /// break it.
+    /// If it is broken, the crate's views do not panic (what they write into
+    /// `out` is then unspecified); the crate's kernels never break it.
     fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]);
 
     /// Borrows the whole table (`rows * dim` values, row-major) when it is
