@@ -85,6 +85,43 @@ pub(crate) fn expand_pairs(c: &[f32], s: &[f32], cd: &mut [f32], sd: &mut [f32])
     }
 }
 
+/// [`rotate_interleaved_expanded`] of every head of one token (`tok` holds
+/// whole heads of `dh` values, rotary part `cd.len()`), eight values of all
+/// heads at a time: each loaded `cd`/`sd` lane vector serves every head.
+/// The same IEEE operations per element, so the same bits.
+#[inline(always)]
+pub(crate) fn rotate_heads_interleaved_expanded(
+    tok: &mut [f32],
+    dh: usize,
+    cd: &[f32],
+    sd: &[f32],
+) {
+    let n = cd.len().min(sd.len()).min(dh);
+    let (c8, _) = cd.as_chunks::<8>();
+    let (s8, _) = sd.as_chunks::<8>();
+    for (k, (c, s)) in c8.iter().zip(s8).enumerate() {
+        let (vc, vs) = (F32x8::load(c), F32x8::load(s));
+        for head in tok.chunks_exact_mut(dh.max(1)) {
+            if let Some(x) = head.get_mut(8 * k..8 * k + 8)
+                && let Ok(x) = <&mut [f32; 8]>::try_from(x)
+            {
+                let v = F32x8::load(x);
+                (v * vc + v.swap_pairs() * vs).store(x);
+            }
+        }
+    }
+    let done = 8 * c8.len();
+    if done < n {
+        for head in tok.chunks_exact_mut(dh.max(1)) {
+            if let (Some(x), Some(c), Some(s)) =
+                (head.get_mut(done..n), cd.get(done..n), sd.get(done..n))
+            {
+                rotate_interleaved_expanded(x, c, s);
+            }
+        }
+    }
+}
+
 /// Interleaved rotation of `x[..2h]` from an expanded row (`cd`, `sd`, `2h`
 /// long): the same IEEE operations as [`rotate_interleaved`].
 #[inline(always)]

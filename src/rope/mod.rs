@@ -257,11 +257,7 @@ pub(crate) fn rotate_token(
 /// (`cd`, `sd`: `2h` values, see `kernel::expand_pairs`).
 #[inline(always)]
 pub(crate) fn rotate_token_expanded(tok: &mut [f32], dh: usize, cd: &[f32], sd: &[f32]) {
-    each_head(tok, dh, cd.len() / 2, |v, h| {
-        if let (Some(cd), Some(sd)) = (cd.get(..2 * h), sd.get(..2 * h)) {
-            kernel::rotate_interleaved_expanded(v, cd, sd);
-        }
-    });
+    kernel::rotate_heads_interleaved_expanded(tok, dh, cd, sd);
 }
 
 /// Calls `f(head, h)` for every head of `tok`, with `h` a compile-time
