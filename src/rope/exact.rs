@@ -279,9 +279,9 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
                 };
                 for (t, qt) in q.chunks_exact_mut(qrow.max(1)).enumerate() {
                     self.expanded_row_at(u64::from(positions.at(t)), cd, sd);
-                    rotate_token_expanded(qt, dh, cd, sd);
+                    rotate_token_expanded(qt, dh, cd, sd, t_count == 1);
                     if let Some(kt) = kt.next() {
-                        rotate_token_expanded(kt, dh, cd, sd);
+                        rotate_token_expanded(kt, dh, cd, sd, t_count == 1);
                     }
                 }
             }
@@ -291,9 +291,25 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
                 let mut scratch = Expanded::new();
                 for (t, qt) in q.chunks_exact_mut(qrow.max(1)).enumerate() {
                     self.row_at(u64::from(positions.at(t)), c, s);
-                    rotate_token(layout, qt, q_shape.head_dim, c, s, &mut scratch);
+                    rotate_token(
+                        layout,
+                        qt,
+                        q_shape.head_dim,
+                        c,
+                        s,
+                        &mut scratch,
+                        t_count == 1,
+                    );
                     if let Some(kt) = kt.next() {
-                        rotate_token(layout, kt, q_shape.head_dim, c, s, &mut scratch);
+                        rotate_token(
+                            layout,
+                            kt,
+                            q_shape.head_dim,
+                            c,
+                            s,
+                            &mut scratch,
+                            t_count == 1,
+                        );
                     }
                 }
             }

@@ -231,6 +231,7 @@ pub(crate) fn rotate_token(
     c: &[f32],
     s: &[f32],
     scratch: &mut Expanded,
+    one_token: bool,
 ) {
     let h = c.len();
     match layout {
@@ -240,7 +241,7 @@ pub(crate) fn rotate_token(
                 return;
             };
             kernel::expand_pairs(c, s, cd, sd);
-            rotate_token_expanded(tok, dh, cd, sd);
+            rotate_token_expanded(tok, dh, cd, sd, one_token);
         }
         Layout::HalfSplit => each_head(tok, dh, h, |v, h| {
             if let (Some(c), Some(s)) = (c.get(..h), s.get(..h)) {
@@ -255,9 +256,27 @@ pub(crate) fn rotate_token(
 
 /// Rotates every interleaved head of one token by one expanded cos/sin row
 /// (`cd`, `sd`: `2h` values, see `kernel::expand_pairs`).
+///
+/// `one_token`: the call's only token (a decode step, usually hot in L1):
+/// eight values of every head per loaded cos/sin vector; otherwise head by
+/// head (sequential memory for prefill streams). The same bits either way.
 #[inline(always)]
-pub(crate) fn rotate_token_expanded(tok: &mut [f32], dh: usize, cd: &[f32], sd: &[f32]) {
-    kernel::rotate_heads_interleaved_expanded(tok, dh, cd, sd);
+pub(crate) fn rotate_token_expanded(
+    tok: &mut [f32],
+    dh: usize,
+    cd: &[f32],
+    sd: &[f32],
+    one_token: bool,
+) {
+    if one_token {
+        kernel::rotate_heads_interleaved_expanded(tok, dh, cd, sd);
+    } else {
+        each_head(tok, dh, cd.len() / 2, |v, h| {
+            if let (Some(cd), Some(sd)) = (cd.get(..2 * h), sd.get(..2 * h)) {
+                kernel::rotate_interleaved_expanded(v, cd, sd);
+            }
+        });
+    }
 }
 
 /// Calls `f(head, h)` for every head of `tok`, with `h` a compile-time
@@ -324,7 +343,15 @@ pub fn apply_cached(
                 .enumerate()
             {
                 if let Some((c, s)) = row_at(t) {
-                    rotate_token(layout, tok, shape.head_dim, c, s, &mut scratch);
+                    rotate_token(
+                        layout,
+                        tok,
+                        shape.head_dim,
+                        c,
+                        s,
+                        &mut scratch,
+                        t_count == 1,
+                    );
                 }
             }
         }
