@@ -54,8 +54,9 @@ fn put<const ADD: bool>(dst: &mut [f32], src: &[f32]) {
     }
 }
 
+/// Stores `v` into `dst` (eight values), or adds it (`ADD = true`).
 #[inline(always)]
-fn put8<const ADD: bool>(dst: &mut [f32], v: F32x8) {
+pub(super) fn put8<const ADD: bool>(dst: &mut [f32], v: F32x8) {
     if let Ok(d) = <&mut [f32; 8]>::try_from(dst) {
         if ADD {
             (F32x8::load(d) + v).store(d);

@@ -24,7 +24,7 @@
 //! (`≤ 2^-33` turn, 7.4e-10 rad for `p < 2^32`): below
 //! [`TABLE_MAX_ABS_ERR`](super::TABLE_MAX_ABS_ERR) = 2.06e-7 < 2^-22.
 
-use super::kernel::{BLOCK, Shape};
+use super::kernel::{BLOCK, Shape, put8};
 use crate::simd::F32x8;
 
 /// Consecutive rows that share one f64 anchor.
@@ -35,20 +35,9 @@ pub(crate) const ANCHOR: usize = 1024;
 
 const _: () = assert!(ANCHOR.is_multiple_of(GROUP));
 
-/// Stores `v` into `d` (`ADD = false`), or adds it (`ADD = true`: the fused
-/// input layer adds the encodings to the scaled token rows already there).
-#[inline(always)]
-fn put8<const ADD: bool>(d: &mut [f32], v: F32x8) {
-    if let Ok(d) = <&mut [f32; 8]>::try_from(d) {
-        if ADD {
-            (F32x8::load(d) + v).store(d);
-        } else {
-            v.store(d);
-        }
-    }
-}
-
-/// The scalar twin of [`put8`].
+/// The scalar twin of `put8`: stores `v` (`ADD = false`) or adds it (`ADD =
+/// true`: the fused input layer adds the encodings to the scaled token rows
+/// already there).
 #[inline(always)]
 fn put1<const ADD: bool>(d: &mut f32, v: f32) {
     *d = if ADD { *d + v } else { v };
