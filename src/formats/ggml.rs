@@ -97,6 +97,9 @@ impl<B: Block> Table for BlockTable<'_, B> {
         let Some(r) = self.bytes.get(start..start.saturating_add(row_bytes)) else {
             return;
         };
+        if c0.saturating_add(out.len()) > self.dim {
+            return;
+        }
         let (first, off) = (c0 / e, c0 % e);
         let mut blocks = r.get(first * n..).unwrap_or(&[]).chunks_exact(n);
         let mut out = out;
