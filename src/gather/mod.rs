@@ -257,7 +257,12 @@ pub fn gather_cols<T: Table + ?Sized>(
         // body of their own.
         Some(data) if epilogue.padding_id.is_none() => {
             let shape = (table.rows(), table.dim());
-            native_cols(data, shape, tokens, cols, epilogue, out, out_stride)
+            match *tokens {
+                // One token (a decode step): with `T = 1` in sight the
+                // compiler drops every loop of the body.
+                [tok] => native_cols(data, shape, &[tok], cols, epilogue, out, out_stride),
+                _ => native_cols(data, shape, tokens, cols, epilogue, out, out_stride),
+            }
         }
         _ => general_cols(table, tokens, cols, epilogue, out, out_stride),
     }
@@ -469,15 +474,31 @@ impl RowsOut<'_, '_> {
             let Some(row) = self.out.get_mut(t * stride..t * stride + width) else {
                 break;
             };
-            let op = self.epilogue.op_for(t, width);
-            if Some(tok) == self.epilogue.padding_id {
-                row.fill(0.0);
-                kernel::apply_in_place(pad_op(op), row);
-            } else {
-                table.decode_into(tok as usize, c0, row);
-                kernel::apply_in_place(op, row);
-            }
+            write_row(table, tok, c0, self.epilogue, t, row);
         }
+    }
+}
+
+/// Writes output row `t` (token `tok`, columns from `c0`): decoded (or
+/// copied), then the epilogue in place while the row is still in L1 (the
+/// same IEEE operations as the fused load); a padding token's row is zero,
+/// plus its add row.
+#[inline(always)]
+fn write_row<T: Table + ?Sized>(
+    table: &T,
+    tok: u32,
+    c0: usize,
+    epilogue: &Epilogue<'_>,
+    t: usize,
+    row: &mut [f32],
+) {
+    let op = epilogue.op_for(t, row.len());
+    if Some(tok) == epilogue.padding_id {
+        row.fill(0.0);
+        kernel::apply_in_place(pad_op(op), row);
+    } else {
+        table.decode_into(tok as usize, c0, row);
+        kernel::apply_in_place(op, row);
     }
 }
 
