@@ -330,14 +330,16 @@ fn native_cols(
     // below only removes a panic path.
     let add = |t: usize| epilogue.add.and_then(|a| a.get(t * width..(t + 1) * width));
     match (epilogue.scale, epilogue.add.is_some()) {
-        (None, false) => rows.each(|_, src, row| kernel::apply(Op::Copy, src, row)),
-        (Some(s), false) => rows.each(|_, src, row| kernel::apply(Op::Scale(s), src, row)),
-        (None, true) => rows.each(|t, src, row| {
+        // The plain copy, whose per-row cost is mostly loop overhead, gets the
+        // dense-rows loop too (the epilogues would only grow the code).
+        (None, false) => rows.each(true, |_, src, row| kernel::apply(Op::Copy, src, row)),
+        (Some(s), false) => rows.each(false, |_, src, row| kernel::apply(Op::Scale(s), src, row)),
+        (None, true) => rows.each(false, |t, src, row| {
             if let Some(a) = add(t) {
                 kernel::apply(Op::Add(a), src, row);
             }
         }),
-        (Some(s), true) => rows.each(|t, src, row| {
+        (Some(s), true) => rows.each(false, |t, src, row| {
             if let Some(a) = add(t) {
                 kernel::apply(Op::ScaleAdd(s, a), src, row);
             }
@@ -360,9 +362,11 @@ struct NativeRows<'a, 'o> {
 
 impl NativeRows<'_, '_> {
     /// Calls `f(t, table row, output row)` for every token, prefetching the
-    /// rows of tokens `prefetch::DISTANCE` ahead on large tables.
+    /// rows of tokens `prefetch::DISTANCE` ahead on large tables. With
+    /// `dense_loop` (a constant at each call), whole rows into a dense `out`
+    /// take a loop of their own with less bookkeeping per row.
     #[inline(always)]
-    fn each(self, f: impl Fn(usize, &[f32], &mut [f32])) {
+    fn each(self, dense_loop: bool, f: impl Fn(usize, &[f32], &mut [f32])) {
         let Self {
             data,
             dim,
@@ -383,6 +387,35 @@ impl NativeRows<'_, '_> {
             return;
         }
         let prefetch = data.len() >= crate::prefetch::MIN_TABLE_LEN;
+        if dense_loop && width == dim && stride == dim && dim > 0 {
+            // Whole rows into a dense `out` (the common case): the output
+            // rows are `out`'s chunks, and the prefetch test is out of the
+            // loop (hot D = 64, T = 512: 0.86 → 0.92× the per-row memcpy).
+            let ahead = |t: usize| {
+                if let Some(&a) = tokens.get(t + crate::prefetch::DISTANCE)
+                    && let Some(row) = data.get(a as usize * dim..)
+                {
+                    crate::prefetch::read(row.get(..dim).unwrap_or(row));
+                }
+            };
+            let rows = out.chunks_exact_mut(dim).zip(tokens).enumerate();
+            let src = |tok: u32| data.get(tok as usize * dim..).and_then(|r| r.get(..dim));
+            if prefetch {
+                for (t, (row, &tok)) in rows {
+                    ahead(t);
+                    if let Some(src) = src(tok) {
+                        f(t, src, row);
+                    }
+                }
+            } else {
+                for (t, (row, &tok)) in rows {
+                    if let Some(src) = src(tok) {
+                        f(t, src, row);
+                    }
+                }
+            }
+            return;
+        }
         for (t, &tok) in tokens.iter().enumerate() {
             if prefetch && let Some(&ahead) = tokens.get(t + crate::prefetch::DISTANCE) {
                 let r = ahead as usize * dim;
