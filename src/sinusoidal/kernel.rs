@@ -67,7 +67,7 @@ pub(super) fn put8<const ADD: bool>(dst: &mut [f32], v: F32x8) {
 }
 
 /// Largest number of frequencies [`emit_phases`] takes at once.
-pub(crate) const BLOCK: usize = 64;
+pub(crate) const BLOCK: usize = 32;
 
 /// Writes (`ADD = false`) or adds (`ADD = true`) the encoding of position
 /// `pos` for frequencies `i0 .. i0 + turns.len()` into `row` (the whole row,
