@@ -104,6 +104,34 @@ fn map2(
     }
 }
 
+/// `out = src * s + out` (`src + out` without a scale), in place: the fused
+/// input layer adds the scaled token row to the encoding already in `out`
+/// (the same IEEE operations as `src * s` followed by `+ pe`).
+#[inline(always)]
+pub(crate) fn scale_accumulate(src: &[f32], s: Option<f32>, out: &mut [f32]) {
+    let (o8, o1) = out.as_chunks_mut::<8>();
+    let (i8, i1) = src.as_chunks::<8>();
+    match s {
+        Some(s) => {
+            let vs = F32x8::splat(s);
+            for (o, i) in o8.iter_mut().zip(i8) {
+                (F32x8::load(i) * vs + F32x8::load(o)).store(o);
+            }
+            for (o, &i) in o1.iter_mut().zip(i1) {
+                *o += i * s;
+            }
+        }
+        None => {
+            for (o, i) in o8.iter_mut().zip(i8) {
+                (F32x8::load(i) + F32x8::load(o)).store(o);
+            }
+            for (o, &i) in o1.iter_mut().zip(i1) {
+                *o += i;
+            }
+        }
+    }
+}
+
 /// `acc += g`, the gather's backward step for one row.
 #[inline(always)]
 pub(crate) fn accumulate(g: &[f32], acc: &mut [f32]) {

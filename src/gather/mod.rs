@@ -434,6 +434,31 @@ impl NativeRows<'_, '_> {
     }
 }
 
+/// `out[t] = table[tokens[t]] * scale + out[t]` for every token, whole rows
+/// of `dim` (`+ out[t]` without a scale): the fused input layer's gather
+/// onto encodings already written. Validated by the caller: every token is a
+/// row of `data`, `out` holds `tokens.len()` rows.
+pub(crate) fn accumulate_rows(
+    data: &[f32],
+    dim: usize,
+    tokens: &[u32],
+    scale: Option<f32>,
+    out: &mut [f32],
+) {
+    let prefetch = data.len() >= crate::prefetch::MIN_TABLE_LEN;
+    for (t, (row, &tok)) in out.chunks_exact_mut(dim.max(1)).zip(tokens).enumerate() {
+        if prefetch
+            && let Some(&a) = tokens.get(t + crate::prefetch::DISTANCE)
+            && let Some(ahead) = data.get(a as usize * dim..)
+        {
+            crate::prefetch::read(ahead.get(..dim).unwrap_or(ahead));
+        }
+        if let Some(src) = data.get(tok as usize * dim..).and_then(|r| r.get(..dim)) {
+            kernel::scale_accumulate(src, scale, row);
+        }
+    }
+}
+
 /// Checks the column range, the output and the add rows against the token
 /// count; returns the width of the gathered rows.
 #[inline]

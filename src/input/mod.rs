@@ -248,20 +248,29 @@ pub fn input_layer<T: Table + ?Sized>(
         normalize(layer, out, dim);
         return Ok(());
     }
-    // Prefill with a sinusoidal position (no token types): the gather
-    // writes the scaled token rows, then the table kernel adds the encodings
-    // in place: two passes over `out`, no temporary.
+    // Prefill with a sinusoidal position (no token types): two passes over
+    // `out`, no temporary. Native rows: the table kernel writes the
+    // encodings, then the gather adds the scaled token rows onto them (a
+    // store-only table pass, and one sequential read of `out`: [512][384]
+    // 1.16 → 1.26× the separate passes). Decoded rows: the gather writes the
+    // scaled rows, then the table kernel adds the encodings in place.
     if let Positions::Sinusoidal(pe) = layer.positions
         && pe.table_kernel() == TableKernel::Rotation
         && tokens.len() >= PE_TABLE_MIN_ROWS
         && layer.token_types.is_none()
     {
-        let scale = Epilogue {
-            scale: layer.scale,
-            ..Epilogue::new()
-        };
-        gather_view(table, tokens, &scale, out, dim)?;
-        pe.add_rows(pe.config().first_position + start_pos, out);
+        let start = pe.config().first_position + start_pos;
+        if let Some(rows) = table.f32_rows() {
+            pe.rows(start, out)?;
+            crate::gather::accumulate_rows(rows, dim, tokens, layer.scale, out);
+        } else {
+            let scale = Epilogue {
+                scale: layer.scale,
+                ..Epilogue::new()
+            };
+            gather_view(table, tokens, &scale, out, dim)?;
+            pe.add_rows(start, out);
+        }
         normalize(layer, out, dim);
         return Ok(());
     }
