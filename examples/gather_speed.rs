@@ -1,0 +1,117 @@
+//! The f32 gather against the per-row `memcpy` of the same output, timed as
+//! the best of many alternating short runs (steadier than criterion's medians
+//! on a shared machine, where the `memcpy` baseline itself moves by ±20 %
+//! between runs): the hot cases of `benches/gather.rs` (vocab 32 000, random
+//! ids), plain and with the fused `× scale + add` epilogue, next to the same
+//! three streams as a bare Rust loop. Each result is checked against the
+//! reference first.
+//!
+//! `cargo run --release --example gather_speed`
+
+use inlayer::formats::F32Table;
+use inlayer::gather::{Epilogue, gather_view};
+use inlayer::reference;
+use std::hint::black_box;
+use std::time::Instant;
+
+const VOCAB: usize = 32_000;
+
+#[inline(never)]
+fn memcpy_rows(table: &[f32], dim: usize, ids: &[u32], out: &mut [f32]) {
+    for (o, &i) in out.chunks_exact_mut(dim).zip(ids) {
+        let r = i as usize * dim;
+        o.copy_from_slice(&table[r..r + dim]);
+    }
+}
+
+/// Each contender is its own function, as in a caller's code (the gather's
+/// native path inlines into its caller).
+#[inline(never)]
+fn gather(view: &F32Table<'_>, dim: usize, ids: &[u32], out: &mut [f32]) {
+    gather_view(view, ids, &Epilogue::new(), out, dim).expect("valid");
+}
+
+#[inline(never)]
+fn gather_fused(
+    view: &F32Table<'_>,
+    dim: usize,
+    ids: &[u32],
+    s: f32,
+    add: &[f32],
+    out: &mut [f32],
+) {
+    gather_view(view, ids, &Epilogue::new().scale(s).add(add), out, dim).expect("valid");
+}
+
+#[inline(never)]
+fn naive_scale_add(table: &[f32], dim: usize, ids: &[u32], s: f32, add: &[f32], out: &mut [f32]) {
+    for ((o, &i), a) in out
+        .chunks_exact_mut(dim)
+        .zip(ids)
+        .zip(add.chunks_exact(dim))
+    {
+        let r = i as usize * dim;
+        for ((o, x), a) in o.iter_mut().zip(&table[r..r + dim]).zip(a) {
+            *o = *x * s + *a;
+        }
+    }
+}
+
+fn main() {
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    println!(
+        "{} build, vocab {VOCAB}, ratio to the per-row memcpy (best of 100 alternating runs)",
+        inlayer::BACKEND
+    );
+    for dim in [64, 384, 768, 4096] {
+        let table: Vec<f32> = (0..VOCAB * dim).map(|i| (i % 1021) as f32 * 0.5).collect();
+        let view = F32Table::new(&table, dim).expect("whole rows");
+        for t in [1usize, 512] {
+            let ids: Vec<u32> = (0..t).map(|_| (next() % VOCAB as u64) as u32).collect();
+            let add: Vec<f32> = (0..t * dim).map(|i| (i % 7) as f32).collect();
+            let s = (dim as f32).sqrt();
+            let mut out = vec![0.0f32; t * dim];
+            let mut want = vec![0.0f32; t * dim];
+            reference::gather::gather(&table, dim, &ids, Some(s), Some(&add), None, &mut want)
+                .expect("valid");
+            gather_fused(&view, dim, &ids, s, &add, &mut out);
+            assert!(
+                out.iter()
+                    .zip(&want)
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+            );
+            // About 2 M values a timed run, at least one call.
+            let reps = (2_000_000 / (t * dim)).max(1);
+            let mut best = [f64::MAX; 4];
+            for _ in 0..100 {
+                for (k, best) in best.iter_mut().enumerate() {
+                    let t0 = Instant::now();
+                    for _ in 0..reps {
+                        let ids = black_box(&ids[..]);
+                        match k {
+                            0 => memcpy_rows(&table, dim, ids, &mut out),
+                            1 => gather(&view, dim, ids, &mut out),
+                            2 => gather_fused(&view, dim, ids, s, &add, &mut out),
+                            _ => naive_scale_add(&table, dim, ids, s, &add, &mut out),
+                        }
+                        black_box(&mut out);
+                    }
+                    *best = best.min(t0.elapsed().as_secs_f64() / reps as f64);
+                }
+            }
+            println!(
+                "D = {dim:4}, T = {t:3}: gather {:.2}, gather + scale + add {:.2}, plain loop scale + add {:.2}  (memcpy {:.1} GB/s)",
+                best[0] / best[1],
+                best[0] / best[2],
+                best[0] / best[3],
+                (t * dim * 4) as f64 / best[0] / 1e9
+            );
+        }
+    }
+}
