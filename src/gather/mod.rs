@@ -258,9 +258,11 @@ pub fn gather_cols<T: Table + ?Sized>(
         Some(data) if epilogue.padding_id.is_none() => {
             let shape = (table.rows(), table.dim());
             match *tokens {
-                // One token (a decode step): with `T = 1` in sight the
-                // compiler drops every loop of the body.
-                [tok] => native_cols(data, shape, &[tok], cols, epilogue, out, out_stride),
+                // One token of a plain copy (a decode step): with `T = 1` in
+                // sight the compiler drops every loop of the body.
+                [tok] if epilogue.scale.is_none() && epilogue.add.is_none() => {
+                    native_cols(data, shape, &[tok], cols, epilogue, out, out_stride)
+                }
                 _ => native_cols(data, shape, tokens, cols, epilogue, out, out_stride),
             }
         }
