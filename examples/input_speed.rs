@@ -1,0 +1,103 @@
+//! The fused input layer against the same work in separate passes, timed as
+//! the best of many alternating runs (steadier than criterion's medians on a
+//! shared machine): the cases of `benches/input.rs` (T = 512, vocabulary
+//! 2048), the Transformer layer (`× √d + sinusoidal`) and GPT-2's
+//! (`wte + wpe`) next to a plain gather of the token rows. The fused results
+//! are checked against the separate passes first.
+//!
+//! `cargo run --release --example input_speed`
+
+use inlayer::formats::{F32Table, Table};
+use inlayer::gather::{Epilogue, gather_view};
+use inlayer::input::{InputLayer, input_layer};
+use inlayer::sinusoidal::{Sinusoidal, SinusoidalConfig};
+use std::hint::black_box;
+use std::time::Instant;
+
+const T: usize = 512;
+const VOCAB: usize = 2048;
+
+/// Separate passes: gather·scale → positions into `tmp` → add.
+fn separate(
+    table: &F32Table<'_>,
+    tokens: &[u32],
+    scale: f32,
+    pe: &Sinusoidal<'_>,
+    tmp: &mut [f32],
+    out: &mut [f32],
+) {
+    gather_view(
+        table,
+        tokens,
+        &Epilogue::new().scale(scale),
+        out,
+        table.dim(),
+    )
+    .expect("valid");
+    pe.rows(0, tmp).expect("whole rows");
+    for (o, &p) in out.iter_mut().zip(tmp.iter()) {
+        *o += p;
+    }
+}
+
+fn main() {
+    println!(
+        "{} build, T = {T}, vocabulary {VOCAB} (best of 300 alternating runs)",
+        inlayer::BACKEND
+    );
+    for dim in [384, 768, 4096] {
+        let wte: Vec<f32> = (0..VOCAB * dim).map(|i| (i % 977) as f32 * 1e-3).collect();
+        let table = F32Table::new(&wte, dim).expect("whole rows");
+        let tokens: Vec<u32> = (0..T).map(|i| (i * 7919 % VOCAB) as u32).collect();
+        let cfg = SinusoidalConfig::transformer();
+        let mut turns = vec![0u64; Sinusoidal::turns_len(&cfg, dim)];
+        let pe = Sinusoidal::try_new(cfg, dim, &mut turns).expect("valid config");
+        let transformer = InputLayer::transformer(&pe);
+        let scale = transformer.scale.expect("the Transformer scales by √d");
+        let wpe: Vec<f32> = (0..T * dim).map(|i| (i % 13) as f32 * 1e-2).collect();
+        let gpt2 = InputLayer::gpt2(&wpe);
+        let (mut out, mut out2, mut tmp) = (
+            vec![0.0f32; T * dim],
+            vec![0.0f32; T * dim],
+            vec![0.0f32; T * dim],
+        );
+
+        input_layer(&transformer, &table, &tokens, None, 0, &mut out).expect("valid");
+        separate(&table, &tokens, scale, &pe, &mut tmp, &mut out2);
+        assert!(
+            out.iter()
+                .zip(&out2)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        );
+
+        let mut best = [f64::MAX; 4];
+        for _ in 0..300 {
+            for (k, best) in best.iter_mut().enumerate() {
+                let t0 = Instant::now();
+                let tokens = black_box(&tokens[..]);
+                match k {
+                    0 => {
+                        input_layer(&transformer, &table, tokens, None, 0, &mut out).expect("valid")
+                    }
+                    1 => separate(&table, tokens, scale, &pe, &mut tmp, &mut out),
+                    2 => input_layer(&gpt2, &table, tokens, None, 0, &mut out).expect("valid"),
+                    _ => {
+                        gather_view(&table, tokens, &Epilogue::new(), &mut out, dim).expect("valid")
+                    }
+                }
+                black_box(&mut out);
+                *best = best.min(t0.elapsed().as_secs_f64());
+            }
+        }
+        let g = |k: usize| (T * dim) as f64 / best[k] / 1e9;
+        println!(
+            "D = {dim:4}: fused {:.2} G/s, separate {:.2} G/s: fused / separate {:.2}x; GPT-2 fused {:.2} G/s, plain gather {:.2} G/s: {:.2}x",
+            g(0),
+            g(1),
+            best[1] / best[0],
+            g(2),
+            g(3),
+            best[3] / best[2]
+        );
+    }
+}
