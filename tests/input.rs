@@ -279,7 +279,7 @@ fn bad_inputs_are_errors_and_leave_out_untouched() {
 
 #[test]
 fn long_prefill_with_sinusoidal_positions_matches_the_reference() {
-    // 16 tokens or more: the encodings are written by the table kernel first.
+    // 32 tokens or more: the encodings are written by the table kernel first.
     for (dim, cfg) in [
         (24usize, SinusoidalConfig::transformer()),
         (9, SinusoidalConfig::fairseq(1)),

@@ -86,7 +86,7 @@ fn every_preset_and_width_is_within_bound_at_random_positions() {
 
 #[test]
 fn table_path_is_within_its_bound_across_anchor_boundaries() {
-    // 16 rows or more take the angle-addition path: f64 anchors every 8
+    // 32 rows or more take the angle-addition path: f64 anchors every 16
     // rows, exact ones every 1024 rows. INLAYER_EXTENSIVE=1 checks every row
     // of wider tables too.
     let extensive = std::env::var("INLAYER_EXTENSIVE").is_ok();

@@ -7,10 +7,12 @@
 //! fixed order (so every backend gives the same bits). Element-wise steps are
 //! plain IEEE adds and multiplies in the reference's order.
 //!
-//! Prefills of 16 tokens or more with a sinusoidal position are not done row
-//! by row (see `input_layer`): the gather writes the scaled token rows, then
-//! the sinusoidal table kernel adds the encodings in place (with token types,
-//! the table kernel writes the encodings first and each row adds the rest).
+//! Prefills of 32 tokens or more with a sinusoidal position are not done row
+//! by row (see `input_layer`): the sinusoidal table kernel writes the
+//! encodings and the gather adds the scaled token rows in place (decoded
+//! tables: the gather first, then the table kernel adds the encodings; with
+//! token types, the table kernel writes the encodings first and each row adds
+//! the rest).
 
 use super::{InputLayer, LayerNorm, Positions};
 use crate::Error;

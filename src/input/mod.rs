@@ -51,8 +51,8 @@ pub enum Positions<'a> {
 }
 
 /// From this many tokens on, a sinusoidal position is written by the
-/// multi-row kernel before the token rows are added.
-const PE_TABLE_MIN_ROWS: usize = 16;
+/// multi-row kernel (the angle addition of the plan's table kernel).
+const PE_TABLE_MIN_ROWS: usize = crate::sinusoidal::ROTATE_MIN_ROWS;
 
 /// LayerNorm parameters: `y = (x − mean) / sqrt(var + eps) · gamma + beta`
 /// (biased variance, as PyTorch).

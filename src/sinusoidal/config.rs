@@ -31,7 +31,7 @@ pub enum Schedule {
 }
 
 /// Which kernel a [`Sinusoidal`](super::Sinusoidal) plan uses for runs of
-/// 16 rows or more ([`Sinusoidal::rows`](super::Sinusoidal::rows), and the
+/// 32 rows or more ([`Sinusoidal::rows`](super::Sinusoidal::rows), and the
 /// prefill of the fused input layer). The choice, not the target, decides
 /// the bits: each kernel gives the same bits on every target and backend.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

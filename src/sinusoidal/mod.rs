@@ -8,7 +8,7 @@
 //! | [`Sinusoidal::rows`], [`Sinusoidal::row`] | dense `&mut [f32]` | cached in caller storage (decode: one row per step) |
 //! | the same, plan from [`Sinusoidal::from_turns`] | dense `&mut [f32]` | computed beforehand (on a host, for firmware: no f64 code on the device) |
 //!
-//! Runs of 16 rows or more use an angle-addition kernel with f64 anchors
+//! Runs of 32 rows or more use an angle-addition kernel with f64 anchors
 //! (`rotate.rs`) unless the plan says
 //! [`TableKernel::PerRow`] (the one-row f32 kernel throughout: what targets
 //! with a single-precision FPU or none should use).
@@ -36,7 +36,11 @@ use rotate::rotate_rows;
 
 /// From this many rows on, the table kernels use angle addition from f64
 /// anchors (`rotate.rs`); below, the f32 polynomial on every row (`kernel.rs`).
-const ROTATE_MIN_ROWS: usize = 16;
+/// The angle addition's per-call setup (f64 `sin`/`cos` of every frequency)
+/// pays off from about 28 rows: at D = 384 and 4096, 16 rows take 6.3 µs /
+/// 67 µs by angle addition against 4.1 / 43 by the polynomial, 32 rows
+/// 7.3 / 78 against 8.1 / 86.
+pub(crate) const ROTATE_MIN_ROWS: usize = 32;
 
 /// The multi-row kernel for one block of frequencies: angle addition from
 /// [`ROTATE_MIN_ROWS`] rows on if `kernel` allows it.
@@ -62,15 +66,15 @@ fn block_rows(
 /// | kernel | bound (abs) | measured max |
 /// |---|---|---|
 /// | every entry point (the contract) | [`MAX_ABS_ERR`] = `2^-22` (2.4e-7) | — |
-/// | one row, fewer than 16 rows, or [`TableKernel::PerRow`]: f32 polynomial on the exact phase | `2^-23` + 1.5e-9 | 9.4e-8 |
-/// | 16 rows or more ([`TableKernel::Rotation`], the default): f32 angle addition to f64 anchors (every 8 rows; exact every 1024) | [`TABLE_MAX_ABS_ERR`] = 2.06e-7 | 1.4e-7 |
+/// | one row, fewer than 32 rows, or [`TableKernel::PerRow`]: f32 polynomial on the exact phase | `2^-23` + 1.5e-9 | 9.4e-8 |
+/// | 32 rows or more ([`TableKernel::Rotation`], the default): f32 angle addition to f64 anchors (every 16 rows; exact every 1024) | [`TABLE_MAX_ABS_ERR`] = 2.06e-7 | 1.4e-7 |
 ///
 /// Both kernels are bit-identical across targets and SIMD backends (no
 /// fused multiply-add); a row computed by the two kernels may differ in
 /// the last bit.
 pub const MAX_ABS_ERR: f64 = 1.0 / 4_194_304.0;
 
-/// The bound of the multi-row (table) kernel, used from 16 rows on: the
+/// The bound of the multi-row (table) kernel, used from 32 rows on: the
 /// f32 angle addition `sA·Ck + cA·Sk` on correctly rounded inputs (see
 /// `rotate.rs`); inside [`MAX_ABS_ERR`].
 pub const TABLE_MAX_ABS_ERR: f64 = 2.06e-7;
@@ -184,7 +188,7 @@ impl<'t> Sinusoidal<'t> {
         })
     }
 
-    /// The same plan with another kernel for runs of 16 rows or more
+    /// The same plan with another kernel for runs of 32 rows or more
     /// ([`TableKernel::PerRow`]: no f64 code, for single-precision FPUs).
     ///
     /// ```
@@ -192,10 +196,10 @@ impl<'t> Sinusoidal<'t> {
     /// let mut t = [0u64; 4];
     /// let pe = Sinusoidal::try_new(SinusoidalConfig::transformer(), 8, &mut t)?;
     /// let per_row = pe.with_table_kernel(TableKernel::PerRow);
-    /// let (mut a, mut b) = ([0.0f32; 8 * 20], [0.0f32; 8]);
+    /// let (mut a, mut b) = ([0.0f32; 8 * 40], [0.0f32; 8]);
     /// per_row.rows(100, &mut a)?;
-    /// per_row.row(119, &mut b)?;
-    /// assert_eq!(a[19 * 8..], b); // every row by the one-row kernel
+    /// per_row.row(139, &mut b)?;
+    /// assert_eq!(a[39 * 8..], b); // every row by the one-row kernel
     /// # Ok::<(), inlayer::Error>(())
     /// ```
     #[must_use]
@@ -204,7 +208,7 @@ impl<'t> Sinusoidal<'t> {
         self
     }
 
-    /// The kernel used for runs of 16 rows or more.
+    /// The kernel used for runs of 32 rows or more.
     #[must_use]
     pub const fn table_kernel(&self) -> TableKernel {
         self.kernel
