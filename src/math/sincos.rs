@@ -64,7 +64,6 @@ pub(crate) fn sincos_turns8(phase: [u64; 8]) -> (F32x8, F32x8) {
 #[must_use]
 pub(crate) fn sincos_words8(w: I32x8) -> (F32x8, F32x8) {
     let r = (w & I32x8::splat(0x3FFF_FFFF)) - I32x8::splat(1 << 29);
-    let q = (w >> 30) & I32x8::splat(3);
     let x = F32x8::from_i32(r) * F32x8::splat(RAD_PER_UNIT);
     let z = x * x;
     // sin(x) = x + x·z·(S1 + z·(S2 + z·S3))
@@ -76,10 +75,15 @@ pub(crate) fn sincos_words8(w: I32x8) -> (F32x8, F32x8) {
     let one = F32x8::splat(1.0);
     let wv = one - h;
     let c = wv + (((one - wv) - h) + z * z * pc);
-    // Rotate by q quarter turns.
-    let odd = I32x8::splat(0) - (q & I32x8::splat(1));
-    let sin = F32x8::select(odd, c, s).xor_bits((q & I32x8::splat(2)) << 30);
-    let cos = F32x8::select(odd, s, c).xor_bits(((q + I32x8::splat(1)) & I32x8::splat(2)) << 30);
+    // Rotate by q quarter turns, q being the top two bits of w, by bit
+    // operations only: swap sin and cos where q is odd (bit 30), negate sin
+    // where q ≥ 2 (bit 31) and cos where q is 1 or 2 (bit 31 XOR bit 30).
+    let sign = I32x8::splat(i32::MIN);
+    let w1 = w << 1;
+    let odd = w1 >> 31;
+    let swap = s.xor_bits(c.to_bits()).to_bits() & odd;
+    let sin = s.xor_bits(swap).xor_bits(w & sign);
+    let cos = c.xor_bits(swap).xor_bits((w ^ w1) & sign);
     (sin, cos)
 }
 

@@ -75,19 +75,6 @@ impl F32x8 {
         Self(r)
     }
 
-    /// Per lane: `if_set` where `mask` is all ones, `if_clear` where it is
-    /// zero (`mask` lanes must be `0` or `-1`).
-    #[inline(always)]
-    pub(crate) fn select(mask: I32x8, if_set: Self, if_clear: Self) -> Self {
-        let mut r = if_clear.0;
-        for ((r, m), s) in r.iter_mut().zip(mask.0).zip(if_set.0) {
-            if m != 0 {
-                *r = s;
-            }
-        }
-        Self(r)
-    }
-
     #[inline(always)]
     fn zip(self, o: Self, f: impl Fn(f32, f32) -> f32) -> Self {
         let mut r = [0.0; 8];
@@ -227,6 +214,14 @@ impl BitOr for I32x8 {
     #[inline(always)]
     fn bitor(self, o: Self) -> Self {
         self.zip(o, |a, b| a | b)
+    }
+}
+
+impl BitXor for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitxor(self, o: Self) -> Self {
+        self.zip(o, |a, b| a ^ b)
     }
 }
 

@@ -79,14 +79,6 @@ impl F32x8 {
         let m: wide::f32x8 = bytemuck::cast(m.0);
         Self(self.0 ^ m)
     }
-
-    /// Per lane: `if_set` where `mask` is all ones, `if_clear` where it is
-    /// zero (`mask` lanes must be `0` or `-1`).
-    #[inline(always)]
-    pub(crate) fn select(mask: I32x8, if_set: Self, if_clear: Self) -> Self {
-        let m: wide::f32x8 = bytemuck::cast(mask.0);
-        Self(m.bitselect(if_set.0, if_clear.0))
-    }
 }
 
 /// Pair shuffles for the interleaved RoPE kernel (LLVM lowers the array
@@ -336,6 +328,14 @@ impl BitOr for I32x8 {
     #[inline(always)]
     fn bitor(self, o: Self) -> Self {
         Self(self.0 | o.0)
+    }
+}
+
+impl BitXor for I32x8 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitxor(self, o: Self) -> Self {
+        Self(self.0 ^ o.0)
     }
 }
 
