@@ -48,7 +48,7 @@ pub(crate) fn apply_in_place(op: Op<'_>, out: &mut [f32]) {
 
 /// Short rows are copied with inline vector moves rather than a `memcpy`
 /// call (the call overhead dominates below a few hundred bytes).
-const INLINE_COPY_MAX: usize = 64;
+pub(crate) const INLINE_COPY_MAX: usize = 64;
 
 #[inline(always)]
 fn copy(src: &[f32], out: &mut [f32]) {

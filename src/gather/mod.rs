@@ -398,11 +398,17 @@ impl NativeRows<'_, '_> {
             return;
         }
         let prefetch = data.len() >= crate::prefetch::MIN_TABLE_LEN;
-        if dense_loop && width == dim && stride == dim && dim > 0 {
-            // Whole rows into a dense `out` (the common case): the output
-            // rows are `out`'s chunks, and the prefetch test is out of the
-            // loop (hot D = 64, T = 512: 0.87 → 0.94× the per-row memcpy in
-            // `examples/gather_speed`).
+        if dense_loop
+            && width == dim
+            && stride == dim
+            && (1..=kernel::INLINE_COPY_MAX).contains(&dim)
+        {
+            // Short whole rows into a dense `out`: the output rows are
+            // `out`'s chunks, and the prefetch test is out of the loop (hot
+            // D = 64, T = 512: 0.87 → 0.94× the per-row memcpy in
+            // `examples/gather_speed`). Longer rows, copied by `memcpy`, keep
+            // the general loop: with this one the cold D = 384 gather fell
+            // from 1.30 to 1.18× (prefetch timing).
             let ahead = |t: usize| {
                 if let Some(&a) = tokens.get(t + crate::prefetch::DISTANCE)
                     && let Some(row) = data.get(a as usize * dim..)
