@@ -14,6 +14,10 @@ use inlayer::gather::{Epilogue, gather_view};
 use inlayer::reference;
 use std::hint::black_box;
 
+#[path = "common/gather_baselines.rs"]
+mod gather_baselines;
+use gather_baselines::{memcpy_rows, naive_scale_add};
+
 struct Rng(u64);
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -24,29 +28,6 @@ impl Rng {
     }
     fn f32(&mut self) -> f32 {
         (self.next() >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-    }
-}
-
-fn memcpy_rows(table: &[f32], dim: usize, ids: &[u32], out: &mut [f32]) {
-    for (o, &i) in out.chunks_exact_mut(dim).zip(ids) {
-        let r = i as usize * dim;
-        o.copy_from_slice(&table[r..r + dim]);
-    }
-}
-
-/// The fused epilogue as a plain Rust loop (no validation, vectorized by the
-/// compiler): what the same three streams (table row, add row, output) cost
-/// without a library around them.
-fn naive_scale_add(table: &[f32], dim: usize, ids: &[u32], s: f32, add: &[f32], out: &mut [f32]) {
-    for ((o, &i), a) in out
-        .chunks_exact_mut(dim)
-        .zip(ids)
-        .zip(add.chunks_exact(dim))
-    {
-        let r = i as usize * dim;
-        for ((o, x), a) in o.iter_mut().zip(&table[r..r + dim]).zip(a) {
-            *o = *x * s + *a;
-        }
     }
 }
 

@@ -14,18 +14,23 @@ use inlayer::reference;
 use std::hint::black_box;
 use std::time::Instant;
 
-const VOCAB: usize = 32_000;
+#[path = "../benches/common/gather_baselines.rs"]
+mod gather_baselines;
 
-#[inline(never)]
-fn memcpy_rows(table: &[f32], dim: usize, ids: &[u32], out: &mut [f32]) {
-    for (o, &i) in out.chunks_exact_mut(dim).zip(ids) {
-        let r = i as usize * dim;
-        o.copy_from_slice(&table[r..r + dim]);
-    }
-}
+const VOCAB: usize = 32_000;
 
 /// Each contender is its own function, as in a caller's code (the gather's
 /// native path inlines into its caller).
+#[inline(never)]
+fn memcpy_rows(table: &[f32], dim: usize, ids: &[u32], out: &mut [f32]) {
+    gather_baselines::memcpy_rows(table, dim, ids, out);
+}
+
+#[inline(never)]
+fn naive_scale_add(table: &[f32], dim: usize, ids: &[u32], s: f32, add: &[f32], out: &mut [f32]) {
+    gather_baselines::naive_scale_add(table, dim, ids, s, add, out);
+}
+
 #[inline(never)]
 fn gather(view: &F32Table<'_>, dim: usize, ids: &[u32], out: &mut [f32]) {
     gather_view(view, ids, &Epilogue::new(), out, dim).expect("valid");
@@ -41,20 +46,6 @@ fn gather_fused(
     out: &mut [f32],
 ) {
     gather_view(view, ids, &Epilogue::new().scale(s).add(add), out, dim).expect("valid");
-}
-
-#[inline(never)]
-fn naive_scale_add(table: &[f32], dim: usize, ids: &[u32], s: f32, add: &[f32], out: &mut [f32]) {
-    for ((o, &i), a) in out
-        .chunks_exact_mut(dim)
-        .zip(ids)
-        .zip(add.chunks_exact(dim))
-    {
-        let r = i as usize * dim;
-        for ((o, x), a) in o.iter_mut().zip(&table[r..r + dim]).zip(a) {
-            *o = *x * s + *a;
-        }
-    }
 }
 
 fn main() {
