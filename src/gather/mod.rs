@@ -333,7 +333,8 @@ fn native_cols(
     let add = |t: usize| epilogue.add.and_then(|a| a.get(t * width..(t + 1) * width));
     match (epilogue.scale, epilogue.add.is_some()) {
         // The plain copy, whose per-row cost is mostly loop overhead, gets the
-        // dense-rows loop too (the epilogues would only grow the code).
+        // `memcpy` shortcut and the dense-rows loop (see `each`; for the
+        // epilogues they would only grow the code).
         (None, false) => rows.each(true, |_, src, row| kernel::apply(Op::Copy, src, row)),
         (Some(s), false) => rows.each(false, |_, src, row| kernel::apply(Op::Scale(s), src, row)),
         (None, true) => rows.each(false, |t, src, row| {
@@ -364,11 +365,12 @@ struct NativeRows<'a, 'o> {
 
 impl NativeRows<'_, '_> {
     /// Calls `f(t, table row, output row)` for every token, prefetching the
-    /// rows of tokens `prefetch::DISTANCE` ahead on large tables. With
-    /// `dense_loop` (a constant at each call), whole rows into a dense `out`
-    /// take a loop of their own with less bookkeeping per row.
+    /// rows of tokens `prefetch::DISTANCE` ahead on large tables.
+    /// `plain_copy` (a constant at each call) says that `f` only copies the
+    /// row: then a one-token call may use `memcpy`, and short whole rows into
+    /// a dense `out` take a loop of their own with less bookkeeping per row.
     #[inline(always)]
-    fn each(self, dense_loop: bool, f: impl Fn(usize, &[f32], &mut [f32])) {
+    fn each(self, plain_copy: bool, f: impl Fn(usize, &[f32], &mut [f32])) {
         let Self {
             data,
             dim,
@@ -389,7 +391,7 @@ impl NativeRows<'_, '_> {
                 // call (native D = 64: 0.84–0.86 → 0.91–0.92× in
                 // `examples/gather_speed`); on narrower targets the inline
                 // lanes are.
-                if cfg!(target_feature = "avx512f") && dense_loop && row.len() == src.len() {
+                if cfg!(target_feature = "avx512f") && plain_copy && row.len() == src.len() {
                     row.copy_from_slice(src);
                 } else {
                     f(0, src, row);
@@ -398,7 +400,7 @@ impl NativeRows<'_, '_> {
             return;
         }
         let prefetch = data.len() >= crate::prefetch::MIN_TABLE_LEN;
-        if dense_loop
+        if plain_copy
             && width == dim
             && stride == dim
             && (1..=kernel::INLINE_COPY_MAX).contains(&dim)
@@ -463,18 +465,18 @@ pub(crate) fn accumulate_rows(
     scale: Option<f32>,
     out: &mut [f32],
 ) {
-    let prefetch = data.len() >= crate::prefetch::MIN_TABLE_LEN;
-    for (t, (row, &tok)) in out.chunks_exact_mut(dim.max(1)).zip(tokens).enumerate() {
-        if prefetch
-            && let Some(&a) = tokens.get(t + crate::prefetch::DISTANCE)
-            && let Some(ahead) = data.get(a as usize * dim..)
-        {
-            crate::prefetch::read(ahead.get(..dim).unwrap_or(ahead));
-        }
-        if let Some(src) = data.get(tok as usize * dim..).and_then(|r| r.get(..dim)) {
-            kernel::scale_accumulate(src, scale, row);
-        }
-    }
+    let rows = NativeRows {
+        data,
+        dim,
+        c0: 0,
+        width: dim,
+        tokens,
+        out,
+        stride: dim,
+    };
+    rows.each(false, |_, src, row| {
+        kernel::scale_accumulate(src, scale, row)
+    });
 }
 
 /// Checks the column range, the output and the add rows against the token
