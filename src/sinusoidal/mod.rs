@@ -289,8 +289,10 @@ impl<'t> Sinusoidal<'t> {
     }
 
     /// Adds the encodings of positions `start, start+1, …` to the rows of
-    /// `out` with the table kernel (the fused input layer's prefill, after
-    /// the gather of the scaled token rows). The caller has validated `out`
+    /// `out` with the table kernel (the fused input layer's prefill over
+    /// decoded tables, after the gather of the scaled token rows; native
+    /// rows are added onto [`rows`](Self::rows) instead). The caller has
+    /// validated `out`
     /// (whole rows of `dim`) and the positions.
     pub(crate) fn add_rows(&self, start: u32, out: &mut [f32]) {
         rotate::row_edges::<true>(&self.shape, start, out);
