@@ -46,7 +46,7 @@ const C3: f32 = 2.443_315_7e-5;
 /// Top 32 bits of `phase + 2^61`, rounded on bit 31: quadrant in bits
 /// 30..32, remainder (offset by `2^29`) in bits 0..30.
 #[inline(always)]
-fn reduced_word(phase: u64) -> i32 {
+pub(crate) fn reduced_word(phase: u64) -> i32 {
     (phase.wrapping_add((1 << 61) + (1 << 31)) >> 32) as u32 as i32
 }
 
@@ -92,7 +92,14 @@ pub(crate) fn sincos_words8(w: I32x8) -> (F32x8, F32x8) {
 #[inline]
 #[must_use]
 pub(crate) fn sincos_turns(phase: u64) -> (f32, f32) {
-    let w = reduced_word(phase);
+    sincos_word(reduced_word(phase))
+}
+
+/// [`sincos_turns`] on a reduced word (see `reduced_word`): the scalar twin
+/// of [`sincos_words8`].
+#[inline]
+#[must_use]
+pub(crate) fn sincos_word(w: i32) -> (f32, f32) {
     let r = (w & 0x3FFF_FFFF) - (1 << 29);
     let q = (w >> 30) & 3;
     let x = r as f32 * RAD_PER_UNIT;

@@ -13,8 +13,8 @@
 //! rounding of `F_i` and of the phase, for every `p < 2^32`: below 1.21e-7 < 2^-22.
 
 use super::config::{Layout, OddWidth, SinusoidalConfig};
-use crate::math::{sincos_turns, sincos_turns8};
-use crate::simd::F32x8;
+use crate::math::{reduced_word, sincos_word, sincos_words8};
+use crate::simd::{F32x8, I32x8};
 
 /// The shape facts the kernel needs, derived once from a valid config.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +66,7 @@ pub(super) fn put8<const ADD: bool>(dst: &mut [f32], v: F32x8) {
     }
 }
 
-/// Largest number of frequencies [`emit_phases`] takes at once.
+/// Largest number of frequencies [`emit_rows`] steps at once.
 pub(crate) const BLOCK: usize = 32;
 
 /// Writes (`ADD = false`) or adds (`ADD = true`) the encoding of position
@@ -81,15 +81,10 @@ pub(crate) fn emit<const ADD: bool>(
     pos: u32,
     row: &mut [f32],
 ) {
+    // The phases are formed in registers, eight at a time, right where
+    // the polynomial needs them (no round trip through a phase buffer).
     let p = u64::from(pos);
-    let mut ph = [0u64; BLOCK];
-    for (b, f) in turns.chunks(BLOCK).enumerate() {
-        let ph = &mut ph[..f.len()];
-        for (ph, f) in ph.iter_mut().zip(f) {
-            *ph = p.wrapping_mul(*f);
-        }
-        emit_phases::<ADD>(shape, ph, i0 + b * BLOCK, row);
-    }
+    emit_phases::<ADD>(shape, turns, i0, row, |f| reduced_word(p.wrapping_mul(f)));
 }
 
 /// Writes the encodings of positions `start, start + 1, …` (one per row of
@@ -107,7 +102,7 @@ pub(crate) fn emit_rows(shape: &Shape, turns: &[u64], i0: usize, start: u32, out
     }
     for (k, row) in out.chunks_exact_mut(shape.dim.max(1)).enumerate() {
         if shape.padding_row != Some(start.wrapping_add(k as u32)) {
-            emit_phases::<false>(shape, ph, i0, row);
+            emit_phases::<false>(shape, ph, i0, row, reduced_word);
         }
         for (ph, f) in ph.iter_mut().zip(turns) {
             *ph = ph.wrapping_add(*f);
@@ -115,12 +110,19 @@ pub(crate) fn emit_rows(shape: &Shape, turns: &[u64], i0: usize, start: u32, out
     }
 }
 
-/// The core: sin/cos of the given phases (frequencies `i0 ..`) into `row`.
+/// The core: sin/cos of the `xs` (frequencies `i0 ..`) into `row`; `x` is
+/// a phase, or a frequency, and `word` forms the reduced word of its phase
+/// (see `crate::math::reduced_word`).
 #[inline(always)]
-fn emit_phases<const ADD: bool>(shape: &Shape, phases: &[u64], i0: usize, row: &mut [f32]) {
+fn emit_phases<const ADD: bool>(
+    shape: &Shape,
+    xs: &[u64],
+    i0: usize,
+    row: &mut [f32],
+    word: impl Fn(u64) -> i32,
+) {
     let mut i = i0;
-    let mut chunks = phases.chunks_exact(8);
-    for ph in &mut chunks {
+    for ph in xs.chunks_exact(8) {
         if i + 8 > shape.n_cos {
             // Past the last full sin+cos octet: the scalar tail below handles it.
             break;
@@ -128,7 +130,7 @@ fn emit_phases<const ADD: bool>(shape: &Shape, phases: &[u64], i0: usize, row: &
         let Ok(ph) = <[u64; 8]>::try_from(ph) else {
             break;
         };
-        let (s, c) = sincos_turns8(ph);
+        let (s, c) = sincos_words8(I32x8::new(ph.map(&word)));
         if shape.interleaved {
             let (lo, hi) = F32x8::interleave(s, c);
             if let Some(d) = row.get_mut(2 * i..2 * i + 16) {
@@ -148,9 +150,9 @@ fn emit_phases<const ADD: bool>(shape: &Shape, phases: &[u64], i0: usize, row: &
         i += 8;
     }
     // Scalar tail: the frequencies not done above.
-    for (k, &ph) in phases.iter().enumerate().skip(i - i0) {
+    for (k, &x) in xs.iter().enumerate().skip(i - i0) {
         let j = i0 + k;
-        let (s, c) = sincos_turns(ph);
+        let (s, c) = sincos_word(word(x));
         let (sc, cc) = if shape.interleaved {
             (2 * j, 2 * j + 1)
         } else {

@@ -277,6 +277,11 @@ impl<'t> Sinusoidal<'t> {
         let dim = self.shape.dim;
         let t = whole_rows(out.len(), dim)?;
         check_positions(start, t)?;
+        if t == 1 {
+            // One row (a decode step): the phases need no stepping.
+            self.write_row::<false>(start, out);
+            return Ok(());
+        }
         // `dim > 0` (a plan is never built for 0): `max(1)` only removes the
         // zero-chunk panic path.
         for (k, row) in out.chunks_exact_mut(dim.max(1)).enumerate() {
