@@ -121,16 +121,7 @@ fn emit_phases<const ADD: bool>(
     row: &mut [f32],
     word: impl Fn(u64) -> i32,
 ) {
-    let mut i = i0;
-    for ph in xs.chunks_exact(8) {
-        if i + 8 > shape.n_cos {
-            // Past the last full sin+cos octet: the scalar tail below handles it.
-            break;
-        }
-        let Ok(ph) = <[u64; 8]>::try_from(ph) else {
-            break;
-        };
-        let (s, c) = sincos_words8(I32x8::new(ph.map(&word)));
+    let store = |i: usize, s: F32x8, c: F32x8, row: &mut [f32]| {
         if shape.interleaved {
             let (lo, hi) = F32x8::interleave(s, c);
             if let Some(d) = row.get_mut(2 * i..2 * i + 16) {
@@ -147,6 +138,32 @@ fn emit_phases<const ADD: bool>(
                 put8::<ADD>(d, c);
             }
         }
+    };
+    let mut i = i0;
+    // Two octets a step: their polynomials are independent chains, and
+    // side by side they keep the multipliers busy.
+    for ph in xs.as_chunks::<16>().0 {
+        if i + 16 > shape.n_cos {
+            break;
+        }
+        let w = ph.map(&word);
+        let [a, b] = w.as_chunks::<8>().0 else {
+            break;
+        };
+        let (s0, c0) = sincos_words8(I32x8::new(*a));
+        let (s1, c1) = sincos_words8(I32x8::new(*b));
+        store(i, s0, c0, row);
+        store(i + 8, s1, c1, row);
+        i += 16;
+    }
+    if i + 8 <= shape.n_cos
+        && let Some(ph) = xs.get(i - i0..i - i0 + 8)
+        && let Ok(ph) = <[u64; 8]>::try_from(ph)
+    {
+        // One octet left over; past the last full sin+cos octet, the
+        // scalar tail below takes the rest.
+        let (s, c) = sincos_words8(I32x8::new(ph.map(&word)));
+        store(i, s, c, row);
         i += 8;
     }
     // Scalar tail: the frequencies not done above.
