@@ -12,7 +12,7 @@
 //!    product with 1152 bits of 1/2π, see `turns.rs`);
 //! 2. the phase of position `p` is then `p.wrapping_mul(F)` (exact modulo one
 //!    turn), or `phase + F` when stepping to the next position;
-//! 3. [`sincos_turns8`] / [`sincos_turns`] evaluate sin and cos of
+//! 3. [`sincos_octets`] / [`sincos_turns`] evaluate sin and cos of
 //!    `2π·phase/2^64` with an exact octant reduction on the integer phase and
 //!    a short polynomial on [`F32x8`](crate::simd::F32x8) lanes (no fused
 //!    multiply-add, so results are bit-identical on every target and
@@ -29,5 +29,5 @@ mod turns;
     reason = "the bound is for the tests and the rope kernels"
 )]
 pub(crate) use sincos::SINCOS_TURNS_MAX_ABS_ERR;
-pub(crate) use sincos::{reduced_word, sincos_turns, sincos_turns8, sincos_word, sincos_words8};
+pub(crate) use sincos::{reduced_word, sincos_octets, sincos_turns, sincos_word};
 pub(crate) use turns::turns_per_pos;

@@ -4,7 +4,7 @@
 //! Algorithm: each frequency is held as 64-bit fixed-point turns per
 //! position `F_i` ([`turns_per_pos`](crate::math::turns_per_pos)); the phase
 //! of position `p` is `p · F_i mod 2^64`, exact integer arithmetic, and
-//! `crate::math::sincos_turns8` evaluates eight frequencies
+//! `crate::math::sincos_octets` evaluates eight frequencies
 //! at a time (the scalar twin handles the tail, bit-identically).
 //!
 //! Error bound per output, against `sin`/`cos` of the exact `p · ω_i` (ω_i
@@ -13,8 +13,8 @@
 //! rounding of `F_i` and of the phase, for every `p < 2^32`: below 1.21e-7 < 2^-22.
 
 use super::config::{Layout, OddWidth, SinusoidalConfig};
-use crate::math::{reduced_word, sincos_word, sincos_words8};
-use crate::simd::{F32x8, I32x8};
+use crate::math::{reduced_word, sincos_octets, sincos_word};
+use crate::simd::F32x8;
 
 /// The shape facts the kernel needs, derived once from a valid config.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,7 +121,10 @@ fn emit_phases<const ADD: bool>(
     row: &mut [f32],
     word: impl Fn(u64) -> i32,
 ) {
-    let store = |i: usize, s: F32x8, c: F32x8, row: &mut [f32]| {
+    // Whole sin+cos octets on lanes; the scalar tail below takes the rest.
+    let full = xs.len().min(shape.n_cos.saturating_sub(i0));
+    let done = sincos_octets(xs.get(..full).unwrap_or(&[]), &word, |k, s, c| {
+        let i = i0 + 8 * k;
         if shape.interleaved {
             let (lo, hi) = F32x8::interleave(s, c);
             if let Some(d) = row.get_mut(2 * i..2 * i + 16) {
@@ -138,34 +141,8 @@ fn emit_phases<const ADD: bool>(
                 put8::<ADD>(d, c);
             }
         }
-    };
-    let mut i = i0;
-    // Two octets a step: their polynomials are independent chains, and
-    // side by side they keep the multipliers busy.
-    for ph in xs.as_chunks::<16>().0 {
-        if i + 16 > shape.n_cos {
-            break;
-        }
-        let w = ph.map(&word);
-        let [a, b] = w.as_chunks::<8>().0 else {
-            break;
-        };
-        let (s0, c0) = sincos_words8(I32x8::new(*a));
-        let (s1, c1) = sincos_words8(I32x8::new(*b));
-        store(i, s0, c0, row);
-        store(i + 8, s1, c1, row);
-        i += 16;
-    }
-    if i + 8 <= shape.n_cos
-        && let Some(ph) = xs.get(i - i0..i - i0 + 8)
-        && let Ok(ph) = <[u64; 8]>::try_from(ph)
-    {
-        // One octet left over; past the last full sin+cos octet, the
-        // scalar tail below takes the rest.
-        let (s, c) = sincos_words8(I32x8::new(ph.map(&word)));
-        store(i, s, c, row);
-        i += 8;
-    }
+    });
+    let i = i0 + done;
     // Scalar tail: the frequencies not done above.
     for (k, &x) in xs.iter().enumerate().skip(i - i0) {
         let j = i0 + k;
