@@ -183,13 +183,21 @@ fn check(c: &Case) {
         assert!(got.iter().all(|x| x.to_bits() == SENTINEL.to_bits()));
         return;
     }
+    // An epilogue's add or multiply may meet two NaNs (a decoded NaN and a
+    // NaN in the add row or the scale): Rust leaves the payload of the
+    // result unspecified, and the optimiser may swap the operands (the
+    // AVX-512 build does), so there any NaN equals any NaN. Without an
+    // epilogue, the bits must match exactly.
+    let two_nans_meet = c.scale.is_some() || c.add;
     for (i, x) in got.iter().enumerate() {
         let (t, j) = (i / stride, i % stride);
         if t < n && j < width {
-            assert_eq!(
+            let w = want[t * width + j];
+            assert!(
+                x.to_bits() == w.to_bits() || (two_nans_meet && x.is_nan() && w.is_nan()),
+                "{c:?} at {t},{j}: {:#x} != {:#x}",
                 x.to_bits(),
-                want[t * width + j].to_bits(),
-                "{c:?} at {t},{j}"
+                w.to_bits()
             );
         } else {
             assert_eq!(x.to_bits(), SENTINEL.to_bits(), "gap written at {i}");
