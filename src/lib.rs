@@ -63,6 +63,7 @@
 #[cfg(test)]
 extern crate std;
 
+mod arch;
 mod error;
 pub mod formats;
 pub mod gather;

@@ -1,5 +1,5 @@
-//! Software prefetch of the table rows of upcoming tokens: the crate's one
-//! `unsafe` call.
+//! Software prefetch of the table rows of upcoming tokens (the hint itself
+//! is `crate::arch::prefetch`, one of the crate's two `unsafe` calls).
 //!
 //! A gather from a table larger than the caches waits on DRAM once per row;
 //! the hardware prefetcher cannot guess the next row (it is a random id), but
@@ -8,8 +8,6 @@
 //! (FBGEMM does the same, 16 rows ahead). The hint never faults and changes no
 //! value, only timing; on targets without a stable prefetch intrinsic it is a
 //! no-op.
-
-#![allow(unsafe_code)]
 
 /// How many tokens ahead the gather hints rows.
 pub(crate) const DISTANCE: usize = 16;
@@ -36,11 +34,11 @@ pub(crate) fn read(row: &[f32]) {
         let n = row.len().min(MAX_LINES * 16);
         let mut i = 0;
         while i < n {
-            hint(&row[i]);
+            crate::arch::prefetch(&row[i]);
             i += 16;
         }
         if let Some(last) = row[..n].last() {
-            hint(last);
+            crate::arch::prefetch(last);
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
@@ -58,27 +56,13 @@ pub(crate) fn read_bytes(table: &[u8], start: usize, len: usize) {
         let n = row.len().min(MAX_LINES * 64);
         let mut i = 0;
         while i < n {
-            hint(&row[i]);
+            crate::arch::prefetch(&row[i]);
             i += 64;
         }
         if let Some(last) = row[..n].last() {
-            hint(last);
+            crate::arch::prefetch(last);
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (table, start, len);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn hint<T>(x: &T) {
-    // SAFETY: `_mm_prefetch` only hints the cache hierarchy. It never faults
-    // (even on an invalid address) and has no effect visible to the program;
-    // the pointer comes from a live reference anyway. SSE is part of the
-    // x86_64 baseline, so the instruction always exists.
-    unsafe {
-        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
-            core::ptr::from_ref(x).cast(),
-        );
-    }
 }

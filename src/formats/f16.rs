@@ -3,7 +3,7 @@
 //!
 //! Decoding is exact (every `f16` and `bf16` value is an `f32`): `bf16` is
 //! `f32::from_bits(h << 16)`, `f16` the branch-free bit conversion of
-//! `lanes.rs`. Encoding rounds to nearest, ties to even (error ≤ half an ulp
+//! `lanes.rs` (F16C where the build enables it). Encoding rounds to nearest, ties to even (error ≤ half an ulp
 //! of the 16-bit format: relative 2^-11 for `f16` normals, 2^-8 for `bf16`);
 //! `f16` overflows to ±inf beyond 65504 (exactly: from 65520 up), NaN becomes
 //! a quiet NaN of the same sign.
@@ -11,7 +11,6 @@
 use super::lanes::{bf16_lanes, f16_lanes, map_elems};
 use super::{Format, Table};
 use crate::Error;
-use crate::simd::U16x8;
 
 macro_rules! half_table {
     ($(#[$doc:meta])* $name:ident, $format:expr, $lane:expr) => {
@@ -108,11 +107,11 @@ half_table!(
 
 /// Sixteen 16-bit values widened with `f`.
 #[inline(always)]
-fn half_pair(b: &[u8; 32], f: impl Fn(U16x8) -> crate::simd::F32x8) -> [crate::simd::F32x8; 2] {
+fn half_pair(b: &[u8; 32], f: impl Fn(&[u8; 16]) -> crate::simd::F32x8) -> [crate::simd::F32x8; 2] {
     let (h, _) = b.as_chunks::<16>();
     let mut r = [crate::simd::F32x8::splat(0.0); 2];
     for (r, h) in r.iter_mut().zip(h) {
-        *r = f(U16x8::load_le(h));
+        *r = f(h);
     }
     r
 }

@@ -15,8 +15,9 @@
 //! (exact) while leaving every other lane unchanged; inf/NaN are re-biased
 //! like normal numbers (no arithmetic sees a NaN) and get their all-ones
 //! exponent, with the sign, by one final OR. NaN payloads are kept bit for
-//! bit (a signalling NaN stays signalling), which a hardware `cvtph` would
-//! not do.
+//! bit (a signalling NaN stays signalling). Builds with F16C and AVX2 use
+//! the hardware `vcvtph2ps` instead (`crate::arch::f16x8`), with the NaN
+//! lanes rebuilt from the input so the values stay the same bits.
 
 use crate::simd::{F32x8, I32x8, U8x16, U16x8};
 
@@ -26,9 +27,25 @@ const F16_SUBNORMAL_UNIT: f32 = 1.0 / 16_777_216.0;
 /// `2^-14`, the smallest normal `f16`.
 const F16_MIN_NORMAL: f32 = 1.0 / 16_384.0;
 
-/// Widens eight `f16` bit patterns.
+/// Widens eight little-endian `f16`: by F16C where the build enables it
+/// (with the signalling-NaN fix-up that keeps it bit-identical), by the
+/// branch-free widening below elsewhere.
 #[inline(always)]
-pub(super) fn f16_lanes(h: U16x8) -> F32x8 {
+pub(super) fn f16_lanes(b: &[u8; 16]) -> F32x8 {
+    #[cfg(all(
+        target_arch = "x86_64",
+        target_feature = "avx2",
+        target_feature = "f16c",
+        not(inlayer_force_scalar)
+    ))]
+    return F32x8::load(&crate::arch::f16x8(b));
+    #[allow(unreachable_code)]
+    f16_widen(U16x8::load_le(b))
+}
+
+/// Widens eight `f16` bit patterns (the software widening).
+#[inline(always)]
+pub(super) fn f16_widen(h: U16x8) -> F32x8 {
     let s = U16x8::splat;
     // The magnitude re-biased into the `f32` layout: `em << 13` with 112
     // added to the exponent field, built on the 16-bit halves. Exact for
@@ -44,10 +61,10 @@ pub(super) fn f16_lanes(h: U16x8) -> F32x8 {
     F32x8::from_bits(x.to_bits() | I32x8::join16(s(0), top))
 }
 
-/// Widens eight `bf16` bit patterns.
+/// Widens eight little-endian `bf16`.
 #[inline(always)]
-pub(super) fn bf16_lanes(h: U16x8) -> F32x8 {
-    F32x8::from_bits(I32x8::from_high16(h))
+pub(super) fn bf16_lanes(b: &[u8; 16]) -> F32x8 {
+    F32x8::from_bits(I32x8::from_high16(U16x8::load_le(b)))
 }
 
 /// Widens one `f16` (the scale fields of the block formats): the same
