@@ -50,6 +50,14 @@ pub(crate) fn reduced_word(phase: u64) -> i32 {
     (phase.wrapping_add((1 << 61) + (1 << 31)) >> 32) as u32 as i32
 }
 
+/// sin and cos of `2π · phase[k] / 2^64` for eight phases: one octet of
+/// [`sincos_octets`], for callers with a few octets per call (RoPE's rows).
+#[inline(always)]
+#[must_use]
+pub(crate) fn sincos_turns8(phase: [u64; 8]) -> (F32x8, F32x8) {
+    sincos_words8(I32x8::new(phase.map(reduced_word)))
+}
+
 /// The vector kernel on reduced words (see `reduced_word`).
 #[inline(always)]
 #[must_use]
@@ -81,33 +89,38 @@ pub(crate) fn sincos_words8(w: I32x8) -> (F32x8, F32x8) {
 /// Calls `f(k, sin, cos)` for every whole octet `k` of `xs` (values `8k ..
 /// 8k + 8`), where `word(x)` is the reduced word of the phase of `x` (a
 /// phase, or a frequency times a position); returns the number of values
-/// done (`xs.len()` rounded down to a multiple of 8). Two octets a step:
-/// their polynomials are independent chains, and side by side they keep
-/// the multipliers busy (a single D = 4096 sinusoidal row went from 1.43 to
-/// 1.65× `wide`'s `sin_cos`; four a step spill registers on SSE2).
+/// done (`xs.len()` rounded down to a multiple of 8). With SIMD registers,
+/// two octets a step: their polynomials are independent chains, and side
+/// by side they keep the multipliers busy (a single D = 4096 sinusoidal row
+/// went from 1.43 to 1.65× `wide`'s `sin_cos`; four a step spill registers
+/// on SSE2). On the portable-array fallback, one octet a step (the pair
+/// would only double the code).
 #[inline(always)]
 pub(crate) fn sincos_octets(
     xs: &[u64],
     word: impl Fn(u64) -> i32,
     mut f: impl FnMut(usize, F32x8, F32x8),
 ) -> usize {
-    let (pairs, rest) = xs.as_chunks::<16>();
-    for (k, x) in pairs.iter().enumerate() {
-        let w = x.map(&word);
-        if let [a, b] = w.as_chunks::<8>().0 {
-            let (s0, c0) = sincos_words8(I32x8::new(*a));
-            let (s1, c1) = sincos_words8(I32x8::new(*b));
-            f(2 * k, s0, c0);
-            f(2 * k + 1, s1, c1);
+    let mut done = 0;
+    if crate::simd::SIMD_REGISTERS {
+        let (pairs, _) = xs.as_chunks::<16>();
+        for (k, x) in pairs.iter().enumerate() {
+            let w = x.map(&word);
+            if let [a, b] = w.as_chunks::<8>().0 {
+                let (s0, c0) = sincos_words8(I32x8::new(*a));
+                let (s1, c1) = sincos_words8(I32x8::new(*b));
+                f(2 * k, s0, c0);
+                f(2 * k + 1, s1, c1);
+            }
         }
+        done = 16 * pairs.len();
     }
-    let mut done = 16 * pairs.len();
-    if let Some(x) = rest.first_chunk::<8>() {
+    let (octets, _) = xs.get(done..).unwrap_or(&[]).as_chunks::<8>();
+    for (k, x) in octets.iter().enumerate() {
         let (s, c) = sincos_words8(I32x8::new(x.map(&word)));
-        f(2 * pairs.len(), s, c);
-        done += 8;
+        f(done / 8 + k, s, c);
     }
-    done
+    done + 8 * octets.len()
 }
 
 /// sin and cos of `2π · phase / 2^64`: the scalar twin of

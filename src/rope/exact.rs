@@ -3,7 +3,7 @@
 //! Algorithm: each frequency ω_j (f64, from the config) becomes a 64-bit
 //! fixed-point number of turns per position `F_j` ([`math`](crate::math)),
 //! the phase of position `p` is the exact integer `p·F_j mod 2^64`, and
-//! `sincos_octets` evaluates sin/cos of eight phases at once on SIMD lanes
+//! `sincos_turns8` evaluates sin/cos of eight phases at once on SIMD lanes
 //! with an integer quadrant reduction. No floating-point angle `p·ω` is
 //! ever formed, so the error does not grow with the position.
 //!
@@ -23,9 +23,7 @@ use super::{
     rotate_token_expanded, shape_err,
 };
 use crate::Error;
-use crate::math::{
-    SINCOS_TURNS_MAX_ABS_ERR, reduced_word, sincos_octets, sincos_turns, turns_per_pos,
-};
+use crate::math::{SINCOS_TURNS_MAX_ABS_ERR, sincos_turns, sincos_turns8, turns_per_pos};
 use crate::simd::{F32x8, I32x8};
 
 /// The documented bound of the exact cos/sin (2^-22): the `sincos_turns`
@@ -341,24 +339,28 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
         let scale = F32x8::splat(self.cs_scale);
         let sign = I32x8::splat(i32::MIN);
         let turns = self.turns.get(..self.half).unwrap_or(&[]);
+        let (t8, tt) = turns.as_chunks::<8>();
         let (cd16, cdt) = cd.as_chunks_mut::<16>();
         let (sd16, sdt) = sd.as_chunks_mut::<16>();
-        let word = |f| reduced_word(p.wrapping_mul(f));
-        let done = sincos_octets(turns, word, |k, vs, vc| {
+        for ((t, cd), sd) in t8.iter().zip(cd16).zip(sd16) {
+            let (vs, vc) = sincos_turns8(t.map(|f| p.wrapping_mul(f)));
             let (c, s) = (vc * scale, vs * scale);
             let (c_lo, c_hi) = F32x8::interleave(c, c);
             let (s_lo, s_hi) = F32x8::interleave(s.xor_bits(sign), s);
-            if let (Some([a, b]), Some([e, f])) = (
-                cd16.get_mut(k).map(|cd| cd.as_chunks_mut::<8>().0),
-                sd16.get_mut(k).map(|sd| sd.as_chunks_mut::<8>().0),
+            let (cd_lo, cd_hi) = cd.split_at_mut(8);
+            let (sd_lo, sd_hi) = sd.split_at_mut(8);
+            if let (Ok(a), Ok(b), Ok(e), Ok(f)) = (
+                <&mut [f32; 8]>::try_from(cd_lo),
+                <&mut [f32; 8]>::try_from(cd_hi),
+                <&mut [f32; 8]>::try_from(sd_lo),
+                <&mut [f32; 8]>::try_from(sd_hi),
             ) {
                 c_lo.store(a);
                 c_hi.store(b);
                 s_lo.store(e);
                 s_hi.store(f);
             }
-        });
-        let tt = turns.get(done..).unwrap_or(&[]);
+        }
         let pairs = cdt
             .as_chunks_mut::<2>()
             .0
@@ -377,16 +379,14 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
     fn row_at(&self, p: u64, c: &mut [f32], s: &mut [f32]) {
         let scale = F32x8::splat(self.cs_scale);
         let turns = self.turns.get(..self.half).unwrap_or(&[]);
+        let (t8, tt) = turns.as_chunks::<8>();
         let (c8, ct) = c.as_chunks_mut::<8>();
         let (s8, st) = s.as_chunks_mut::<8>();
-        let word = |f| reduced_word(p.wrapping_mul(f));
-        let done = sincos_octets(turns, word, |k, vs, vc| {
-            if let (Some(c), Some(s)) = (c8.get_mut(k), s8.get_mut(k)) {
-                (vc * scale).store(c);
-                (vs * scale).store(s);
-            }
-        });
-        let tt = turns.get(done..).unwrap_or(&[]);
+        for ((t, c), s) in t8.iter().zip(c8).zip(s8) {
+            let (vs, vc) = sincos_turns8(t.map(|f| p.wrapping_mul(f)));
+            (vc * scale).store(c);
+            (vs * scale).store(s);
+        }
         for ((&f, c), s) in tt.iter().zip(ct).zip(st) {
             let (vs, vc) = sincos_turns(p.wrapping_mul(f));
             *c = vc * self.cs_scale;

@@ -30,6 +30,20 @@ pub(crate) use lanes_wide::{F32x8, I32x8, U8x16, U16x8};
 /// Number of `f32` lanes in the vector type the kernels are written over.
 pub const LANES: usize = 8;
 
+/// Whether the lanes are real SIMD registers (SSE2, NEON, simd128): then
+/// kernels may keep two independent vectors in flight for latency; on the
+/// portable-array fallback (e.g. Cortex-M, RISC-V) that only doubles the
+/// code.
+pub(crate) const SIMD_REGISTERS: bool = !cfg!(inlayer_force_scalar)
+    && cfg!(any(
+        all(
+            any(target_arch = "x86", target_arch = "x86_64"),
+            target_feature = "sse2"
+        ),
+        all(target_arch = "aarch64", target_feature = "neon"),
+        all(target_arch = "wasm32", target_feature = "simd128")
+    ));
+
 /// The SIMD backend this build of `inlayer` runs, as chosen at compile time.
 ///
 /// `wide` picks its implementation from the target features enabled for the

@@ -66,7 +66,8 @@ pub(super) fn put8<const ADD: bool>(dst: &mut [f32], v: F32x8) {
     }
 }
 
-/// Largest number of frequencies [`emit_rows`] steps at once.
+/// Largest number of frequencies [`emit_rows`] steps at once (and the
+/// phase buffer of [`emit`] on targets without SIMD registers).
 pub(crate) const BLOCK: usize = 32;
 
 /// Writes (`ADD = false`) or adds (`ADD = true`) the encoding of position
@@ -81,10 +82,23 @@ pub(crate) fn emit<const ADD: bool>(
     pos: u32,
     row: &mut [f32],
 ) {
-    // The phases are formed in registers, eight at a time, right where
-    // the polynomial needs them (no round trip through a phase buffer).
     let p = u64::from(pos);
-    emit_phases::<ADD>(shape, turns, i0, row, |f| reduced_word(p.wrapping_mul(f)));
+    if crate::simd::SIMD_REGISTERS {
+        // The phases are formed in registers, eight at a time, right where
+        // the polynomial needs them (no round trip through a phase buffer).
+        emit_phases::<ADD>(shape, turns, i0, row, |f| reduced_word(p.wrapping_mul(f)));
+    } else {
+        // Portable arrays: through a phase buffer, so this shares its
+        // `emit_phases` with `emit_rows` (one copy of the polynomial).
+        let mut ph = [0u64; BLOCK];
+        for (b, f) in turns.chunks(BLOCK).enumerate() {
+            let ph = &mut ph[..f.len()];
+            for (ph, f) in ph.iter_mut().zip(f) {
+                *ph = p.wrapping_mul(*f);
+            }
+            emit_phases::<ADD>(shape, ph, i0 + b * BLOCK, row, reduced_word);
+        }
+    }
 }
 
 /// Writes the encodings of positions `start, start + 1, …` (one per row of

@@ -277,8 +277,10 @@ impl<'t> Sinusoidal<'t> {
         let dim = self.shape.dim;
         let t = whole_rows(out.len(), dim)?;
         check_positions(start, t)?;
-        if t == 1 {
-            // One row (a decode step): the phases need no stepping.
+        if t == 1 && crate::simd::SIMD_REGISTERS {
+            // One row (a decode step): the phases need no stepping, and
+            // they are formed in registers. (Without SIMD registers the
+            // general path is as fast, and keeps one copy of the kernel.)
             self.write_row::<false>(start, out);
             return Ok(());
         }
