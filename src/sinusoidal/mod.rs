@@ -280,7 +280,7 @@ impl<'t> Sinusoidal<'t> {
         if t == 1 && crate::simd::SIMD_REGISTERS {
             // One row (a decode step): the phases need no stepping, and
             // they are formed in registers. (Without SIMD registers the
-            // general path is as fast, and keeps one copy of the kernel.)
+            // general path takes it too: one copy of the kernel.)
             self.write_row::<false>(start, out);
             return Ok(());
         }
