@@ -261,7 +261,11 @@ pub fn gather_cols<T: Table + ?Sized>(
                 // One token of a plain copy (a decode step): with `T = 1` in
                 // sight the compiler drops every loop of the body.
                 [tok] if epilogue.scale.is_none() && epilogue.add.is_none() => {
-                    native_cols(data, shape, &[tok], cols, epilogue, out, out_stride)
+                    if crate::simd::SIMD_REGISTERS {
+                        native_one_copy(data, shape, tok, cols, epilogue, out, out_stride)
+                    } else {
+                        native_cols(data, shape, &[tok], cols, epilogue, out, out_stride)
+                    }
                 }
                 // Out of line where the lanes are SIMD registers (one-token
                 // calls: D = 64 0.80–0.84 → 0.88–0.89× the memcpy, native
@@ -276,6 +280,34 @@ pub fn gather_cols<T: Table + ?Sized>(
         }
         _ => general_cols(table, tokens, cols, epilogue, out, out_stride),
     }
+}
+
+/// The one-token plain copy of native rows (a decode step): validation, then
+/// one library `memcpy`, which glibc and the like run with the machine's
+/// widest stores even in a default build (SSE2 lanes need 16 stores for a
+/// 256-byte row, an AVX-512 `memcpy` 4). `examples/gather_speed`, default
+/// build, D = 64: 0.87–0.88 → 0.96× the per-row memcpy.
+#[inline(always)]
+fn native_one_copy(
+    data: &[f32],
+    (rows, dim): (usize, usize),
+    tok: u32,
+    cols: Range<usize>,
+    epilogue: &Epilogue<'_>,
+    out: &mut [f32],
+    stride: usize,
+) -> Result<(), Error> {
+    let width = check_shape(dim, &cols, 1, epilogue, out.len(), stride)?;
+    check_tokens(&[tok], rows, None)?;
+    let r = tok as usize * dim + cols.start;
+    // In bounds (validated); `get` and the length test only keep the copy
+    // free of panic paths.
+    if let (Some(row), Some(src)) = (out.get_mut(..width), data.get(r..r + width))
+        && row.len() == src.len()
+    {
+        row.copy_from_slice(src);
+    }
+    Ok(())
 }
 
 /// [`native_cols`] for every call but the one-token copy, out of line: the
@@ -405,8 +437,8 @@ impl NativeRows<'_, '_> {
     /// Calls `f(t, table row, output row)` for every token, prefetching the
     /// rows of tokens `prefetch::DISTANCE` ahead on large tables.
     /// `plain_copy` (a constant at each call) says that `f` only copies the
-    /// row: then a one-token call may use `memcpy`, and short whole rows into
-    /// a dense `out` take a loop of their own with less bookkeeping per row.
+    /// row: then short whole rows into a dense `out` take a loop of their
+    /// own with less bookkeeping per row.
     #[inline(always)]
     fn each(self, plain_copy: bool, f: impl Fn(usize, &[f32], &mut [f32])) {
         let Self {
@@ -423,17 +455,10 @@ impl NativeRows<'_, '_> {
         if let [tok] = *tokens {
             // One token (a decode step): no loop, no prefetch.
             let r = tok as usize * dim + c0;
+            // (A one-token plain copy on a target with SIMD registers never
+            // gets here: `native_one_copy` calls `memcpy`.)
             if let (Some(row), Some(src)) = (out.get_mut(..width), data.get(r..r + width)) {
-                // With AVX-512 the library `memcpy` moves 64 bytes an
-                // instruction, the lanes 32: one short row is faster by the
-                // call (native D = 64: 0.84–0.86 → 0.91–0.92× in
-                // `examples/gather_speed`); on narrower targets the inline
-                // lanes are.
-                if cfg!(target_feature = "avx512f") && plain_copy && row.len() == src.len() {
-                    row.copy_from_slice(src);
-                } else {
-                    f(0, src, row);
-                }
+                f(0, src, row);
             }
             return;
         }
