@@ -405,8 +405,8 @@ fn native_cols(
     let add = |t: usize| epilogue.add.and_then(|a| a.get(t * width..(t + 1) * width));
     match (epilogue.scale, epilogue.add.is_some()) {
         // The plain copy, whose per-row cost is mostly loop overhead, gets the
-        // `memcpy` shortcut and the dense-rows loop (see `each`; for the
-        // epilogues they would only grow the code).
+        // dense-rows loop (see `each`; for the epilogues it would only grow
+        // the code).
         (None, false) => rows.each(true, |_, src, row| kernel::apply(Op::Copy, src, row)),
         (Some(s), false) => rows.each(false, |_, src, row| kernel::apply(Op::Scale(s), src, row)),
         (None, true) => rows.each(false, |t, src, row| {
