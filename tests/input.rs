@@ -278,6 +278,29 @@ fn bad_inputs_are_errors_and_leave_out_untouched() {
 }
 
 #[test]
+fn empty_prompt_is_ok_at_any_position_on_every_target() {
+    // No tokens: no position is used, so none is checked, and the first
+    // position may sit anywhere, even where `first + start_pos` does not fit a
+    // 32-bit `usize` (a proptest found the overflow on wasm32).
+    let dim = 4;
+    let wte = vals(5 * dim, 1);
+    let wpe = vals(3 * dim, 2);
+    let table = F32Table::new(&wte, dim).unwrap();
+    for first in [0, 2, 3, u32::MAX] {
+        let layer = InputLayer {
+            positions: Positions::Learned { table: &wpe, first },
+            ..InputLayer::gpt2(&wpe)
+        };
+        for start_pos in [0, 1, u32::MAX / 2 + 1, u32::MAX] {
+            assert_eq!(
+                input_layer(&layer, &table, &[], None, start_pos, &mut []),
+                Ok(())
+            );
+        }
+    }
+}
+
+#[test]
 fn long_prefill_with_sinusoidal_positions_matches_the_reference() {
     // 32 tokens or more: the encodings are written by the table kernel first.
     for (dim, cfg) in [

@@ -236,9 +236,14 @@ pub fn input_layer<T: Table + ?Sized>(
     if let Positions::Learned { table: wpe, first } = layer.positions
         && layer.token_types.is_none()
     {
-        // Validated: positions `first + start_pos ..` are rows of `wpe`.
-        let p0 = (first as usize + start_pos as usize) * dim;
-        let rows = wpe.get(p0..p0 + tokens.len() * dim).unwrap_or(&[]);
+        // Validated: positions `first + start_pos ..` are rows of `wpe`
+        // (with no tokens nothing is checked, and the sum may not even fit
+        // a 32-bit `usize`: then there are no rows to add).
+        let p0 = usize::try_from(u64::from(first) + u64::from(start_pos)).ok();
+        let rows = p0
+            .and_then(|p| p.checked_mul(dim))
+            .and_then(|p0| wpe.get(p0..p0.checked_add(tokens.len() * dim)?))
+            .unwrap_or(&[]);
         let epilogue = Epilogue {
             scale: layer.scale,
             add: Some(rows),
