@@ -327,6 +327,64 @@ fn sweep_dims_and_offsets_equals_reference_bitwise() {
     }
 }
 
+/// Tables of at least 4 MiB take the prefetching loops (rows hinted 16
+/// tokens ahead; short rows copied by `memcpy`): the same bits as the
+/// reference, for short and long rows, dense and strided outputs, every
+/// epilogue, with more tokens than the prefetch distance.
+#[test]
+fn dram_sized_tables_take_the_prefetch_path_and_equal_the_reference_bitwise() {
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    // Random bit patterns: every class of float, NaNs included.
+    let table: Vec<f32> = (0..(1 << 20) + 77)
+        .map(|_| f32::from_bits(next() as u32))
+        .collect();
+    for dim in [1usize, 7, 16, 63, 64, 65, 384, 4099] {
+        let rows = &table[..table.len() / dim * dim];
+        let view = F32Table::new(rows, dim).unwrap();
+        let vocab = (rows.len() / dim) as u64;
+        let tokens: Vec<u32> = (0..53).map(|_| (next() % vocab) as u32).collect();
+        let add: Vec<f32> = (0..tokens.len() * dim)
+            .map(|_| f32::from_bits(next() as u32))
+            .collect();
+        for epi in [
+            Epilogue::new(),
+            Epilogue::new().scale(1.5),
+            Epilogue::new().add(&add),
+            Epilogue::new().scale(-0.5).add(&add).padding_id(tokens[3]),
+        ] {
+            let mut want = vec![0.0f32; tokens.len() * dim];
+            reference::gather::gather(
+                rows,
+                dim,
+                &tokens,
+                epi.scale,
+                epi.add,
+                epi.padding_id,
+                &mut want,
+            )
+            .unwrap();
+            for stride in [dim, dim + 3] {
+                let mut got = vec![7.25f32; tokens.len() * stride];
+                gather_view(&view, &tokens, &epi, &mut got, stride).unwrap();
+                for (t, row) in got.chunks(stride).enumerate() {
+                    let w = &want[t * dim..(t + 1) * dim];
+                    assert!(
+                        same_bits(&row[..dim], w),
+                        "dim {dim} stride {stride} {epi:?}"
+                    );
+                    assert!(row[dim..].iter().all(|&v| v == 7.25));
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn dim_zero_and_ragged_tables_are_errors() {
     let mut out = [0.0f32; 4];

@@ -55,12 +55,19 @@ fn copy(src: &[f32], out: &mut [f32]) {
     if src.len() <= INLINE_COPY_MAX {
         map1(src, out, 0.0, |x, _| x, |x, _| x);
     } else {
-        // Equal lengths by construction; slicing both to `n` lets the
-        // optimiser see it, so no length-mismatch panic path is linked.
-        let n = src.len().min(out.len());
-        if let (Some(o), Some(s)) = (out.get_mut(..n), src.get(..n)) {
-            o.copy_from_slice(s);
-        }
+        memcpy(src, out);
+    }
+}
+
+/// `out.copy_from_slice(src)` (a `memcpy` call for a length not known at
+/// compile time) without its length-mismatch panic path.
+#[inline(always)]
+pub(crate) fn memcpy(src: &[f32], out: &mut [f32]) {
+    // Equal lengths by construction; slicing both to `n` lets the
+    // optimiser see it, so no length-mismatch panic path is linked.
+    let n = src.len().min(out.len());
+    if let (Some(o), Some(s)) = (out.get_mut(..n), src.get(..n)) {
+        o.copy_from_slice(s);
     }
 }
 
