@@ -24,6 +24,12 @@ const MAX_LINES: usize = 4;
 /// and their rows are not hinted: the hint would cost more than it saves.
 pub(crate) const MIN_TABLE_LEN: usize = 1 << 20;
 
+/// Tables of at least this many `f32`s (64 MiB) are assumed larger than the
+/// last-level cache (32 MiB on the machine the figures come from): their
+/// short rows are copied by `memcpy` rather than inline lanes (see
+/// `gather::native_cols`).
+pub(crate) const DRAM_TABLE_LEN: usize = 1 << 24;
+
 /// Hints the cache lines of `row` for reading.
 #[inline(always)]
 pub(crate) fn read(row: &[f32]) {

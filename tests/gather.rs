@@ -328,9 +328,10 @@ fn sweep_dims_and_offsets_equals_reference_bitwise() {
 }
 
 /// Tables of at least 4 MiB take the prefetching loops (rows hinted 16
-/// tokens ahead; short rows copied by `memcpy`): the same bits as the
-/// reference, for short and long rows, dense and strided outputs, every
-/// epilogue, with more tokens than the prefetch distance.
+/// tokens ahead), and short rows from tables of at least 64 MiB are copied by
+/// `memcpy`: the same bits as the reference, for short and long rows, dense
+/// and strided outputs, every epilogue, with more tokens than the prefetch
+/// distance, on both sides of each threshold.
 #[test]
 fn dram_sized_tables_take_the_prefetch_path_and_equal_the_reference_bitwise() {
     let mut x = 0x2545_f491_4f6c_dd1d_u64;
@@ -340,11 +341,24 @@ fn dram_sized_tables_take_the_prefetch_path_and_equal_the_reference_bitwise() {
         x ^= x << 17;
         x
     };
-    // Random bit patterns: every class of float, NaNs included.
-    let table: Vec<f32> = (0..(1 << 20) + 77)
-        .map(|_| f32::from_bits(next() as u32))
+    // Every class of float, NaNs included (a multiplicative hash of the
+    // index: cheap for 64 MiB).
+    let big: Vec<f32> = (0..(1u32 << 24) + 77)
+        .map(|i| f32::from_bits(i.wrapping_mul(0x9E37_79B9) ^ (i >> 7)))
         .collect();
-    for dim in [1usize, 7, 16, 63, 64, 65, 384, 4099] {
+    for (table, dims) in [
+        (
+            &big[..(1 << 20) + 77],
+            &[1usize, 7, 16, 63, 64, 65, 384, 4099][..],
+        ),
+        (&big[..], &[1, 16, 64, 65][..]),
+    ] {
+        check_dram_sized(table, dims, &mut next);
+    }
+}
+
+fn check_dram_sized(table: &[f32], dims: &[usize], next: &mut impl FnMut() -> u64) {
+    for &dim in dims {
         let rows = &table[..table.len() / dim * dim];
         let view = F32Table::new(rows, dim).unwrap();
         let vocab = (rows.len() / dim) as u64;

@@ -404,6 +404,14 @@ fn native_cols(
         // The plain copy, whose per-row cost is mostly loop overhead, gets the
         // dense-rows loop (see `each`; for the epilogues it would only grow
         // the code).
+        (None, false)
+            if cfg!(target_arch = "x86_64")
+                && data.len() >= crate::prefetch::DRAM_TABLE_LEN
+                && (width, stride) == (dim, dim)
+                && dim <= kernel::INLINE_COPY_MAX =>
+        {
+            short_rows_by_memcpy(data, dim, tokens, out);
+        }
         (None, false) => rows.each(true, |_, src, row| kernel::apply(Op::Copy, src, row)),
         (Some(s), false) => rows.each(false, |_, src, row| kernel::apply(Op::Scale(s), src, row)),
         (None, true) => rows.each(false, |t, src, row| {
@@ -437,8 +445,7 @@ impl NativeRows<'_, '_> {
     /// rows of tokens `prefetch::DISTANCE` ahead on large tables.
     /// `plain_copy` (a constant at each call) says that `f` only copies the
     /// row: then short whole rows into a dense `out` take a loop of their
-    /// own with less bookkeeping per row (on a large table that loop copies
-    /// with `memcpy` instead of calling `f`).
+    /// own with less bookkeeping per row.
     #[inline(always)]
     fn each(self, plain_copy: bool, f: impl Fn(usize, &[f32], &mut [f32])) {
         let Self {
@@ -484,14 +491,10 @@ impl NativeRows<'_, '_> {
             let rows = out.chunks_exact_mut(dim).zip(tokens).enumerate();
             let src = |tok: u32| data.get(tok as usize * dim..).and_then(|r| r.get(..dim));
             if prefetch {
-                // A DRAM-sized table: the rows are copied by `memcpy`, not the
-                // inline lanes. Its wider moves leave more rows' misses in
-                // flight (cold D = 64, default build: 1.07–1.11 → 1.16–1.19×
-                // the per-row memcpy); the hot loop below stays inline.
                 for (t, (row, &tok)) in rows {
                     ahead(t);
                     if let Some(src) = src(tok) {
-                        kernel::memcpy(src, row);
+                        f(t, src, row);
                     }
                 }
             } else {
@@ -517,6 +520,36 @@ impl NativeRows<'_, '_> {
             ) {
                 f(t, src, row);
             }
+        }
+    }
+}
+
+/// The plain copy of short whole rows (`dim <= INLINE_COPY_MAX`) from a table
+/// larger than the caches into a dense `out`, hinting the rows
+/// `prefetch::DISTANCE` tokens ahead. The rows are copied by `memcpy`, not
+/// the inline lanes: its wider moves leave more rows' misses in flight (cold
+/// 512 MiB table, D = 64, default build: 1.05–1.11 → 1.22–1.23× the per-row
+/// memcpy). From a table the L3 holds the inline lanes win (8 MiB, D = 64:
+/// 0.94 against 0.79), hence `prefetch::DRAM_TABLE_LEN`. Out of line: a
+/// second copy of the loop in `native_cols` would only grow the code.
+/// Validated by the caller: every token is a row of `data`, `out` holds
+/// `tokens.len()` rows of `dim`.
+#[inline(never)]
+fn short_rows_by_memcpy(data: &[f32], dim: usize, tokens: &[u32], out: &mut [f32]) {
+    // Indexed rather than zipped iterators: with a call in the loop, their
+    // state lived on the stack (1.10–1.12 against 1.22–1.23 here).
+    let row_of = |tok: u32| {
+        let r = tok as usize * dim;
+        data.get(r..r + dim)
+    };
+    for (t, &tok) in tokens.iter().enumerate() {
+        if let Some(&a) = tokens.get(t + crate::prefetch::DISTANCE)
+            && let Some(ahead) = row_of(a)
+        {
+            crate::prefetch::read(ahead);
+        }
+        if let (Some(src), Some(row)) = (row_of(tok), out.get_mut(t * dim..t * dim + dim)) {
+            kernel::memcpy(src, row);
         }
     }
 }
