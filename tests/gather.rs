@@ -282,6 +282,22 @@ fixed_shape_suite! {
     fixed_shape_d4099_equals_reference: 4099,
 }
 
+/// The reference's rows for a valid gather.
+fn reference_rows(table: &[f32], dim: usize, tokens: &[u32], epi: &Epilogue<'_>) -> Vec<f32> {
+    let mut want = vec![0.0f32; tokens.len() * dim];
+    reference::gather::gather(
+        table,
+        dim,
+        tokens,
+        epi.scale,
+        epi.add,
+        epi.padding_id,
+        &mut want,
+    )
+    .unwrap();
+    want
+}
+
 /// Deterministic sweep: every dim in `0..=4*LANES+1`, table and output
 /// buffers offset by `0..LANES` elements (so every alignment and every tail
 /// length is hit), every epilogue.
@@ -303,17 +319,7 @@ fn sweep_dims_and_offsets_equals_reference_bitwise() {
                 Epilogue::new().add(&add),
                 Epilogue::new().scale(-0.5).add(&add).padding_id(1),
             ] {
-                let mut want = vec![0.0f32; tokens.len() * dim];
-                reference::gather::gather(
-                    table,
-                    dim,
-                    &tokens,
-                    epi.scale,
-                    epi.add,
-                    epi.padding_id,
-                    &mut want,
-                )
-                .unwrap();
+                let want = reference_rows(table, dim, &tokens, &epi);
                 let mut obuf = vec![f32::NAN; off + tokens.len() * dim];
                 let view = F32Table::new(table, dim).unwrap();
                 gather_view(&view, &tokens, &epi, &mut obuf[off..], dim).unwrap();
@@ -372,17 +378,7 @@ fn check_dram_sized(table: &[f32], dims: &[usize], next: &mut impl FnMut() -> u6
             Epilogue::new().add(&add),
             Epilogue::new().scale(-0.5).add(&add).padding_id(tokens[3]),
         ] {
-            let mut want = vec![0.0f32; tokens.len() * dim];
-            reference::gather::gather(
-                rows,
-                dim,
-                &tokens,
-                epi.scale,
-                epi.add,
-                epi.padding_id,
-                &mut want,
-            )
-            .unwrap();
+            let want = reference_rows(rows, dim, &tokens, &epi);
             for stride in [dim, dim + 3] {
                 let mut got = vec![7.25f32; tokens.len() * stride];
                 gather_view(&view, &tokens, &epi, &mut got, stride).unwrap();
