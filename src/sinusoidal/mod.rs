@@ -66,7 +66,7 @@ fn block_rows(
 /// | kernel | bound (abs) | measured max |
 /// |---|---|---|
 /// | every entry point (the contract) | [`MAX_ABS_ERR`] = `2^-22` (2.4e-7) | — |
-/// | one row, fewer than 32 rows, or [`TableKernel::PerRow`]: f32 polynomial on the exact phase | `2^-23` + 1.5e-9 | 9.4e-8 |
+/// | one row, fewer than 32 rows, or [`TableKernel::PerRow`]: f32 polynomial on the exact phase | `2^-23` + 1.5e-9 | 1.07e-7 |
 /// | 32 rows or more ([`TableKernel::Rotation`], the default): f32 angle addition to f64 anchors (every 16 rows; exact every 1024) | [`TABLE_MAX_ABS_ERR`] = 2.06e-7 | 1.4e-7 |
 ///
 /// Both kernels are bit-identical across targets and SIMD backends (no
