@@ -301,6 +301,59 @@ fn empty_prompt_is_ok_at_any_position_on_every_target() {
 }
 
 #[test]
+fn zero_encodings_add_like_the_reference_to_negative_zero_rows() {
+    // An odd width's zero column has encoding 0: the fused layer adds it
+    // (`-0.0 + 0.0 = +0.0`) as `x·s + pe` does, for a decode
+    // step, a short prefill (one-row kernel) and a long one (table kernel),
+    // over native and decoded rows (a proptest found the one-row kernel
+    // leaving `-0.0`).
+    let dim = 5;
+    let cfg = SinusoidalConfig::tensor2tensor();
+    let mut turns = vec![0u64; Sinusoidal::turns_len(&cfg, dim)];
+    let pe = Sinusoidal::try_new(cfg, dim, &mut turns).unwrap();
+    let wte = vec![-0.0f32; 3 * dim];
+    let q = vec![0i8; 3 * dim];
+    let decoded = I8Table {
+        q: &q,
+        dim,
+        scale: -1.0,
+    };
+    for scale in [None, Some(2.0)] {
+        let layer = InputLayer {
+            scale,
+            positions: Positions::Sinusoidal(&pe),
+            token_types: None,
+            norm: None,
+        };
+        for t in [1usize, 16, 40] {
+            let tokens: Vec<u32> = (0..t as u32).map(|i| i % 3).collect();
+            // The fused layer's contract: bit for bit `x·s + pe` with `pe`
+            // from `Sinusoidal::rows` (the reference agrees within bounds).
+            let mut want = vec![0.0f32; t * dim];
+            pe.rows(cfg.first_position + 7, &mut want).unwrap();
+            for w in &mut want {
+                *w += scale.map_or(-0.0, |s| -0.0 * s);
+            }
+            assert_eq!(want[dim - 1].to_bits(), 0.0f32.to_bits());
+            let mut got = vec![9.0f32; t * dim];
+            input_layer(
+                &layer,
+                &F32Table::new(&wte, dim).unwrap(),
+                &tokens,
+                None,
+                7,
+                &mut got,
+            )
+            .unwrap();
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "native rows, T = {t}, {scale:?}");
+            input_layer(&layer, &decoded, &tokens, None, 7, &mut got).unwrap();
+            assert_eq!(bits(&got), bits(&want), "decoded rows, T = {t}, {scale:?}");
+        }
+    }
+}
+
+#[test]
 fn long_prefill_with_sinusoidal_positions_matches_the_reference() {
     // 32 tokens or more: the encodings are written by the table kernel first.
     for (dim, cfg) in [

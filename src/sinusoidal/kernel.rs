@@ -177,22 +177,37 @@ fn emit_phases<const ADD: bool>(
     }
 }
 
-/// Handles the whole-row cases before [`emit`]: returns `false` if the row
-/// is the padding row (then zeroed when writing, untouched when adding, and
-/// `emit` must be skipped); writes the zero column of odd widths.
+/// The scalar twin of `put8`: stores `v` (`ADD = false`) or adds it (`ADD =
+/// true`: the fused input layer adds the encodings to the scaled token rows
+/// already there).
+#[inline(always)]
+pub(super) fn put1<const ADD: bool>(d: &mut f32, v: f32) {
+    *d = if ADD { *d + v } else { v };
+}
+
+/// Handles the whole-row cases before [`emit`]: the padding row and an odd
+/// width's zero column, whose encoding is zero, written or added (`x + 0`,
+/// so a `-0.0` becomes `+0.0` as in the reference's `x·s + pe`). Returns
+/// `false` for the padding row: `emit` must be skipped.
 #[inline]
 pub(crate) fn fill_row_edges<const ADD: bool>(shape: &Shape, pos: u32, row: &mut [f32]) -> bool {
     if shape.padding_row == Some(pos) {
-        if !ADD {
-            row.fill(0.0);
-        }
+        row.iter_mut().for_each(|o| put1::<ADD>(o, 0.0));
         return false;
     }
     if shape.zero_last
-        && !ADD
         && let Some(last) = row.last_mut()
     {
-        *last = 0.0;
+        put1::<ADD>(last, 0.0);
     }
     true
+}
+
+/// [`fill_row_edges`] for the rows of `out` (positions `start, start + 1,
+/// …`, dense rows of `shape.dim`): before the table kernels, which skip
+/// them.
+pub(crate) fn row_edges<const ADD: bool>(shape: &Shape, start: u32, out: &mut [f32]) {
+    for (k, row) in out.chunks_exact_mut(shape.dim.max(1)).enumerate() {
+        fill_row_edges::<ADD>(shape, start.wrapping_add(k as u32), row);
+    }
 }

@@ -31,7 +31,7 @@ pub use config::{Layout, MAX_OMEGA, OddWidth, Schedule, SinusoidalConfig, TableK
 
 use crate::Error;
 use crate::math::turns_per_pos;
-use kernel::{BLOCK, Shape, emit, emit_rows, fill_row_edges};
+use kernel::{BLOCK, Shape, emit, emit_rows, fill_row_edges, row_edges};
 use rotate::rotate_rows;
 
 /// From this many rows on, the table kernels use angle addition from f64
@@ -284,11 +284,7 @@ impl<'t> Sinusoidal<'t> {
             self.write_row::<false>(start, out);
             return Ok(());
         }
-        // `dim > 0` (a plan is never built for 0): `max(1)` only removes the
-        // zero-chunk panic path.
-        for (k, row) in out.chunks_exact_mut(dim.max(1)).enumerate() {
-            fill_row_edges::<false>(&self.shape, start + k as u32, row);
-        }
+        row_edges::<false>(&self.shape, start, out);
         for (b, turns) in self.turns.chunks(BLOCK).enumerate() {
             block_rows(self.kernel, &self.shape, turns, b * BLOCK, start, out);
         }
@@ -302,7 +298,7 @@ impl<'t> Sinusoidal<'t> {
     /// validated `out`
     /// (whole rows of `dim`) and the positions.
     pub(crate) fn add_rows(&self, start: u32, out: &mut [f32]) {
-        rotate::row_edges::<true>(&self.shape, start, out);
+        row_edges::<true>(&self.shape, start, out);
         for (b, turns) in self.turns.chunks(BLOCK).enumerate() {
             rotate_rows::<true>(&self.shape, turns, b * BLOCK, start, out);
         }
@@ -375,9 +371,7 @@ pub fn sinusoidal_rows_dyn(
         return Ok(());
     }
     let shape = Shape::new(cfg, dim);
-    for (k, row) in out.chunks_exact_mut(dim).enumerate() {
-        fill_row_edges::<false>(&shape, start + k as u32, row);
-    }
+    row_edges::<false>(&shape, start, out);
     let mut turns = [0u64; BLOCK];
     let mut i0 = 0;
     while i0 < shape.n_sin {

@@ -25,7 +25,7 @@
 //! (`≤ 2^-33` turn, 7.4e-10 rad for `p < 2^32`): below
 //! [`TABLE_MAX_ABS_ERR`](super::TABLE_MAX_ABS_ERR) = 2.06e-7 < 2^-22.
 
-use super::kernel::{BLOCK, Shape, put8};
+use super::kernel::{BLOCK, Shape, put1, put8};
 use crate::simd::F32x8;
 
 /// Consecutive rows that share one f64 anchor.
@@ -35,28 +35,6 @@ pub(crate) const GROUP: usize = 16;
 pub(crate) const ANCHOR: usize = 1024;
 
 const _: () = assert!(ANCHOR.is_multiple_of(GROUP));
-
-/// The scalar twin of `put8`: stores `v` (`ADD = false`) or adds it (`ADD =
-/// true`: the fused input layer adds the encodings to the scaled token rows
-/// already there).
-#[inline(always)]
-fn put1<const ADD: bool>(d: &mut f32, v: f32) {
-    *d = if ADD { *d + v } else { v };
-}
-
-/// The whole-row cases of the table kernel, before [`rotate_rows`]: the
-/// padding row and an odd width's zero column, whose encoding is zero.
-pub(crate) fn row_edges<const ADD: bool>(shape: &Shape, start: u32, out: &mut [f32]) {
-    for (k, row) in out.chunks_exact_mut(shape.dim.max(1)).enumerate() {
-        if shape.padding_row == Some(start.wrapping_add(k as u32)) {
-            row.iter_mut().for_each(|o| put1::<ADD>(o, 0.0));
-        } else if shape.zero_last
-            && let Some(o) = row.last_mut()
-        {
-            put1::<ADD>(o, 0.0);
-        }
-    }
-}
 
 /// sin and cos of `2π · phase / 2^64` in f64 (error `< 1e-15`).
 #[inline]
@@ -86,7 +64,7 @@ fn add_angles(sa: f32, ca: f32, so: f32, co: f32) -> (f32, f32) {
 /// Writes positions `start, start + 1, …` (the rows of `out`, dense, width
 /// `shape.dim`) for frequencies `i0 .. i0 + turns.len()` (at most
 /// [`BLOCK`]), storing (`ADD = false`) or adding. Padding rows are skipped
-/// ([`row_edges`] writes them).
+/// (`kernel::row_edges` writes them).
 pub(crate) fn rotate_rows<const ADD: bool>(
     shape: &Shape,
     turns: &[u64],
