@@ -43,15 +43,12 @@ impl Shape {
     }
 }
 
+/// The scalar twin of `put8`: stores `v` (`ADD = false`) or adds it (`ADD =
+/// true`: the fused input layer adds the encodings to the scaled token rows
+/// already there).
 #[inline(always)]
-fn put<const ADD: bool>(dst: &mut [f32], src: &[f32]) {
-    if ADD {
-        for (d, s) in dst.iter_mut().zip(src) {
-            *d += *s;
-        }
-    } else {
-        dst.copy_from_slice(src);
-    }
+pub(super) fn put1<const ADD: bool>(d: &mut f32, v: f32) {
+    *d = if ADD { *d + v } else { v };
 }
 
 /// Stores `v` into `dst` (eight values), or adds it (`ADD = true`).
@@ -166,23 +163,15 @@ fn emit_phases<const ADD: bool>(
         } else {
             (j, shape.n_sin + j)
         };
-        if let Some(d) = row.get_mut(sc..=sc) {
-            put::<ADD>(d, &[s]);
+        if let Some(d) = row.get_mut(sc) {
+            put1::<ADD>(d, s);
         }
         if j < shape.n_cos
-            && let Some(d) = row.get_mut(cc..=cc)
+            && let Some(d) = row.get_mut(cc)
         {
-            put::<ADD>(d, &[c]);
+            put1::<ADD>(d, c);
         }
     }
-}
-
-/// The scalar twin of `put8`: stores `v` (`ADD = false`) or adds it (`ADD =
-/// true`: the fused input layer adds the encodings to the scaled token rows
-/// already there).
-#[inline(always)]
-pub(super) fn put1<const ADD: bool>(d: &mut f32, v: f32) {
-    *d = if ADD { *d + v } else { v };
 }
 
 /// Handles the whole-row cases before [`emit`]: the padding row and an odd
