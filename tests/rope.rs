@@ -348,8 +348,8 @@ fn hf_f32_default_replays_torch_float32_steps() {
         assert_eq!(w[j], 1.0 / libm::pow(10_000.0, f64::from(e)) as f32);
     }
     // The f32 angle pipeline at 1M is off by ~0.06 rad; ours by < 2^-22.
-    // A cache of frequencies 1..5 only: all 64 would take 512 MB, more than
-    // Node's wasm32 teardown survives (it crashed or hung after the test passed).
+    // A cache of frequencies 1..5 only (32 MB): all 64 would take 512 MB, an
+    // eighth of wasm32's address space, on every target the suite runs on.
     let p = 1_000_000u32;
     let js = 1..5;
     let k = js.len();
