@@ -1,19 +1,27 @@
 //! Target instructions that safe Rust cannot reach: the crate's only
-//! `unsafe` code, two calls, each under a `// SAFETY:` comment.
+//! `unsafe` code, each call under a `// SAFETY:` comment.
 //!
 //! - `prefetch`: `_mm_prefetch`, the cache hint the gather issues for the
 //!   rows of upcoming tokens (see `prefetch.rs`); x86_64 only, and SSE is
 //!   part of its baseline.
-//! - `f16x8`: `vcvtph2ps`, the F16C widening of eight `f16`, compiled only
-//!   when the build enables F16C and AVX2 (`-C target-cpu=native` on any
-//!   x86-64-v3 machine). The issue's "hardware conversion only where the
-//!   target enables it": the build, not a run-time test, decides.
-//!
-//! Calling a `#[target_feature]` function needs `unsafe` even when the
-//! whole build enables the feature; the `cfg` on each call is what makes
-//! it sound.
+//! - `bf16_rows` / `f16_rows`: the widening of `bf16` and `f16` rows with
+//!   AVX2 (256-bit stores, twice SSE2's 16 bytes) and, for `f16`, F16C's
+//!   `vcvtph2ps`, wherever the CPU runs them: always on a build that
+//!   enables AVX2 and F16C (`-C target-cpu=native` on any x86-64-v3
+//!   machine), and on a default x86_64 build when `cpuid` finds them at run
+//!   time (once; the answer is cached). The results are the same bits as
+//!   the SSE2 and portable decoders' on every input (NaN payloads too), so
+//!   only the speed depends on the CPU. Both are `#[target_feature]`
+//!   functions with safe bodies; calling one is the `unsafe` part, sound
+//!   only where the CPU has the features, which is what `avx2_f16c`
+//!   establishes.
+//! - `detect`: `xgetbv`, which tells whether the OS saves the AVX
+//!   registers (a CPU can have AVX2 that the OS does not enable).
 
 #![allow(unsafe_code)]
+
+#[cfg(target_arch = "x86_64")]
+use core::sync::atomic::{AtomicU8, Ordering};
 
 /// Hints the cache line holding `x` into every cache level (`T0`).
 #[cfg(target_arch = "x86_64")]
@@ -30,28 +38,142 @@ pub(crate) fn prefetch<T>(x: &T) {
     }
 }
 
+/// Whether AVX2 and F16C instructions can run here: `true` on a build that
+/// enables both (a compile-time constant), otherwise what `cpuid` and
+/// `xgetbv` say, asked once. `false` under Miri without those features
+/// (it cannot run `cpuid`) and with `--cfg inlayer_force_scalar`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn avx2_f16c() -> bool {
+    /// 0: not asked yet, 1: no, 2: yes.
+    static DETECTED: AtomicU8 = AtomicU8::new(0);
+    if cfg!(inlayer_force_scalar) {
+        return false;
+    }
+    if cfg!(all(target_feature = "avx2", target_feature = "f16c")) {
+        return true;
+    }
+    if cfg!(miri) {
+        return false;
+    }
+    match DETECTED.load(Ordering::Relaxed) {
+        0 => {
+            let yes = detect();
+            DETECTED.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
+            yes
+        }
+        d => d == 2,
+    }
+}
+
+/// Asks the CPU: AVX, F16C and OSXSAVE in `cpuid` leaf 1, AVX2 in leaf 7,
+/// and the XMM and YMM state enabled by the OS in `XCR0`.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+fn detect() -> bool {
+    use core::arch::x86_64::{__cpuid, __cpuid_count, _xgetbv};
+    const OSXSAVE_AVX_F16C: u32 = (1 << 27) | (1 << 28) | (1 << 29);
+    const XMM_YMM: u64 = 0b110;
+    // SAFETY: `cpuid` exists on every x86_64 CPU and only reads
+    // identification registers (a safe function in newer Rust; `unsafe` up
+    // to the 1.89 this crate supports).
+    #[allow(unused_unsafe)]
+    let (max_leaf, leaf1) = unsafe { (__cpuid(0).eax, __cpuid(1).ecx) };
+    if max_leaf < 7 || leaf1 & OSXSAVE_AVX_F16C != OSXSAVE_AVX_F16C {
+        return false;
+    }
+    // SAFETY: OSXSAVE (checked above) means the OS enabled XSAVE, so
+    // `xgetbv` exists and register 0 (XCR0) can be read.
+    let xcr0 = unsafe { _xgetbv(0) };
+    // SAFETY: as for leaf 0 and 1 above; leaf 7 exists (`max_leaf >= 7`).
+    #[allow(unused_unsafe)]
+    let leaf7 = unsafe { __cpuid_count(7, 0).ebx };
+    xcr0 & XMM_YMM == XMM_YMM && leaf7 & (1 << 5) != 0
+}
+
+#[cfg(all(target_arch = "x86_64", miri))]
+fn detect() -> bool {
+    false
+}
+
+/// Widens the leading values of a `bf16` row (`src`: two little-endian
+/// bytes a value) into `out` with AVX2 where the CPU runs it but the build
+/// does not enable it (see `avx2_f16c`); returns how many were written:
+/// `min(src.len() / 2, out.len())`, or 0, and the caller's lanes do the
+/// rest. A build that enables AVX2 has 256-bit lanes already, which are
+/// faster there than this loop (LLVM widens it to 512 bits on an AVX-512
+/// build: cache D = 384 read 0.93–0.94× the f32 `memcpy` against the
+/// lanes' 1.00–1.02×).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn bf16_rows(src: &[u8], out: &mut [f32]) -> usize {
+    if cfg!(target_feature = "avx2") || !avx2_f16c() {
+        return 0;
+    }
+    // SAFETY: `avx2_f16c()` is true only where the CPU and the OS run AVX2
+    // (and F16C), the features `bf16_avx2` is compiled for; it takes slices
+    // and writes only through `out`.
+    unsafe { bf16_avx2(src, out) }
+}
+
+/// The `bf16` widening as a plain loop, which LLVM vectorizes with AVX2
+/// (`vpmovzxwd` and `vpslld`, eight values a 32-byte store).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn bf16_avx2(src: &[u8], out: &mut [f32]) -> usize {
+    let (halves, _) = src.as_chunks::<2>();
+    for (o, h) in out.iter_mut().zip(halves) {
+        *o = f32::from_bits(u32::from(u16::from_le_bytes(*h)) << 16);
+    }
+    out.len().min(halves.len())
+}
+
+/// Widens the leading whole octets of an `f16` row (`src`: two
+/// little-endian bytes a value) into `out` with F16C where it runs (see
+/// `avx2_f16c`); returns how many values were written (a multiple of 8), 0
+/// where F16C does not run. The caller's decoder does the rest.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn f16_rows(src: &[u8], out: &mut [f32]) -> usize {
+    if !avx2_f16c() {
+        return 0;
+    }
+    // SAFETY: `avx2_f16c()` is true only where the CPU and the OS run AVX2
+    // and F16C, the features `f16_f16c` is compiled for; it takes slices
+    // and writes only through `out`.
+    unsafe { f16_f16c(src, out) }
+}
+
+/// `vcvtph2ps` on every octet, noting whether any lane was a NaN; only a row
+/// that held one is widened again with the NaN fix-up of `f16x8_f16c` (a
+/// NaN-free row, the common case, then costs a conversion, a compare and an
+/// OR an octet instead of six instructions).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,f16c")]
+fn f16_f16c(src: &[u8], out: &mut [f32]) -> usize {
+    use core::arch::x86_64::{
+        _CMP_UNORD_Q, _mm256_cmp_ps, _mm256_cvtph_ps, _mm256_movemask_ps, _mm256_or_ps,
+        _mm256_setzero_ps,
+    };
+    let (s, _) = src.as_chunks::<16>();
+    let (o, _) = out.as_chunks_mut::<8>();
+    let mut nan = _mm256_setzero_ps();
+    for (o, s) in o.iter_mut().zip(s) {
+        let x = _mm256_cvtph_ps(bytemuck::cast(*s));
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps::<_CMP_UNORD_Q>(x, x));
+        *o = bytemuck::cast(x);
+    }
+    if _mm256_movemask_ps(nan) != 0 {
+        for (o, s) in o.iter_mut().zip(s) {
+            *o = f16x8_f16c(s);
+        }
+    }
+    8 * o.len().min(s.len())
+}
+
 /// Eight little-endian `f16` (16 bytes) widened to `f32` by F16C, bit for
 /// bit the values of the software widening (`formats::lanes`): exact, NaN
 /// payloads kept, a signalling NaN still signalling.
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "avx2",
-    target_feature = "f16c"
-))]
-#[inline(always)]
-pub(crate) fn f16x8(b: &[u8; 16]) -> [f32; 8] {
-    // SAFETY: the `cfg` above compiles this call only into builds that
-    // enable AVX2 and F16C for every function, so each instruction of
-    // `f16x8_f16c` exists on the machine the build targets; it takes and
-    // returns plain values (no pointers).
-    unsafe { f16x8_f16c(b) }
-}
-
-#[cfg(all(
-    target_arch = "x86_64",
-    target_feature = "avx2",
-    target_feature = "f16c"
-))]
+#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,f16c")]
 #[inline]
 fn f16x8_f16c(b: &[u8; 16]) -> [f32; 8] {
@@ -74,6 +196,20 @@ fn f16x8_f16c(b: &[u8; 16]) -> [f32; 8] {
     bytemuck::cast(_mm256_blendv_ps(x, _mm256_castsi256_ps(bits), nan))
 }
 
+/// Without x86_64's instructions no row is widened here.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn bf16_rows(_: &[u8], _: &mut [f32]) -> usize {
+    0
+}
+
+/// Without x86_64's instructions no row is widened here.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn f16_rows(_: &[u8], _: &mut [f32]) -> usize {
+    0
+}
+
 #[cfg(test)]
 mod tests {
     #[cfg(target_arch = "x86_64")]
@@ -86,26 +222,97 @@ mod tests {
         assert_eq!(row, [7u8; 256]);
     }
 
-    /// Every `f16` pattern (every 7th under Miri, which is slow).
-    #[cfg(all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "f16c"
-    ))]
+    /// Every `f16` pattern (every 7th under Miri, which is slow), read from
+    /// an odd byte offset, where F16C runs; then rows of every length up to
+    /// 17: whole octets written, the values after them untouched.
+    #[cfg(target_arch = "x86_64")]
     #[test]
-    fn f16c_widening_equals_the_reference_bit_for_bit() {
+    fn f16_rows_equal_the_reference_bit_for_bit() {
         use crate::reference::formats::f16_to_f32;
+        if !super::avx2_f16c() {
+            std::eprintln!("no AVX2 + F16C here: f16_rows writes nothing");
+            let mut out = [1.0f32; 8];
+            assert_eq!(super::f16_rows(&[0u8; 16], &mut out), 0);
+            assert_eq!(out, [1.0; 8]);
+            return;
+        }
         let step = if cfg!(miri) { 7 } else { 1 };
         let patterns: std::vec::Vec<u16> = (0..=u16::MAX).step_by(step).collect();
-        for h in patterns.chunks(8) {
-            let mut b = [0u8; 16];
-            for (b, h) in b.chunks_exact_mut(2).zip(h) {
-                b.copy_from_slice(&h.to_le_bytes());
+        let mut bytes = std::vec![0u8];
+        bytes.extend(patterns.iter().flat_map(|h| h.to_le_bytes()));
+        let mut out = std::vec![0.0f32; patterns.len()];
+        assert_eq!(
+            super::f16_rows(&bytes[1..], &mut out),
+            patterns.len() / 8 * 8
+        );
+        for (&got, &h) in out.iter().zip(&patterns).take(patterns.len() / 8 * 8) {
+            let want = f16_to_f32(h);
+            assert_eq!(
+                got.to_bits(),
+                want.to_bits(),
+                "{h:#06x}: {got:?} != {want:?}"
+            );
+        }
+        for len in 0..=17 {
+            let mut out = [f32::MAX; 18];
+            let done = super::f16_rows(&bytes[1..1 + 2 * len], &mut out[..len]);
+            assert_eq!(done, len / 8 * 8);
+            for (i, &got) in out.iter().enumerate() {
+                let want = if i < done {
+                    f16_to_f32(patterns[i])
+                } else {
+                    f32::MAX
+                };
+                assert_eq!(got.to_bits(), want.to_bits(), "len {len} value {i}");
             }
-            let got = super::f16x8(&b);
-            for (&g, &h) in got.iter().zip(h) {
-                let want = f16_to_f32(h);
-                assert_eq!(g.to_bits(), want.to_bits(), "{h:#06x}: {g:?} != {want:?}");
+        }
+    }
+
+    /// `bf16` rows of every length up to 40 from every byte offset up to 3,
+    /// special values included, through the AVX2 loop where it runs; and
+    /// `bf16_rows` takes it exactly where AVX2 runs and the build lacks it.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn bf16_rows_equal_the_reference_bit_for_bit() {
+        use crate::reference::formats::bf16_to_f32;
+        let taken = super::bf16_rows(&[0x80, 0x3f], &mut [0.0]);
+        assert_eq!(
+            taken == 1,
+            super::avx2_f16c() && !cfg!(target_feature = "avx2")
+        );
+        if !super::avx2_f16c() {
+            std::eprintln!("no AVX2 here: the bf16 loop is not run");
+            return;
+        }
+        let specials = [
+            0x0000u16, 0x8000, 0x0001, 0x807f, 0x7f80, 0xff80, 0x7fc1, 0xff81, 0x3f80,
+        ];
+        let bytes: std::vec::Vec<u8> = (0..90u16)
+            .flat_map(|i| {
+                specials[usize::from(i) % 9]
+                    .wrapping_add(i * 0x0101)
+                    .to_le_bytes()
+            })
+            .collect();
+        for len in 0..=40 {
+            for offset in 0..4 {
+                let src = &bytes[offset..offset + 2 * len];
+                let mut out = [f32::MAX; 41];
+                // SAFETY: `avx2_f16c()` (checked above) says AVX2 runs here.
+                let done = unsafe { super::bf16_avx2(src, &mut out[..len]) };
+                assert_eq!(done, len);
+                for (i, &got) in out.iter().enumerate() {
+                    let want = if i < len {
+                        bf16_to_f32(u16::from_le_bytes([src[2 * i], src[2 * i + 1]]))
+                    } else {
+                        f32::MAX
+                    };
+                    assert_eq!(
+                        got.to_bits(),
+                        want.to_bits(),
+                        "len {len} offset {offset} value {i}"
+                    );
+                }
             }
         }
     }

@@ -3,7 +3,8 @@
 //!
 //! Decoding is exact (every `f16` and `bf16` value is an `f32`): `bf16` is
 //! `f32::from_bits(h << 16)`, `f16` the branch-free bit conversion of
-//! `lanes.rs` (F16C where the build enables it). Encoding rounds to nearest, ties to even (error ≤ half an ulp
+//! `lanes.rs`; on x86_64, AVX2 and F16C wherever the CPU runs them (see
+//! `crate::arch`: detected at run time on a default build). Encoding rounds to nearest, ties to even (error ≤ half an ulp
 //! of the 16-bit format: relative 2^-11 for `f16` normals, 2^-8 for `bf16`);
 //! `f16` overflows to ±inf beyond 65504 (exactly: from 65520 up), NaN becomes
 //! a quiet NaN of the same sign.
@@ -13,7 +14,7 @@ use super::{Format, Table};
 use crate::Error;
 
 macro_rules! half_table {
-    ($(#[$doc:meta])* $name:ident, $format:expr, $lane:expr) => {
+    ($(#[$doc:meta])* $name:ident, $format:expr, $rows:path, $lane:expr) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug)]
         pub struct $name<'a> {
@@ -54,7 +55,12 @@ macro_rules! half_table {
                 let Some(src) = self.bytes.get(start..start.saturating_add(2 * out.len())) else {
                     return;
                 };
-                map_elems::<32>(src, out, $lane);
+                // AVX2 (and F16C) where the CPU runs them, on any x86_64
+                // build (`crate::arch`); the lanes for the rest.
+                let done = $rows(src, out);
+                if let (Some(src), Some(out)) = (src.get(2 * done..), out.get_mut(done..)) {
+                    map_elems::<32>(src, out, $lane);
+                }
             }
 
             #[inline]
@@ -85,6 +91,7 @@ half_table!(
     /// ```
     F16Table,
     Format::F16,
+    crate::arch::f16_rows,
     |b| half_pair(b, f16_lanes)
 );
 
@@ -102,6 +109,7 @@ half_table!(
     /// ```
     Bf16Table,
     Format::Bf16,
+    crate::arch::bf16_rows,
     |b| half_pair(b, bf16_lanes)
 );
 

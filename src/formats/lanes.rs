@@ -15,9 +15,10 @@
 //! (exact) while leaving every other lane unchanged; inf/NaN are re-biased
 //! like normal numbers (no arithmetic sees a NaN) and get their all-ones
 //! exponent, with the sign, by one final OR. NaN payloads are kept bit for
-//! bit (a signalling NaN stays signalling). Builds with F16C and AVX2 use
-//! the hardware `vcvtph2ps` instead (`crate::arch::f16x8`), with the NaN
-//! lanes rebuilt from the input so the values stay the same bits.
+//! bit (a signalling NaN stays signalling). Where the CPU runs F16C and AVX2,
+//! `F16Table` rows use the hardware `vcvtph2ps` instead
+//! (`crate::arch::f16_rows`), with the NaN lanes rebuilt from the input so
+//! the values stay the same bits.
 
 use crate::simd::{F32x8, I32x8, U8x16, U16x8};
 
@@ -27,19 +28,11 @@ const F16_SUBNORMAL_UNIT: f32 = 1.0 / 16_777_216.0;
 /// `2^-14`, the smallest normal `f16`.
 const F16_MIN_NORMAL: f32 = 1.0 / 16_384.0;
 
-/// Widens eight little-endian `f16`: by F16C where the build enables it
-/// (with the signalling-NaN fix-up that keeps it bit-identical), by the
-/// branch-free widening below elsewhere.
+/// Widens eight little-endian `f16` by the branch-free widening below (the
+/// rows of `F16Table` take F16C first where the CPU runs it, see
+/// `crate::arch::f16_rows`).
 #[inline(always)]
 pub(super) fn f16_lanes(b: &[u8; 16]) -> F32x8 {
-    #[cfg(all(
-        target_arch = "x86_64",
-        target_feature = "avx2",
-        target_feature = "f16c",
-        not(inlayer_force_scalar)
-    ))]
-    return F32x8::load(&crate::arch::f16x8(b));
-    #[allow(unreachable_code)]
     f16_widen(U16x8::load_le(b))
 }
 
