@@ -100,17 +100,33 @@ impl<B: Block> Table for BlockTable<'_, B> {
         if c0.saturating_add(out.len()) > self.dim {
             return;
         }
-        let (first, off) = (c0 / e, c0 % e);
-        let mut blocks = r.get(first * n..).unwrap_or(&[]).chunks_exact(n);
+        let (mut first, off) = (c0 / e, c0 % e);
+        let mut body = r.get(first * n..).unwrap_or(&[]);
         let mut out = out;
         if off != 0 {
             // A range that starts inside a block: decode it whole, keep
             // the part from `off`.
             let take = (e - off).min(out.len());
             let (head, rest) = out.split_at_mut(take);
-            partial::<B>(blocks.next(), off, head);
-            out = rest;
+            partial::<B>(body.get(..n), off, head);
+            (body, out, first) = (body.get(n..).unwrap_or(&[]), rest, first + 1);
         }
+        // Whole blocks with AVX2 where the CPU runs it and the build does
+        // not enable it (`crate::arch`); the lanes below do the rest.
+        let done = match B::FORMAT {
+            Format::Q8_0 => crate::arch::q8_0_rows(body, out),
+            Format::Q4_0Split => crate::arch::q4_0_rows(body, out),
+            _ => 0,
+        };
+        if done > 0 {
+            let blocks = done / e;
+            (body, out, first) = (
+                body.get(blocks * n..).unwrap_or(&[]),
+                out.get_mut(done..).unwrap_or(&mut []),
+                first + blocks,
+            );
+        }
+        let mut blocks = body.chunks_exact(n);
         let mut whole = out.chunks_exact_mut(e);
         if self.bytes.len() >= crate::prefetch::MIN_TABLE_LEN * 4 {
             // A DRAM-sized table: hint the block a few ahead, so its lines

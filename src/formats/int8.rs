@@ -108,8 +108,13 @@ impl Table for I8Table<'_> {
         let Some(src) = self.q.get(start..start.saturating_add(out.len())) else {
             return;
         };
-        let s = F32x8::splat(s);
-        map_elems::<16>(src, out, |b| i8_f32(b).map(|q| q * s));
+        // AVX2 where the CPU runs it and the build does not enable it
+        // (`crate::arch`); the lanes for the rest.
+        let done = crate::arch::i8_rows(src, s, out);
+        if let (Some(src), Some(out)) = (src.get(done..), out.get_mut(done..)) {
+            let s = F32x8::splat(s);
+            map_elems::<16>(src, out, |b| i8_f32(b).map(|q| q * s));
+        }
     }
 
     #[inline]

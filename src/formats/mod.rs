@@ -47,6 +47,8 @@ mod fbgemm;
 mod ggml;
 mod int8;
 mod lanes;
+#[cfg(target_arch = "x86_64")]
+pub(crate) use lanes::f16_to_f32; // for `crate::arch`
 
 pub use self::f16::{Bf16Table, F16Table, encode_bf16, encode_f16};
 pub use self::f32::F32Table;
