@@ -1,5 +1,5 @@
 //! Software prefetch of the table rows of upcoming tokens (the hint itself
-//! is `crate::arch::prefetch`, one of the crate's two `unsafe` calls).
+//! is `crate::arch::prefetch`, one of the crate's few `unsafe` calls).
 //!
 //! A gather from a table larger than the caches waits on DRAM once per row;
 //! the hardware prefetcher cannot guess the next row (it is a random id), but

@@ -12,7 +12,11 @@ mod rope;
 mod util;
 
 fn main() {
-    println!("inlayer tour — backend: {}\n", inlayer::BACKEND);
+    println!(
+        "inlayer tour — backend: {}; AVX2 table decoders: {}\n",
+        inlayer::BACKEND,
+        inlayer::formats::avx2_decoders()
+    );
     gather::run();
     positions::run();
     rope::run();

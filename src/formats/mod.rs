@@ -355,3 +355,21 @@ pub trait Table {
         let _ = row;
     }
 }
+
+/// Whether the decoders of [`Bf16Table`], [`F16Table`], [`I8Table`],
+/// [`Q8_0Table`] and [`Q4_0Table`] run their AVX2 (and F16C) bodies on this
+/// machine: on x86_64 wherever the CPU and the OS run AVX2 and F16C, found
+/// by `cpuid` on first use on a default build (`false` elsewhere, and with
+/// `--cfg inlayer_force_scalar`). Either way the values are the same bits;
+/// only the speed differs.
+///
+/// ```
+/// println!("AVX2 table decoders: {}", inlayer::formats::avx2_decoders());
+/// ```
+#[must_use]
+pub fn avx2_decoders() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return crate::arch::avx2_f16c();
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
