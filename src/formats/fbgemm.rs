@@ -72,9 +72,13 @@ impl Table for Fbgemm8Table<'_> {
         let Some(q) = r.get(c0..c0.saturating_add(out.len())) else {
             return;
         };
-        let s = F32x8::splat(f32_at(r, self.dim));
-        let b = F32x8::splat(f32_at(r, self.dim + 4));
-        map_elems::<16>(q, out, |q| u8_f32(q).map(|q| q * s + b));
+        let (s, b) = (f32_at(r, self.dim), f32_at(r, self.dim + 4));
+        // AVX2 where the CPU runs it (`crate::arch`); the lanes for the rest.
+        let done = crate::arch::fbgemm8_rows(q, s, b, out);
+        if let (Some(q), Some(out)) = (q.get(done..), out.get_mut(done..)) {
+            let (s, b) = (F32x8::splat(s), F32x8::splat(b));
+            map_elems::<16>(q, out, |q| u8_f32(q).map(|q| q * s + b));
+        }
     }
 
     #[inline]

@@ -116,6 +116,8 @@ impl<B: Block> Table for BlockTable<'_, B> {
         let done = match B::FORMAT {
             Format::Q8_0 => crate::arch::q8_0_rows(body, out),
             Format::Q4_0Split => crate::arch::q4_0_rows(body, out),
+            Format::Q4KSplit => crate::arch::q4_k_rows(body, out),
+            Format::Q6KSplit => crate::arch::q6_k_rows(body, out),
             _ => 0,
         };
         if done > 0 {
@@ -335,7 +337,7 @@ fn q5_1(b: &[u8; 24], out: &mut [f32; 32]) {
 
 /// The 6-bit scale and min of sub-block `j` (ggml `get_scale_min_k4`).
 #[inline(always)]
-fn scale_min_k4(j: usize, s: &[u8; 12]) -> (u8, u8) {
+pub(super) fn scale_min_k4(j: usize, s: &[u8; 12]) -> (u8, u8) {
     if j < 4 {
         (s[j] & 63, s[j + 4] & 63)
     } else {

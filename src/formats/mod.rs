@@ -41,6 +41,8 @@
 //! offset (`-128` for `i8`, `-8` for `Q4_0`, ...) folded into its one
 //! subtraction.
 
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2;
 mod f16;
 mod f32;
 mod fbgemm;
@@ -48,7 +50,7 @@ mod ggml;
 mod int8;
 mod lanes;
 #[cfg(target_arch = "x86_64")]
-pub(crate) use lanes::f16_to_f32; // for `crate::arch`
+pub(crate) use lanes::f16_to_f32; // for `avx2`
 
 pub use self::f16::{Bf16Table, F16Table, encode_bf16, encode_f16};
 pub use self::f32::F32Table;

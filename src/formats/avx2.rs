@@ -1,0 +1,252 @@
+//! AVX2 (and F16C) bodies of the row decoders, for x86_64 CPUs that have
+//! them: `#[target_feature]` functions with safe bodies, called only
+//! through `crate::arch`, which checks (once, by `cpuid` on a default
+//! build) that the CPU runs them; that call is the `unsafe` part.
+//!
+//! Each body gives the same bits as the scalar reference for every input:
+//! the same IEEE operations in the same order, no fused multiply-add (Rust
+//! never contracts `a * b + c`). Most are plain loops that LLVM vectorizes
+//! for the enabled features (eight values a 32-byte store, where SSE2
+//! stores 16 bytes); the nibble formats split their bytes with intrinsics,
+//! because as plain loops LLVM vectorized them across blocks, with gathers.
+//! Each returns how many values it wrote (whole blocks for the block
+//! formats); the caller's lanes do the rest.
+
+use core::arch::x86_64::{
+    __m128i, __m256, __m256i, _mm_and_si128, _mm_set1_epi8, _mm_srli_epi16, _mm_srli_si128,
+    _mm256_and_si256, _mm256_castsi256_si128, _mm256_cvtepi32_ps, _mm256_cvtepu8_epi32,
+    _mm256_extracti128_si256, _mm256_mul_ps, _mm256_or_si256, _mm256_set1_epi8, _mm256_set1_epi32,
+    _mm256_set1_ps, _mm256_slli_epi16, _mm256_srli_epi16, _mm256_sub_epi32, _mm256_sub_ps,
+};
+
+use super::f16_to_f32;
+
+/// `bf16` → `f32`: `out[j] = bits(src[2j..2j + 2]) << 16`.
+#[target_feature(enable = "avx2")]
+pub(crate) fn bf16(src: &[u8], out: &mut [f32]) -> usize {
+    let (halves, _) = src.as_chunks::<2>();
+    for (o, h) in out.iter_mut().zip(halves) {
+        *o = f32::from_bits(u32::from(u16::from_le_bytes(*h)) << 16);
+    }
+    out.len().min(halves.len())
+}
+
+/// `f16` → `f32` for the whole octets: `vcvtph2ps` on every octet, noting
+/// whether any lane was a NaN; only a row that held one is widened again
+/// with the NaN fix-up of [`f16x8`] (a NaN-free row, the common case, costs
+/// a conversion, a compare and an OR an octet instead of six instructions).
+#[target_feature(enable = "avx2,f16c")]
+pub(crate) fn f16(src: &[u8], out: &mut [f32]) -> usize {
+    use core::arch::x86_64::{
+        _CMP_UNORD_Q, _mm256_cmp_ps, _mm256_cvtph_ps, _mm256_movemask_ps, _mm256_or_ps,
+        _mm256_setzero_ps,
+    };
+    let (s, _) = src.as_chunks::<16>();
+    let (o, _) = out.as_chunks_mut::<8>();
+    let mut nan = _mm256_setzero_ps();
+    for (o, s) in o.iter_mut().zip(s) {
+        let x = _mm256_cvtph_ps(bytemuck::cast(*s));
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps::<_CMP_UNORD_Q>(x, x));
+        *o = bytemuck::cast(x);
+    }
+    if _mm256_movemask_ps(nan) != 0 {
+        for (o, s) in o.iter_mut().zip(s) {
+            *o = f16x8(s);
+        }
+    }
+    8 * o.len().min(s.len())
+}
+
+/// Eight little-endian `f16` (16 bytes) widened by F16C, bit for bit the
+/// values of the software widening (`formats::lanes`): exact, NaN payloads
+/// kept, a signalling NaN still signalling.
+#[target_feature(enable = "avx2,f16c")]
+#[inline]
+fn f16x8(b: &[u8; 16]) -> [f32; 8] {
+    use core::arch::x86_64::{
+        _CMP_UNORD_Q, _mm256_blendv_ps, _mm256_castsi256_ps, _mm256_cmp_ps, _mm256_cvtepi16_epi32,
+        _mm256_cvtph_ps, _mm256_or_si256, _mm256_slli_epi32,
+    };
+    let h: __m128i = bytemuck::cast(*b);
+    let x = _mm256_cvtph_ps(h);
+    // `vcvtph2ps` quiets a signalling NaN; the software widening keeps every
+    // NaN's bits. NaN lanes take them from the input instead: the sign
+    // (sign-extended to bits 29..31 by the widening to 32 bits), the
+    // all-ones exponent, the ten payload bits at 13..22.
+    let nan = _mm256_cmp_ps::<_CMP_UNORD_Q>(x, x);
+    let bits = _mm256_or_si256(
+        _mm256_slli_epi32::<13>(_mm256_cvtepi16_epi32(h)),
+        _mm256_set1_epi32(0x7f80_0000),
+    );
+    bytemuck::cast(_mm256_blendv_ps(x, _mm256_castsi256_ps(bits), nan))
+}
+
+/// Symmetric `i8`: `out[j] = f32(src[j] as i8) * scale`.
+#[target_feature(enable = "avx2")]
+pub(crate) fn i8(src: &[u8], scale: f32, out: &mut [f32]) -> usize {
+    for (o, &q) in out.iter_mut().zip(src) {
+        *o = f32::from(q as i8) * scale;
+    }
+    out.len().min(src.len())
+}
+
+/// FBGEMM 8-bit row-wise: `out[j] = f32(q[j]) * scale + bias`.
+#[target_feature(enable = "avx2")]
+pub(crate) fn fbgemm8(q: &[u8], scale: f32, bias: f32, out: &mut [f32]) -> usize {
+    for (o, &q) in out.iter_mut().zip(q) {
+        *o = f32::from(q) * scale + bias;
+    }
+    out.len().min(q.len())
+}
+
+/// ggml `Q8_0` blocks (34 bytes: `f16 d`, 32 `i8`): `x = q * d`.
+#[target_feature(enable = "avx2")]
+pub(crate) fn q8_0(blocks: &[u8], out: &mut [f32]) -> usize {
+    let (b, _) = blocks.as_chunks::<34>();
+    let (o, _) = out.as_chunks_mut::<32>();
+    for (o, b) in o.iter_mut().zip(b) {
+        let d = f16_to_f32(u16::from_le_bytes([b[0], b[1]]));
+        for (o, &q) in o.iter_mut().zip(&b[2..]) {
+            *o = f32::from(q as i8) * d;
+        }
+    }
+    32 * o.len().min(b.len())
+}
+
+/// ggml `Q4_0` blocks (18 bytes: `f16 d`, 16 bytes of nibbles, low nibbles
+/// are elements 0–15): `x = (q - 8) * d`.
+#[target_feature(enable = "avx2")]
+pub(crate) fn q4_0(blocks: &[u8], out: &mut [f32]) -> usize {
+    let (b, _) = blocks.as_chunks::<18>();
+    let (o, _) = out.as_chunks_mut::<32>();
+    let mask = _mm_set1_epi8(0x0f);
+    for (o, b) in o.iter_mut().zip(b) {
+        let d = _mm256_set1_ps(f16_to_f32(u16::from_le_bytes([b[0], b[1]])));
+        let (qs, _) = b[2..].as_chunks::<16>();
+        let (o, _) = o.as_chunks_mut::<16>();
+        if let ([qs], [lo, hi]) = (qs, o) {
+            let q: __m128i = bytemuck::cast(*qs);
+            *lo = times16(_mm_and_si128(q, mask), 8, d);
+            *hi = times16(_mm_and_si128(_mm_srli_epi16::<4>(q), mask), 8, d);
+        }
+    }
+    32 * o.len().min(b.len())
+}
+
+/// ggml `Q4_K` blocks (144 bytes: `f16 d`, `f16 dmin`, 12 bytes of packed
+/// 6-bit scales and mins, 128 bytes of nibbles): sub-block `j` of 32 is
+/// `x = (d * sc_j) * q - (dmin * m_j)`, 64 values from each 32 bytes (low
+/// nibbles first).
+#[target_feature(enable = "avx2")]
+pub(crate) fn q4_k(blocks: &[u8], out: &mut [f32]) -> usize {
+    let (b, _) = blocks.as_chunks::<144>();
+    let (o, _) = out.as_chunks_mut::<256>();
+    for (o, b) in o.iter_mut().zip(b) {
+        let d = f16_to_f32(u16::from_le_bytes([b[0], b[1]]));
+        let dmin = f16_to_f32(u16::from_le_bytes([b[2], b[3]]));
+        let mut scales = [0u8; 12];
+        scales.copy_from_slice(&b[4..16]);
+        let (qs, _) = b[16..].as_chunks::<32>();
+        let (o, _) = o.as_chunks_mut::<32>();
+        for (i, (o, qs)) in o.chunks_exact_mut(2).zip(qs).enumerate() {
+            let q: __m256i = bytemuck::cast(*qs);
+            let nibbles = [
+                _mm256_and_si256(q, _mm256_set1_epi8(0x0f)),
+                _mm256_and_si256(_mm256_srli_epi16::<4>(q), _mm256_set1_epi8(0x0f)),
+            ];
+            for (j, (o, x)) in o.iter_mut().zip(nibbles).enumerate() {
+                let (sc, m) = super::ggml::scale_min_k4(2 * i + j, &scales);
+                let d1 = _mm256_set1_ps(d * f32::from(sc));
+                let m1 = _mm256_set1_ps(dmin * f32::from(m));
+                let (o, _) = o.as_chunks_mut::<8>();
+                for (k, o) in o.iter_mut().enumerate() {
+                    let x = octet(x, k);
+                    let v = _mm256_mul_ps(d1, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(x)));
+                    *o = bytemuck::cast(_mm256_sub_ps(v, m1));
+                }
+            }
+        }
+    }
+    256 * o.len().min(b.len())
+}
+
+/// ggml `Q6_K` blocks (210 bytes: 128 bytes of low nibbles, 64 of 2-bit
+/// high parts, 16 `i8` scales, `f16 d` last): `x = (d * sc) * (q - 32)`
+/// with `q` the 6-bit value, in runs of 32 (ggml's `l` loop) of two
+/// scales each.
+#[target_feature(enable = "avx2")]
+pub(crate) fn q6_k(blocks: &[u8], out: &mut [f32]) -> usize {
+    let (b, _) = blocks.as_chunks::<210>();
+    let (o, _) = out.as_chunks_mut::<256>();
+    for (o, b) in o.iter_mut().zip(b) {
+        let d = f16_to_f32(u16::from_le_bytes([b[208], b[209]]));
+        let (ql, _) = b[..128].as_chunks::<32>(); // 4 × 32
+        let (qh, _) = b[128..192].as_chunks::<32>(); // 2 × 32
+        let (o, _) = o.as_chunks_mut::<32>(); // 8 runs: (half n, quarter)
+        for (k, o) in o.iter_mut().enumerate() {
+            // Elements 128 n + 32 quarter + l, l in 0..32: the low 4 bits
+            // from ql[64 n + 32 (quarter & 1) + l] (high nibbles for
+            // quarters 2, 3), the top 2 bits from bits 2 quarter of
+            // qh[32 n + l], scale 8 n + 2 quarter + l / 16.
+            let (n, quarter) = (k / 4, k % 4);
+            let (Some(l), Some(h)) = (ql.get(2 * n + (quarter & 1)), qh.get(n)) else {
+                continue;
+            };
+            let l: __m256i = bytemuck::cast(*l);
+            let h: __m256i = bytemuck::cast(*h);
+            let low = if quarter >= 2 {
+                _mm256_srli_epi16::<4>(l)
+            } else {
+                l
+            };
+            let high = match quarter {
+                0 => _mm256_slli_epi16::<4>(h),
+                1 => _mm256_slli_epi16::<2>(h),
+                2 => h,
+                _ => _mm256_srli_epi16::<2>(h),
+            };
+            let q = _mm256_or_si256(
+                _mm256_and_si256(low, _mm256_set1_epi8(0x0f)),
+                _mm256_and_si256(high, _mm256_set1_epi8(0x30)),
+            );
+            let (o, _) = o.as_chunks_mut::<16>();
+            for (g, o) in o.iter_mut().enumerate() {
+                let sc = b[192 + 8 * n + 2 * quarter + g] as i8;
+                let q = if g == 0 {
+                    _mm256_castsi256_si128(q)
+                } else {
+                    _mm256_extracti128_si256::<1>(q)
+                };
+                *o = times16(q, 32, _mm256_set1_ps(d * f32::from(sc)));
+            }
+        }
+    }
+    256 * o.len().min(b.len())
+}
+
+/// `(q[j] - bias) * d` for the sixteen bytes `q[j]` of `q`.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn times16(q: __m128i, bias: i32, d: __m256) -> [f32; 16] {
+    let f = |x: __m128i| {
+        let x = _mm256_sub_epi32(_mm256_cvtepu8_epi32(x), _mm256_set1_epi32(bias));
+        _mm256_mul_ps(_mm256_cvtepi32_ps(x), d)
+    };
+    bytemuck::cast([f(q), f(_mm_srli_si128::<8>(q))])
+}
+
+/// Octet `k` (bytes `8k .. 8k + 8`, `k < 4`) of `x`, in the low half.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn octet(x: __m256i, k: usize) -> __m128i {
+    let half = if k < 2 {
+        _mm256_castsi256_si128(x)
+    } else {
+        _mm256_extracti128_si256::<1>(x)
+    };
+    if k & 1 == 0 {
+        half
+    } else {
+        _mm_srli_si128::<8>(half)
+    }
+}
