@@ -8,6 +8,15 @@
 //! formats, default 384; the K-quants use 512 unless `D` is a multiple of
 //! 256) and `DRAM=1` (a 512 MiB f32-equivalent table instead of 256 KiB).
 //! Tables are random bytes with moderate scales, as in the criterion bench.
+//!
+//! Each contender's time is the mean, over eight placements of the output
+//! 512 bytes apart (so across a 4 KiB page), of its best time at that
+//! placement. A one-token row is short enough that where the output falls
+//! against the table matters: when their addresses agree in the low 12 bits
+//! within a row's reach, loads wait on unrelated stores ("4K aliasing"),
+//! and the same `bf16` decode of 384 values took 14 ns at some placements
+//! and 22 ns at others (glibc's `memcpy` avoids this case). One placement
+//! would measure the luck of the allocator; the mean measures a random one.
 
 use inlayer::gather::{Epilogue, gather_view};
 use inlayer::reference::formats::dequantize_row;
@@ -17,6 +26,9 @@ use std::time::Instant;
 #[path = "../benches/common/format_tables.rs"]
 mod format_tables;
 use format_tables::{FORMATS, Rng, table_bytes, view};
+
+/// Output placements measured (see the module docs).
+const PLACEMENTS: usize = 8;
 
 /// The shortest time per call of `f` over 40 runs of `reps` calls.
 fn best(reps: usize, mut f: impl FnMut()) -> f64 {
@@ -63,7 +75,9 @@ fn main() {
         let sets: Vec<Vec<u32>> = (0..16)
             .map(|_| (0..t).map(|_| (rng.next() % rows as u64) as u32).collect())
             .collect();
-        let mut out = vec![0.0f32; t * dim];
+        let mut out_buf = vec![0.0f32; t * dim + PLACEMENTS * 128 + 16];
+        let base = out_buf.as_ptr().align_offset(64);
+        let mut out = out_buf[base..base + t * dim].to_vec();
         // Checked once against the reference decoder, bit for bit.
         gather_view(&*table, &sets[0], &Epilogue::new(), &mut out, dim).unwrap();
         let row = format.row_bytes(dim).unwrap();
@@ -84,20 +98,24 @@ fn main() {
         } else {
             (800_000 / (t * dim)).max(4)
         };
-        let mut k = 0;
-        let memcpy = best(reps, || {
-            k = (k + 1) % 16;
-            for (&id, o) in sets[k].iter().zip(out.chunks_exact_mut(dim)) {
-                let r = id as usize * dim;
-                o.copy_from_slice(&f32_table[r..r + dim]);
-            }
-            black_box(&out);
-        });
-        let gather = best(reps, || {
-            k = (k + 1) % 16;
-            gather_view(&*table, &sets[k], &Epilogue::new(), &mut out, dim).unwrap();
-            black_box(&out);
-        });
+        let (mut k, mut memcpy, mut gather) = (0, 0.0, 0.0);
+        for p in 0..PLACEMENTS {
+            // 128 values = 512 bytes further each time, from a 64-byte line.
+            let out = &mut out_buf[base + 128 * p..base + 128 * p + t * dim];
+            memcpy += best(reps, || {
+                k = (k + 1) % 16;
+                for (&id, o) in sets[k].iter().zip(out.chunks_exact_mut(dim)) {
+                    let r = id as usize * dim;
+                    o.copy_from_slice(&f32_table[r..r + dim]);
+                }
+                black_box(&out);
+            }) / PLACEMENTS as f64;
+            gather += best(reps, || {
+                k = (k + 1) % 16;
+                gather_view(&*table, &sets[k], &Epilogue::new(), out, dim).unwrap();
+                black_box(&out);
+            }) / PLACEMENTS as f64;
+        }
         let n = (t * dim) as f64;
         println!(
             "{name:8} D = {dim:4}: {:6.2} G elem/s, f32 memcpy {:6.2} G elem/s, ratio {:.2}",
