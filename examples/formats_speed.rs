@@ -67,10 +67,23 @@ fn main() {
             d
         };
         let rows = if dram { 512 << 20 } else { 1 << 18 } / (4 * dim);
-        let f32_table: Vec<f32> = (0..rows * dim).map(|i| i as f32).collect();
-        let bytes = table_bytes(format, rows, dim, &mut rng);
+        // Both tables start on a 64-byte line (a memory map, or the
+        // allocator's 16-byte alignment, would give each its own luck).
+        let mut f32_buf = vec![0.0f32; rows * dim + 16];
+        let at = f32_buf.as_ptr().align_offset(64);
+        let f32_table = &mut f32_buf[at..at + rows * dim];
+        f32_table
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, x)| *x = i as f32);
+        let f32_table = &*f32_table;
+        let random = table_bytes(format, rows, dim, &mut rng);
+        let mut bytes_buf = vec![0u8; random.len() + 64];
+        let at = bytes_buf.as_ptr().align_offset(64);
+        bytes_buf[at..at + random.len()].copy_from_slice(&random);
+        let bytes = &bytes_buf[at..at + random.len()];
         let scales: Vec<f32> = (0..rows).map(|i| 1.0 / (1 + i % 7) as f32).collect();
-        let table = view(format, &bytes, dim, &scales);
+        let table = view(format, bytes, dim, &scales);
         // 16 token sets, cycled, so DRAM rows are not re-read from cache.
         let sets: Vec<Vec<u32>> = (0..16)
             .map(|_| (0..t).map(|_| (rng.next() % rows as u64) as u32).collect())
