@@ -161,6 +161,18 @@ avx2_decoder!(
     q4_0_rows => q4_0(blocks: &[u8], out: &mut [f32]), lanes_win_on_avx2: false
 );
 avx2_decoder!(
+    /// Whole ggml `Q4_1` blocks.
+    q4_1_rows => q4_1(blocks: &[u8], out: &mut [f32]), lanes_win_on_avx2: false
+);
+avx2_decoder!(
+    /// Whole ggml `Q5_0` blocks.
+    q5_0_rows => q5_0(blocks: &[u8], out: &mut [f32]), lanes_win_on_avx2: false
+);
+avx2_decoder!(
+    /// Whole ggml `Q5_1` blocks.
+    q5_1_rows => q5_1(blocks: &[u8], out: &mut [f32]), lanes_win_on_avx2: false
+);
+avx2_decoder!(
     /// Whole ggml `Q4_K` blocks. On AVX-512 builds the lanes win (cache,
     /// D = 512: 7.9–8.2 against 7.6–7.7 G elem/s).
     q4_k_rows => q4_k(blocks: &[u8], out: &mut [f32]), lanes_win_on_avx2: true
@@ -264,12 +276,6 @@ mod tests {
         }
         let mut x = 0x2545_f491_4f6c_dd1d_u64;
         let mut random = [0u8; 1 + 3 * 210 + 8];
-        for b in &mut random {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            *b = x as u8;
-        }
         let specials = [
             0x7e01u16, 0x7c01, 0xfd55, 0x7c00, 0xfc00, 0x0001, 0x8000, 0x3c00, 0x2c00,
         ];
@@ -280,6 +286,9 @@ mod tests {
             Format::Fbgemm8,
             Format::Q8_0,
             Format::Q4_0Split,
+            Format::Q4_1Split,
+            Format::Q5_0Split,
+            Format::Q5_1Split,
             Format::Q4KSplit,
             Format::Q6KSplit,
         ];
@@ -298,12 +307,19 @@ mod tests {
                 };
                 for units in sizes {
                     let dim = units * e;
+                    // Fresh random bytes for every row.
+                    for b in &mut random {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        *b = x as u8;
+                    }
                     let mut bytes = random;
                     let row = &mut bytes[1..];
                     // Scale fields: the special value in every other block.
                     let fields: &[usize] = match f {
-                        Format::Q8_0 | Format::Q4_0Split => &[0],
-                        Format::Q4KSplit => &[0, 2],
+                        Format::Q8_0 | Format::Q4_0Split | Format::Q5_0Split => &[0],
+                        Format::Q4_1Split | Format::Q5_1Split | Format::Q4KSplit => &[0, 2],
                         Format::Q6KSplit => &[208],
                         _ => &[],
                     };
@@ -336,6 +352,9 @@ mod tests {
                             Format::Fbgemm8 => avx2::fbgemm8(&row[..dim], scale, -scale / 3.0, out),
                             Format::Q8_0 => avx2::q8_0(&row[..34 * units], out),
                             Format::Q4_0Split => avx2::q4_0(&row[..18 * units], out),
+                            Format::Q4_1Split => avx2::q4_1(&row[..20 * units], out),
+                            Format::Q5_0Split => avx2::q5_0(&row[..22 * units], out),
+                            Format::Q5_1Split => avx2::q5_1(&row[..24 * units], out),
                             Format::Q4KSplit => avx2::q4_k(&row[..144 * units], out),
                             _ => avx2::q6_k(&row[..210 * units], out),
                         }

@@ -144,6 +144,103 @@ pub(crate) fn q4_0(blocks: &[u8], out: &mut [f32]) -> usize {
     32 * o.len().min(b.len())
 }
 
+/// ggml `Q4_1` blocks (20 bytes: `f16 d`, `f16 m`, 16 bytes of nibbles,
+/// low nibbles first): `x = q * d + m`.
+#[target_feature(enable = "avx2,f16c")]
+pub(crate) fn q4_1(blocks: &[u8], out: &mut [f32]) -> usize {
+    let (b, _) = blocks.as_chunks::<20>();
+    let (o, _) = out.as_chunks_mut::<32>();
+    let mask = _mm_set1_epi8(0x0f);
+    for (o, b) in o.iter_mut().zip(b) {
+        let (d, m) = (scale_f16c(b[0], b[1]), scale_f16c(b[2], b[3]));
+        let (qs, _) = b[4..].as_chunks::<16>();
+        let (o, _) = o.as_chunks_mut::<16>();
+        if let ([qs], [lo, hi]) = (qs, o) {
+            let q: __m128i = bytemuck::cast(*qs);
+            *lo = times16_plus(_mm_and_si128(q, mask), d, m);
+            *hi = times16_plus(_mm_and_si128(_mm_srli_epi16::<4>(q), mask), d, m);
+        }
+    }
+    32 * o.len().min(b.len())
+}
+
+/// ggml `Q5_0` blocks (22 bytes: `f16 d`, `u32 qh`, 16 bytes of nibbles;
+/// bit `j` of `qh` is bit 4 of element `j`): `x = (q - 16) * d`.
+#[target_feature(enable = "avx2,f16c")]
+pub(crate) fn q5_0(blocks: &[u8], out: &mut [f32]) -> usize {
+    let (b, _) = blocks.as_chunks::<22>();
+    let (o, _) = out.as_chunks_mut::<32>();
+    for (o, b) in o.iter_mut().zip(b) {
+        let d = scale_f16c(b[0], b[1]);
+        let [lo, hi] = five_bits(&b[2..22]);
+        let (o, _) = o.as_chunks_mut::<16>();
+        if let [o0, o1] = o {
+            *o0 = times16(lo, 16, d);
+            *o1 = times16(hi, 16, d);
+        }
+    }
+    32 * o.len().min(b.len())
+}
+
+/// ggml `Q5_1` blocks (24 bytes: `f16 d`, `f16 m`, `u32 qh`, 16 bytes of
+/// nibbles): `x = q * d + m`.
+#[target_feature(enable = "avx2,f16c")]
+pub(crate) fn q5_1(blocks: &[u8], out: &mut [f32]) -> usize {
+    let (b, _) = blocks.as_chunks::<24>();
+    let (o, _) = out.as_chunks_mut::<32>();
+    for (o, b) in o.iter_mut().zip(b) {
+        let (d, m) = (scale_f16c(b[0], b[1]), scale_f16c(b[2], b[3]));
+        let [lo, hi] = five_bits(&b[4..24]);
+        let (o, _) = o.as_chunks_mut::<16>();
+        if let [o0, o1] = o {
+            *o0 = times16_plus(lo, d, m);
+            *o1 = times16_plus(hi, d, m);
+        }
+    }
+    32 * o.len().min(b.len())
+}
+
+/// The 5-bit values of a `Q5` block from `qh` (4 bytes, little-endian)
+/// and 16 bytes of nibbles: elements 0–15 (low nibbles, `qh` bits 0–15)
+/// and 16–31 (high nibbles, bits 16–31), as bytes.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn five_bits(b: &[u8]) -> [__m128i; 2] {
+    use core::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_cvtsi32_si128, _mm_or_si128, _mm_setr_epi8, _mm_setzero_si128,
+        _mm_shuffle_epi8,
+    };
+    let (Some(qh), Some(qs)) = (b.first_chunk::<4>(), b.get(4..20)) else {
+        return [_mm_setzero_si128(); 2];
+    };
+    let Ok(qs) = <[u8; 16]>::try_from(qs) else {
+        return [_mm_setzero_si128(); 2];
+    };
+    let q: __m128i = bytemuck::cast(qs);
+    let mask = _mm_set1_epi8(0x0f);
+    let h = _mm_cvtsi32_si128(i32::from_le_bytes(*qh));
+    // Byte `i` of the first 8 lanes takes byte 0 (or 2) of `qh`, of the next
+    // 8 byte 1 (or 3); AND with its own bit, compare: 16 where set.
+    let bits = _mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+    let high = |sel: __m128i| {
+        let x = _mm_and_si128(_mm_shuffle_epi8(h, sel), bits);
+        _mm_and_si128(_mm_cmpeq_epi8(x, bits), _mm_set1_epi8(16))
+    };
+    let lo = _mm_or_si128(
+        _mm_and_si128(q, mask),
+        high(_mm_setr_epi8(
+            0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+        )),
+    );
+    let hi = _mm_or_si128(
+        _mm_and_si128(_mm_srli_epi16::<4>(q), mask),
+        high(_mm_setr_epi8(
+            2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,
+        )),
+    );
+    [lo, hi]
+}
+
 /// ggml `Q4_K` blocks (144 bytes: `f16 d`, `f16 dmin`, 12 bytes of packed
 /// 6-bit scales and mins, 128 bytes of nibbles): sub-block `j` of 32 is
 /// `x = (d * sc_j) * q - (dmin * m_j)`, 64 values from each 32 bytes (low
@@ -255,6 +352,21 @@ fn times16(q: __m128i, bias: i32, d: __m256) -> [f32; 16] {
     let f = |x: __m128i| {
         let x = _mm256_sub_epi32(_mm256_cvtepu8_epi32(x), _mm256_set1_epi32(bias));
         _mm256_mul_ps(_mm256_cvtepi32_ps(x), d)
+    };
+    bytemuck::cast([f(q), f(_mm_srli_si128::<8>(q))])
+}
+
+/// `q[j] * d + m` for the sixteen bytes `q[j]` of `q` (a multiply, then an
+/// add: no fused multiply-add).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn times16_plus(q: __m128i, d: __m256, m: __m256) -> [f32; 16] {
+    use core::arch::x86_64::_mm256_add_ps;
+    let f = |x: __m128i| {
+        _mm256_add_ps(
+            _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(x)), d),
+            m,
+        )
     };
     bytemuck::cast([f(q), f(_mm_srli_si128::<8>(q))])
 }

@@ -116,6 +116,9 @@ impl<B: Block> Table for BlockTable<'_, B> {
         let done = match B::FORMAT {
             Format::Q8_0 => crate::arch::q8_0_rows(body, out),
             Format::Q4_0Split => crate::arch::q4_0_rows(body, out),
+            Format::Q4_1Split => crate::arch::q4_1_rows(body, out),
+            Format::Q5_0Split => crate::arch::q5_0_rows(body, out),
+            Format::Q5_1Split => crate::arch::q5_1_rows(body, out),
             Format::Q4KSplit => crate::arch::q4_k_rows(body, out),
             Format::Q6KSplit => crate::arch::q6_k_rows(body, out),
             _ => 0,
