@@ -10,7 +10,8 @@
 //!   on a default build, the answer cached in an atomic (`no_std`); a
 //!   constant on a build that enables both.
 //! - `bf16_rows`, `f16_rows`, `i8_rows`, `fbgemm8_rows`, `q8_0_rows`,
-//!   `q4_0_rows`, `q4_k_rows`, `q6_k_rows`: calls of the AVX2 (and F16C)
+//!   `q4_0_rows`, `q4_1_rows`, `q5_0_rows`, `q5_1_rows`, `q4_k_rows`,
+//!   `q6_k_rows`: calls of the AVX2 (and F16C)
 //!   row decoders of `formats::avx2`, `#[target_feature]` functions with
 //!   safe bodies, where `avx2_f16c` says they run. Calling one is the
 //!   `unsafe` part. Each gives the same bits as the lanes and the

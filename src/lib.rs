@@ -44,7 +44,7 @@
 //! `-C target-cpu=x86-64-v3` / `x86-64-v4`) enables AVX2 / AVX-512; aarch64
 //! gets NEON by default; `wasm32` needs `-C target-feature=+simd128`.
 //! `RUSTFLAGS="--cfg inlayer_force_scalar"` forces the portable scalar
-//! backend. On x86_64 the decoders of five table formats also use AVX2 and
+//! backend. On x86_64 the decoders of most table formats also use AVX2 and
 //! F16C wherever the CPU has them, found at run time on a default build
 //! ([`formats::avx2_decoders`]), with the same bits.
 //!

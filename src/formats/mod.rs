@@ -359,8 +359,8 @@ pub trait Table {
 }
 
 /// Whether the decoders of [`Bf16Table`], [`F16Table`], [`I8Table`],
-/// [`Q8_0Table`] and [`Q4_0Table`] run their AVX2 (and F16C) bodies on this
-/// machine: on x86_64 wherever the CPU and the OS run AVX2 and F16C, found
+/// [`Fbgemm8Table`] and every ggml [`BlockTable`] run their AVX2 (and F16C)
+/// bodies on this machine: on x86_64 wherever the CPU and the OS run AVX2 and F16C, found
 /// by `cpuid` on first use on a default build (`false` elsewhere, and with
 /// `--cfg inlayer_force_scalar`). Either way the values are the same bits;
 /// only the speed differs.
