@@ -9,7 +9,7 @@
 //!   registers: a CPU can have AVX2 that the OS does not enable); asked once
 //!   on a default build, the answer cached in an atomic (`no_std`); a
 //!   constant on a build that enables both.
-//! - `bf16_rows`, `f16_rows`, `i8_rows`, `fbgemm8_rows`, `q8_0_rows`,
+//! - `bf16_rows`, `f16_rows`, `i8_rows`, `fbgemm8_rows`, `fbgemm4_rows`, `q8_0_rows`,
 //!   `q4_0_rows`, `q4_1_rows`, `q5_0_rows`, `q5_1_rows`, `q4_k_rows`,
 //!   `q6_k_rows`: calls of the AVX2 (and F16C)
 //!   row decoders of `formats::avx2`, `#[target_feature]` functions with
@@ -150,6 +150,11 @@ avx2_decoder!(
     fbgemm8_rows => fbgemm8(q: &[u8], scale: f32, bias: f32, out: &mut [f32]), lanes_win_on_avx2: false
 );
 avx2_decoder!(
+    /// An FBGEMM 4-bit row from an even column: `q * scale + bias`, 16
+    /// values at a time.
+    fbgemm4_rows => fbgemm4(q: &[u8], scale: f32, bias: f32, out: &mut [f32]), lanes_win_on_avx2: false
+);
+avx2_decoder!(
     /// Whole ggml `Q8_0` blocks. Faster than the lanes on AVX-512 builds
     /// too (native, D = 384: cache 9.9–10.1 → 12.7–12.9 G elem/s, one token
     /// 8.9 → 12.5–12.6).
@@ -285,6 +290,7 @@ mod tests {
             Format::F16,
             Format::I8,
             Format::Fbgemm8,
+            Format::Fbgemm4LowFirst,
             Format::Q8_0,
             Format::Q4_0Split,
             Format::Q4_1Split,
@@ -335,6 +341,12 @@ mod tests {
                         row[dim..dim + 4].copy_from_slice(&scale.to_le_bytes());
                         row[dim + 4..dim + 8].copy_from_slice(&(-scale / 3.0).to_le_bytes());
                     }
+                    // FBGEMM 4-bit: the special scale, an ordinary bias.
+                    let p = dim.div_ceil(2);
+                    if f == Format::Fbgemm4LowFirst {
+                        row[p..p + 2].copy_from_slice(&h);
+                        row[p + 2..p + 4].copy_from_slice(&0xb555u16.to_le_bytes());
+                    }
                     let row = &bytes[1..];
                     let mut want = [0.0f32; 768];
                     if dim > 0 {
@@ -351,6 +363,9 @@ mod tests {
                             Format::F16 => avx2::f16(&row[..2 * dim], out),
                             Format::I8 => avx2::i8(&row[..dim], scale, out),
                             Format::Fbgemm8 => avx2::fbgemm8(&row[..dim], scale, -scale / 3.0, out),
+                            Format::Fbgemm4LowFirst => {
+                                avx2::fbgemm4(&row[..p], scale, f16_to_f32(0xb555), out)
+                            }
                             Format::Q8_0 => avx2::q8_0(&row[..34 * units], out),
                             Format::Q4_0Split => avx2::q4_0(&row[..18 * units], out),
                             Format::Q4_1Split => avx2::q4_1(&row[..20 * units], out),
@@ -360,7 +375,11 @@ mod tests {
                             _ => avx2::q6_k(&row[..210 * units], out),
                         }
                     };
-                    let whole = if f == Format::F16 { dim / 8 * 8 } else { dim };
+                    let whole = match f {
+                        Format::F16 => dim / 8 * 8,
+                        Format::Fbgemm4LowFirst => dim / 16 * 16,
+                        _ => dim,
+                    };
                     assert_eq!(done, whole, "{f:?}, dim {dim}");
                     for (i, g) in got.iter().enumerate() {
                         let w = if i < done { want[i] } else { f32::MAX };

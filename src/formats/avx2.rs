@@ -102,6 +102,28 @@ pub(crate) fn fbgemm8(q: &[u8], scale: f32, bias: f32, out: &mut [f32]) -> usize
     out.len().min(q.len())
 }
 
+/// FBGEMM 4-bit row-wise, from an even column: `x = q * scale + bias`,
+/// element `2i` in the low nibble of byte `i`; sixteen values (8 bytes) at
+/// a time.
+#[target_feature(enable = "avx2")]
+pub(crate) fn fbgemm4(q: &[u8], scale: f32, bias: f32, out: &mut [f32]) -> usize {
+    use core::arch::x86_64::_mm_unpacklo_epi8;
+    let (q, _) = q.as_chunks::<8>();
+    let (o, _) = out.as_chunks_mut::<16>();
+    let (s, b, mask) = (
+        _mm256_set1_ps(scale),
+        _mm256_set1_ps(bias),
+        _mm_set1_epi8(0x0f),
+    );
+    for (o, q) in o.iter_mut().zip(q) {
+        let x: __m128i = bytemuck::cast([*q, [0; 8]]);
+        let lo = _mm_and_si128(x, mask);
+        let hi = _mm_and_si128(_mm_srli_epi16::<4>(x), mask);
+        *o = times16_plus(_mm_unpacklo_epi8(lo, hi), s, b);
+    }
+    16 * o.len().min(q.len())
+}
+
 /// ggml `Q8_0` blocks (34 bytes: `f16 d`, 32 `i8`): `x = q * d`, eight
 /// bytes a `vpmovsxbd`.
 #[target_feature(enable = "avx2,f16c")]

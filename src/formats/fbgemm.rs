@@ -159,6 +159,12 @@ impl Table for Fbgemm4Table<'_> {
         let Some(src) = r.get(c0 / 2..(c0 + out.len()).div_ceil(2)) else {
             return;
         };
+        // AVX2 where the CPU runs it (`crate::arch`); the lanes for the rest
+        // (`done` is a multiple of 16, so the rest starts on a byte).
+        let done = crate::arch::fbgemm4_rows(src, s, b, out);
+        let (Some(src), Some(out)) = (src.get(done / 2..), out.get_mut(done..)) else {
+            return;
+        };
         map_elems::<8>(src, out, |q| {
             // Low nibbles in even lanes, high nibbles in odd lanes: one
             // byte interleave of the two nibble vectors.

@@ -358,9 +358,9 @@ pub trait Table {
     }
 }
 
-/// Whether the decoders of [`Bf16Table`], [`F16Table`], [`I8Table`],
-/// [`Fbgemm8Table`] and every ggml [`BlockTable`] run their AVX2 (and F16C)
-/// bodies on this machine: on x86_64 wherever the CPU and the OS run AVX2 and F16C, found
+/// Whether the decoders of every table format but `f32` ([`Bf16Table`],
+/// [`F16Table`], [`I8Table`], [`Fbgemm8Table`], [`Fbgemm4Table`], every
+/// ggml [`BlockTable`]) run their AVX2 (and F16C) bodies on this machine: on x86_64 wherever the CPU and the OS run AVX2 and F16C, found
 /// by `cpuid` on first use on a default build (`false` elsewhere, and with
 /// `--cfg inlayer_force_scalar`). Either way the values are the same bits;
 /// only the speed differs.
