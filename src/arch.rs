@@ -285,24 +285,12 @@ mod tests {
         let specials = [
             0x7e01u16, 0x7c01, 0xfd55, 0x7c00, 0xfc00, 0x0001, 0x8000, 0x3c00, 0x2c00,
         ];
-        let formats = [
-            Format::Bf16,
-            Format::F16,
-            Format::I8,
-            Format::Fbgemm8,
-            Format::Fbgemm4LowFirst,
-            Format::Q8_0,
-            Format::Q4_0Split,
-            Format::Q4_1Split,
-            Format::Q5_0Split,
-            Format::Q5_1Split,
-            Format::Q4KSplit,
-            Format::Q6KSplit,
-        ];
+        // Every format with an AVX2 body (all but `f32`).
+        let formats = Format::ALL.iter().copied().filter(|&f| f != Format::F32);
         for (case, &special) in specials.iter().enumerate() {
             let (h, ordinary) = (special.to_le_bytes(), 0x2c00u16.to_le_bytes());
             let scale = f16_to_f32(special);
-            for f in formats {
+            for f in formats.clone() {
                 let e = f.block_elems();
                 // Under Miri (slow) a few sizes: empty, short, a partial
                 // octet, two blocks.

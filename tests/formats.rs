@@ -17,21 +17,7 @@ mod kat {
     include!("kat/ggml_kat.rs");
 }
 
-const ALL: [Format; 13] = [
-    Format::F32,
-    Format::F16,
-    Format::Bf16,
-    Format::I8,
-    Format::Fbgemm8,
-    Format::Fbgemm4LowFirst,
-    Format::Q8_0,
-    Format::Q4_0Split,
-    Format::Q4_1Split,
-    Format::Q5_0Split,
-    Format::Q5_1Split,
-    Format::Q4KSplit,
-    Format::Q6KSplit,
-];
+const ALL: &[Format] = Format::ALL;
 
 /// The fast view of `bytes` in `format` (`scales`: the I8 scales, one per
 /// row or one per tensor).

@@ -15,21 +15,7 @@ use inlayer::gather::{Epilogue, gather_cols};
 use inlayer::reference::formats as rf;
 use libfuzzer_sys::fuzz_target;
 
-const ALL: [Format; 13] = [
-    Format::F32,
-    Format::F16,
-    Format::Bf16,
-    Format::I8,
-    Format::Fbgemm8,
-    Format::Fbgemm4LowFirst,
-    Format::Q8_0,
-    Format::Q4_0Split,
-    Format::Q4_1Split,
-    Format::Q5_0Split,
-    Format::Q5_1Split,
-    Format::Q4KSplit,
-    Format::Q6KSplit,
-];
+const ALL: &[Format] = Format::ALL;
 
 fn view<'a>(
     format: Format,

@@ -106,6 +106,30 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, in declaration order (for tests, fuzzers and benches
+    /// that cover them all).
+    ///
+    /// ```
+    /// use inlayer::formats::Format;
+    /// assert!(Format::ALL.contains(&Format::Q6KSplit));
+    /// assert!(Format::ALL.iter().all(|f| f.block_bytes() > 0));
+    /// ```
+    pub const ALL: &'static [Format] = &[
+        Format::F32,
+        Format::F16,
+        Format::Bf16,
+        Format::I8,
+        Format::Fbgemm8,
+        Format::Fbgemm4LowFirst,
+        Format::Q8_0,
+        Format::Q4_0Split,
+        Format::Q4_1Split,
+        Format::Q5_0Split,
+        Format::Q5_1Split,
+        Format::Q4KSplit,
+        Format::Q6KSplit,
+    ];
+
     /// Elements per block (1 for element-wise formats, `D` is free).
     #[must_use]
     pub const fn block_elems(self) -> usize {
