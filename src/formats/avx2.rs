@@ -7,13 +7,13 @@
 //! the same IEEE operations in the same order, no fused multiply-add (Rust
 //! never contracts `a * b + c`). `bf16`, `i8` and FBGEMM 8-bit are plain
 //! loops that LLVM vectorizes for the enabled features (eight values a
-//! 32-byte store, where SSE2 stores 16 bytes). The block formats use
-//! intrinsics: as plain loops LLVM vectorized `Q4_0` across blocks, with
-//! gathers, at half the speed; and `Q8_0` / `Q4_0` convert each block's
-//! `f16` scale with F16C (a tenth to a third faster than the software
-//! widening with its branch on subnormals).
-//! Each returns how many values it wrote (whole blocks for the block
-//! formats); the caller's lanes do the rest.
+//! 32-byte store, where SSE2 stores 16 bytes). FBGEMM 4-bit and the ggml
+//! block formats use intrinsics: as plain loops LLVM vectorized `Q4_0`
+//! across blocks, with gathers, at half the speed. The 32-element blocks
+//! convert their `f16` scales with F16C (`Q8_0` and `Q4_0` a tenth to a
+//! third faster than with the software widening and its branch on
+//! subnormals). Each returns how many values it wrote (whole blocks for
+//! the block formats); the caller's lanes do the rest.
 
 use core::arch::x86_64::{
     __m128i, __m256, __m256i, _mm_and_si128, _mm_set1_epi8, _mm_srli_epi16, _mm_srli_si128,
