@@ -110,15 +110,9 @@ pub(crate) fn fbgemm4(q: &[u8], scale: f32, bias: f32, out: &mut [f32]) -> usize
     use core::arch::x86_64::_mm_unpacklo_epi8;
     let (q, _) = q.as_chunks::<8>();
     let (o, _) = out.as_chunks_mut::<16>();
-    let (s, b, mask) = (
-        _mm256_set1_ps(scale),
-        _mm256_set1_ps(bias),
-        _mm_set1_epi8(0x0f),
-    );
+    let (s, b) = (_mm256_set1_ps(scale), _mm256_set1_ps(bias));
     for (o, q) in o.iter_mut().zip(q) {
-        let x: __m128i = bytemuck::cast([*q, [0; 8]]);
-        let lo = _mm_and_si128(x, mask);
-        let hi = _mm_and_si128(_mm_srli_epi16::<4>(x), mask);
+        let [lo, hi] = nibbles(bytemuck::cast([*q, [0; 8]]));
         *o = times16_plus(_mm_unpacklo_epi8(lo, hi), s, b);
     }
     16 * o.len().min(q.len())
@@ -152,15 +146,13 @@ pub(crate) fn q8_0(blocks: &[u8], out: &mut [f32]) -> usize {
 pub(crate) fn q4_0(blocks: &[u8], out: &mut [f32]) -> usize {
     let (b, _) = blocks.as_chunks::<18>();
     let (o, _) = out.as_chunks_mut::<32>();
-    let mask = _mm_set1_epi8(0x0f);
     for (o, b) in o.iter_mut().zip(b) {
         let d = scale_f16c(b[0], b[1]);
         let (qs, _) = b[2..].as_chunks::<16>();
         let (o, _) = o.as_chunks_mut::<16>();
-        if let ([qs], [lo, hi]) = (qs, o) {
-            let q: __m128i = bytemuck::cast(*qs);
-            *lo = times16(_mm_and_si128(q, mask), 8, d);
-            *hi = times16(_mm_and_si128(_mm_srli_epi16::<4>(q), mask), 8, d);
+        if let ([qs], [o0, o1]) = (qs, o) {
+            let [lo, hi] = nibbles(bytemuck::cast(*qs));
+            (*o0, *o1) = (times16(lo, 8, d), times16(hi, 8, d));
         }
     }
     32 * o.len().min(b.len())
@@ -172,15 +164,13 @@ pub(crate) fn q4_0(blocks: &[u8], out: &mut [f32]) -> usize {
 pub(crate) fn q4_1(blocks: &[u8], out: &mut [f32]) -> usize {
     let (b, _) = blocks.as_chunks::<20>();
     let (o, _) = out.as_chunks_mut::<32>();
-    let mask = _mm_set1_epi8(0x0f);
     for (o, b) in o.iter_mut().zip(b) {
         let (d, m) = (scale_f16c(b[0], b[1]), scale_f16c(b[2], b[3]));
         let (qs, _) = b[4..].as_chunks::<16>();
         let (o, _) = o.as_chunks_mut::<16>();
-        if let ([qs], [lo, hi]) = (qs, o) {
-            let q: __m128i = bytemuck::cast(*qs);
-            *lo = times16_plus(_mm_and_si128(q, mask), d, m);
-            *hi = times16_plus(_mm_and_si128(_mm_srli_epi16::<4>(q), mask), d, m);
+        if let ([qs], [o0, o1]) = (qs, o) {
+            let [lo, hi] = nibbles(bytemuck::cast(*qs));
+            (*o0, *o1) = (times16_plus(lo, d, m), times16_plus(hi, d, m));
         }
     }
     32 * o.len().min(b.len())
@@ -239,7 +229,6 @@ fn five_bits(b: &[u8]) -> [__m128i; 2] {
         return [_mm_setzero_si128(); 2];
     };
     let q: __m128i = bytemuck::cast(qs);
-    let mask = _mm_set1_epi8(0x0f);
     let h = _mm_cvtsi32_si128(i32::from_le_bytes(*qh));
     // Byte `i` of the first 8 lanes takes byte 0 (or 2) of `qh`, of the next
     // 8 byte 1 (or 3); AND with its own bit, compare: 16 where set.
@@ -248,14 +237,15 @@ fn five_bits(b: &[u8]) -> [__m128i; 2] {
         let x = _mm_and_si128(_mm_shuffle_epi8(h, sel), bits);
         _mm_and_si128(_mm_cmpeq_epi8(x, bits), _mm_set1_epi8(16))
     };
+    let [lo, hi] = nibbles(q);
     let lo = _mm_or_si128(
-        _mm_and_si128(q, mask),
+        lo,
         high(_mm_setr_epi8(
             0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
         )),
     );
     let hi = _mm_or_si128(
-        _mm_and_si128(_mm_srli_epi16::<4>(q), mask),
+        hi,
         high(_mm_setr_epi8(
             2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,
         )),
@@ -365,6 +355,17 @@ fn scale_f16c(lo: u8, hi: u8) -> __m256 {
     _mm256_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(
         u16::from_le_bytes([lo, hi]),
     ))))
+}
+
+/// The low nibbles of the bytes of `q` and the high ones, as bytes.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn nibbles(q: __m128i) -> [__m128i; 2] {
+    let mask = _mm_set1_epi8(0x0f);
+    [
+        _mm_and_si128(q, mask),
+        _mm_and_si128(_mm_srli_epi16::<4>(q), mask),
+    ]
 }
 
 /// `(q[j] - bias) * d` for the sixteen bytes `q[j]` of `q`.
