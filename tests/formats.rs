@@ -212,6 +212,52 @@ proptest! {
 
 /// A deterministic sweep: every format, every column range of a few widths
 /// (so every block boundary, lane boundary and tail is hit), scale and add.
+/// The decode step's own path (one token, the identity epilogue) for every
+/// format: each id of the table and two past it, whole rows and column
+/// ranges that start and end inside blocks, equal the reference bit for
+/// bit or give its error with `out` untouched; an `out` one value short is
+/// an error too.
+#[test]
+fn one_token_plain_decode_equals_reference_or_errs_untouched() {
+    for (fi, &format) in ALL.iter().enumerate() {
+        let e = format.block_elems();
+        for dim in [e, 3 * e, if e == 1 { 41 } else { 2 * e }] {
+            let rows = 3;
+            for tok in 0..rows as u32 + 2 {
+                for cols in [(0, dim), (1, dim - dim / 3), (dim / 2, dim), (dim, dim)] {
+                    check(&Case {
+                        format,
+                        dim,
+                        rows,
+                        seed: (fi as u64 * 1000 + u64::from(tok) * 10 + cols.0 as u64) | 1,
+                        tokens: vec![tok],
+                        cols,
+                        scale: None,
+                        add: false,
+                        padding_id: None,
+                        per_tensor: false,
+                        extra_stride: cols.0 % 3,
+                    });
+                }
+            }
+            let bytes = vec![0u8; format.row_bytes(dim).unwrap() * rows];
+            let scales = vec![1.0; rows];
+            let table = view(format, &bytes, dim, &scales).unwrap();
+            let mut out = vec![SENTINEL; dim - 1];
+            assert_eq!(
+                gather_view(&*table, &[1], &Epilogue::new(), &mut out, dim),
+                Err(Error::LengthMismatch {
+                    what: "out",
+                    expected: dim,
+                    actual: dim - 1
+                }),
+                "{format:?}"
+            );
+            assert!(out.iter().all(|x| x.to_bits() == SENTINEL.to_bits()));
+        }
+    }
+}
+
 #[test]
 fn every_column_range_equals_reference_bitwise() {
     for (k, &format) in ALL.iter().enumerate() {
