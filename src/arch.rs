@@ -264,6 +264,43 @@ mod tests {
         }
     }
 
+    /// The `f16` body's NaN check, which picks the slow fix-up only for a
+    /// row with a NaN, sees one NaN anywhere: rows of 40 finite values (two
+    /// pairs of octets, then one odd octet) with one quiet or signalling
+    /// NaN of either sign at each place; ±inf and 65504 alone are not NaN.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn f16_body_finds_a_lone_nan_anywhere_in_the_row() {
+        use crate::reference::formats::f16_to_f32;
+        if !super::avx2_f16c() {
+            std::eprintln!("no AVX2 + F16C here: the AVX2 bodies are not run");
+            return;
+        }
+        for lone in [0x7c01u16, 0xfd55, 0x7e00, 0xffff, 0x7c00, 0xfc00, 0x7bff] {
+            for at in (0..40).step_by(if cfg!(miri) { 13 } else { 1 }) {
+                let row: std::vec::Vec<u16> = (0..40u16)
+                    .map(|i| {
+                        if usize::from(i) == at {
+                            lone
+                        } else {
+                            0x3c00 + i
+                        }
+                    })
+                    .collect();
+                let bytes: std::vec::Vec<u8> = row.iter().flat_map(|h| h.to_le_bytes()).collect();
+                let mut out = [0.0f32; 40];
+                assert_eq!(super::f16_rows(&bytes, &mut out), 40);
+                for (&got, &h) in out.iter().zip(&row) {
+                    let want = f16_to_f32(h);
+                    assert!(
+                        same_or_miri_nan(got, want),
+                        "{lone:#06x} at {at}: {got:?} != {want:?}"
+                    );
+                }
+            }
+        }
+    }
+
     /// Each AVX2 body against the reference dequantizer, bit for bit, where
     /// AVX2 runs: rows of random bytes read from an odd offset, 0 to 40
     /// values (0 to 3 blocks; under Miri 9 values, 2 blocks), whose scale
