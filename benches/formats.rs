@@ -17,7 +17,7 @@ use std::hint::black_box;
 
 #[path = "common/format_tables.rs"]
 mod format_tables;
-use format_tables::{FORMATS, Rng, table_bytes, view};
+use format_tables::{FORMATS, Rng, table_bytes};
 
 /// Scalar per-element decode of the gathered rows (the reference decoder).
 fn scalar(format: Format, b: &[u8], dim: usize, scales: &[f32], tokens: &[u32], out: &mut [f32]) {
@@ -45,73 +45,77 @@ fn bench(c: &mut Criterion) {
                 }
                 let bytes = table_bytes(format, rows, dim, &mut rng);
                 let scales: Vec<f32> = (0..rows).map(|i| 1.0 / (1 + i % 7) as f32).collect();
-                let table = view(format, &bytes, dim, &scales);
-                for t in [1usize, 512] {
-                    // 16 token sets, cycled, so DRAM rows are not re-read
-                    // from cache by the next iteration.
-                    let sets: Vec<Vec<u32>> = (0..16)
-                        .map(|_| (0..t).map(|_| (rng.next() % rows as u64) as u32).collect())
-                        .collect();
-                    let mut out = vec![0.0f32; t * dim];
-                    let mut check = vec![0.0f32; t * dim];
-                    gather_view(&*table, &sets[0], &Epilogue::new(), &mut out, dim).unwrap();
-                    scalar(format, &bytes, dim, &scales, &sets[0], &mut check);
-                    assert!(
-                        out.iter()
-                            .zip(&check)
-                            .all(|(a, b)| a.to_bits() == b.to_bits())
-                    );
-
-                    let mut g = c.benchmark_group(format!("{name}/{dim}/{t}/{res}"));
-                    g.throughput(Throughput::Elements((t * dim) as u64));
-                    let mut k = 0;
-                    g.bench_function(BenchmarkId::from_parameter("inlayer"), |b| {
-                        b.iter(|| {
-                            k = (k + 1) % 16;
-                            gather_view(&*table, &sets[k], &Epilogue::new(), &mut out, dim)
-                                .unwrap();
-                            black_box(&out);
-                        });
-                    });
-                    g.bench_function(BenchmarkId::from_parameter("f32_memcpy"), |b| {
-                        b.iter(|| {
-                            k = (k + 1) % 16;
-                            for (&id, o) in sets[k].iter().zip(out.chunks_exact_mut(dim)) {
-                                let r = id as usize * dim;
-                                o.copy_from_slice(&f32_table[r..r + dim]);
-                            }
-                            black_box(&out);
-                        });
-                    });
-                    g.bench_function(BenchmarkId::from_parameter("scalar"), |b| {
-                        b.iter(|| {
-                            k = (k + 1) % 16;
-                            scalar(format, &bytes, dim, &scales, &sets[k], &mut out);
-                            black_box(&out);
-                        });
-                    });
-                    if matches!(format, Format::F16 | Format::Bf16) {
-                        let bits: Vec<u16> = bytes
-                            .chunks_exact(2)
-                            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                // The concrete view type, as a caller holds it.
+                with_view!(format, &bytes, dim, &scales, |table| {
+                    for t in [1usize, 512] {
+                        // 16 token sets, cycled, so DRAM rows are not re-read
+                        // from cache by the next iteration.
+                        let sets: Vec<Vec<u32>> = (0..16)
+                            .map(|_| (0..t).map(|_| (rng.next() % rows as u64) as u32).collect())
                             .collect();
-                        g.bench_function(BenchmarkId::from_parameter("half"), |b| {
+                        let mut out = vec![0.0f32; t * dim];
+                        let mut check = vec![0.0f32; t * dim];
+                        gather_view(table, &sets[0], &Epilogue::new(), &mut out, dim).unwrap();
+                        scalar(format, &bytes, dim, &scales, &sets[0], &mut check);
+                        assert!(
+                            out.iter()
+                                .zip(&check)
+                                .all(|(a, b)| a.to_bits() == b.to_bits())
+                        );
+
+                        let mut g = c.benchmark_group(format!("{name}/{dim}/{t}/{res}"));
+                        g.throughput(Throughput::Elements((t * dim) as u64));
+                        let mut k = 0;
+                        g.bench_function(BenchmarkId::from_parameter("inlayer"), |b| {
+                            b.iter(|| {
+                                k = (k + 1) % 16;
+                                gather_view(table, &sets[k], &Epilogue::new(), &mut out, dim)
+                                    .unwrap();
+                                black_box(&out);
+                            });
+                        });
+                        g.bench_function(BenchmarkId::from_parameter("f32_memcpy"), |b| {
                             b.iter(|| {
                                 k = (k + 1) % 16;
                                 for (&id, o) in sets[k].iter().zip(out.chunks_exact_mut(dim)) {
-                                    let r = &bits[id as usize * dim..(id as usize + 1) * dim];
-                                    if format == Format::F16 {
-                                        r.reinterpret_cast::<half::f16>().convert_to_f32_slice(o);
-                                    } else {
-                                        r.reinterpret_cast::<half::bf16>().convert_to_f32_slice(o);
-                                    }
+                                    let r = id as usize * dim;
+                                    o.copy_from_slice(&f32_table[r..r + dim]);
                                 }
                                 black_box(&out);
                             });
                         });
+                        g.bench_function(BenchmarkId::from_parameter("scalar"), |b| {
+                            b.iter(|| {
+                                k = (k + 1) % 16;
+                                scalar(format, &bytes, dim, &scales, &sets[k], &mut out);
+                                black_box(&out);
+                            });
+                        });
+                        if matches!(format, Format::F16 | Format::Bf16) {
+                            let bits: Vec<u16> = bytes
+                                .chunks_exact(2)
+                                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                                .collect();
+                            g.bench_function(BenchmarkId::from_parameter("half"), |b| {
+                                b.iter(|| {
+                                    k = (k + 1) % 16;
+                                    for (&id, o) in sets[k].iter().zip(out.chunks_exact_mut(dim)) {
+                                        let r = &bits[id as usize * dim..(id as usize + 1) * dim];
+                                        if format == Format::F16 {
+                                            r.reinterpret_cast::<half::f16>()
+                                                .convert_to_f32_slice(o);
+                                        } else {
+                                            r.reinterpret_cast::<half::bf16>()
+                                                .convert_to_f32_slice(o);
+                                        }
+                                    }
+                                    black_box(&out);
+                                });
+                            });
+                        }
+                        g.finish();
                     }
-                    g.finish();
-                }
+                });
             }
         }
     }

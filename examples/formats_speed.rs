@@ -25,7 +25,7 @@ use std::time::Instant;
 
 #[path = "../benches/common/format_tables.rs"]
 mod format_tables;
-use format_tables::{FORMATS, Rng, table_bytes, view};
+use format_tables::{FORMATS, Rng, table_bytes};
 
 /// Output placements measured (see the module docs).
 const PLACEMENTS: usize = 8;
@@ -83,58 +83,60 @@ fn main() {
         bytes_buf[at..at + random.len()].copy_from_slice(&random);
         let bytes = &bytes_buf[at..at + random.len()];
         let scales: Vec<f32> = (0..rows).map(|i| 1.0 / (1 + i % 7) as f32).collect();
-        let table = view(format, bytes, dim, &scales);
-        // 16 token sets, cycled, so DRAM rows are not re-read from cache.
-        let sets: Vec<Vec<u32>> = (0..16)
-            .map(|_| (0..t).map(|_| (rng.next() % rows as u64) as u32).collect())
-            .collect();
-        let mut out_buf = vec![0.0f32; t * dim + PLACEMENTS * 128 + 16];
-        let base = out_buf.as_ptr().align_offset(64);
-        let mut out = out_buf[base..base + t * dim].to_vec();
-        // Checked once against the reference decoder, bit for bit.
-        gather_view(&*table, &sets[0], &Epilogue::new(), &mut out, dim).unwrap();
-        let row = format.row_bytes(dim).unwrap();
-        for (&id, o) in sets[0].iter().zip(out.chunks_exact(dim)) {
-            let id = id as usize;
-            let mut want = vec![0.0f32; dim];
-            dequantize_row(
-                format,
-                &bytes[id * row..(id + 1) * row],
-                scales[id],
-                &mut want,
-            )
-            .unwrap();
-            assert!(o.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()));
-        }
-        let reps = if dram {
-            4
-        } else {
-            (800_000 / (t * dim)).max(4)
-        };
-        let (mut k, mut memcpy, mut gather) = (0, 0.0, 0.0);
-        for p in 0..PLACEMENTS {
-            // 128 values = 512 bytes further each time, from a 64-byte line.
-            let out = &mut out_buf[base + 128 * p..base + 128 * p + t * dim];
-            memcpy += best(reps, || {
-                k = (k + 1) % 16;
-                for (&id, o) in sets[k].iter().zip(out.chunks_exact_mut(dim)) {
-                    let r = id as usize * dim;
-                    o.copy_from_slice(&f32_table[r..r + dim]);
-                }
-                black_box(&out);
-            }) / PLACEMENTS as f64;
-            gather += best(reps, || {
-                k = (k + 1) % 16;
-                gather_view(&*table, &sets[k], &Epilogue::new(), out, dim).unwrap();
-                black_box(&out);
-            }) / PLACEMENTS as f64;
-        }
-        let n = (t * dim) as f64;
-        println!(
-            "{name:8} D = {dim:4}: {:6.2} G elem/s, f32 memcpy {:6.2} G elem/s, ratio {:.2}",
-            n / gather / 1e9,
-            n / memcpy / 1e9,
-            memcpy / gather
-        );
+        // The concrete view type, as a caller holds it (`with_view!`).
+        with_view!(format, bytes, dim, &scales, |table| {
+            // 16 token sets, cycled, so DRAM rows are not re-read from cache.
+            let sets: Vec<Vec<u32>> = (0..16)
+                .map(|_| (0..t).map(|_| (rng.next() % rows as u64) as u32).collect())
+                .collect();
+            let mut out_buf = vec![0.0f32; t * dim + PLACEMENTS * 128 + 16];
+            let base = out_buf.as_ptr().align_offset(64);
+            let mut out = out_buf[base..base + t * dim].to_vec();
+            // Checked once against the reference decoder, bit for bit.
+            gather_view(table, &sets[0], &Epilogue::new(), &mut out, dim).unwrap();
+            let row = format.row_bytes(dim).unwrap();
+            for (&id, o) in sets[0].iter().zip(out.chunks_exact(dim)) {
+                let id = id as usize;
+                let mut want = vec![0.0f32; dim];
+                dequantize_row(
+                    format,
+                    &bytes[id * row..(id + 1) * row],
+                    scales[id],
+                    &mut want,
+                )
+                .unwrap();
+                assert!(o.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()));
+            }
+            let reps = if dram {
+                4
+            } else {
+                (800_000 / (t * dim)).max(4)
+            };
+            let (mut k, mut memcpy, mut gather) = (0, 0.0, 0.0);
+            for p in 0..PLACEMENTS {
+                // 128 values = 512 bytes further each time, from a 64-byte line.
+                let out = &mut out_buf[base + 128 * p..base + 128 * p + t * dim];
+                memcpy += best(reps, || {
+                    k = (k + 1) % 16;
+                    for (&id, o) in sets[k].iter().zip(out.chunks_exact_mut(dim)) {
+                        let r = id as usize * dim;
+                        o.copy_from_slice(&f32_table[r..r + dim]);
+                    }
+                    black_box(&out);
+                }) / PLACEMENTS as f64;
+                gather += best(reps, || {
+                    k = (k + 1) % 16;
+                    gather_view(table, &sets[k], &Epilogue::new(), out, dim).unwrap();
+                    black_box(&out);
+                }) / PLACEMENTS as f64;
+            }
+            let n = (t * dim) as f64;
+            println!(
+                "{name:8} D = {dim:4}: {:6.2} G elem/s, f32 memcpy {:6.2} G elem/s, ratio {:.2}",
+                n / gather / 1e9,
+                n / memcpy / 1e9,
+                memcpy / gather
+            );
+        });
     }
 }

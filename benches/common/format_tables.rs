@@ -2,10 +2,7 @@
 //! of every format with moderate scale fields (so no subnormal arithmetic
 //! skews the timing; f16/bf16 values stay finite), and its view.
 
-use inlayer::formats::{
-    Bf16Table, F16Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Q4_0Table, Q4_1Table,
-    Q4KTable, Q5_0Table, Q5_1Table, Q6KTable, Q8_0Table, Table,
-};
+use inlayer::formats::Format;
 
 /// xorshift64: deterministic bytes.
 pub struct Rng(pub u64);
@@ -72,20 +69,65 @@ pub fn table_bytes(format: Format, rows: usize, dim: usize, rng: &mut Rng) -> Ve
     b
 }
 
-/// The table view of `b` in `format` (`scales`: the int8 row scales).
-pub fn view<'a>(format: Format, b: &'a [u8], dim: usize, scales: &'a [f32]) -> Box<dyn Table + 'a> {
-    match format {
-        Format::Bf16 => Box::new(Bf16Table::from_bytes(b, dim).unwrap()),
-        Format::F16 => Box::new(F16Table::from_bytes(b, dim).unwrap()),
-        Format::I8 => Box::new(I8Table::per_row(b, dim, scales).unwrap()),
-        Format::Fbgemm8 => Box::new(Fbgemm8Table::from_bytes(b, dim).unwrap()),
-        Format::Fbgemm4LowFirst => Box::new(Fbgemm4Table::from_bytes(b, dim).unwrap()),
-        Format::Q8_0 => Box::new(Q8_0Table::from_bytes(b, dim).unwrap()),
-        Format::Q4_0Split => Box::new(Q4_0Table::from_bytes(b, dim).unwrap()),
-        Format::Q4_1Split => Box::new(Q4_1Table::from_bytes(b, dim).unwrap()),
-        Format::Q5_0Split => Box::new(Q5_0Table::from_bytes(b, dim).unwrap()),
-        Format::Q5_1Split => Box::new(Q5_1Table::from_bytes(b, dim).unwrap()),
-        Format::Q4KSplit => Box::new(Q4KTable::from_bytes(b, dim).unwrap()),
-        _ => Box::new(Q6KTable::from_bytes(b, dim).unwrap()),
-    }
+/// Runs `$body` with `$t` bound to the table view of `$b` in `$format`
+/// (`$scales`: the int8 row scales), as its concrete type: the kernels are
+/// then dispatched statically, as for a caller that holds that type (a
+/// `Box<dyn Table>` would add a virtual call per method, about a third of a
+/// one-token decode).
+#[macro_export]
+macro_rules! with_view {
+    ($format:expr, $b:expr, $dim:expr, $scales:expr, |$t:ident| $body:expr) => {{
+        use inlayer::formats::*;
+        let (b, dim, scales) = ($b, $dim, $scales);
+        match $format {
+            Format::Bf16 => {
+                let $t = &Bf16Table::from_bytes(b, dim).unwrap();
+                $body
+            }
+            Format::F16 => {
+                let $t = &F16Table::from_bytes(b, dim).unwrap();
+                $body
+            }
+            Format::I8 => {
+                let $t = &I8Table::per_row(b, dim, scales).unwrap();
+                $body
+            }
+            Format::Fbgemm8 => {
+                let $t = &Fbgemm8Table::from_bytes(b, dim).unwrap();
+                $body
+            }
+            Format::Fbgemm4LowFirst => {
+                let $t = &Fbgemm4Table::from_bytes(b, dim).unwrap();
+                $body
+            }
+            Format::Q8_0 => {
+                let $t = &Q8_0Table::from_bytes(b, dim).unwrap();
+                $body
+            }
+            Format::Q4_0Split => {
+                let $t = &Q4_0Table::from_bytes(b, dim).unwrap();
+                $body
+            }
+            Format::Q4_1Split => {
+                let $t = &Q4_1Table::from_bytes(b, dim).unwrap();
+                $body
+            }
+            Format::Q5_0Split => {
+                let $t = &Q5_0Table::from_bytes(b, dim).unwrap();
+                $body
+            }
+            Format::Q5_1Split => {
+                let $t = &Q5_1Table::from_bytes(b, dim).unwrap();
+                $body
+            }
+            Format::Q4KSplit => {
+                let $t = &Q4KTable::from_bytes(b, dim).unwrap();
+                $body
+            }
+            _ => {
+                let $t = &Q6KTable::from_bytes(b, dim).unwrap();
+                $body
+            }
+        }
+    }};
 }
