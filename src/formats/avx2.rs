@@ -204,11 +204,9 @@ pub(crate) fn q5_0(blocks: &[u8], out: &mut [f32]) -> usize {
     let (o, _) = out.as_chunks_mut::<32>();
     for (o, b) in o.iter_mut().zip(b) {
         let d = scale_f16c(b[0], b[1]);
-        let [lo, hi] = five_bits(&b[2..22]);
-        let (o, _) = o.as_chunks_mut::<16>();
-        if let [o0, o1] = o {
-            *o0 = times16(lo, 16, d);
-            *o1 = times16(hi, 16, d);
+        if let Some(q) = five_bit_dwords(&b[2..22]) {
+            let f = |x| times8(x, 16, d);
+            *o = bytemuck::cast(q.map(f));
         }
     }
     32 * o.len().min(b.len())
@@ -222,55 +220,45 @@ pub(crate) fn q5_1(blocks: &[u8], out: &mut [f32]) -> usize {
     let (o, _) = out.as_chunks_mut::<32>();
     for (o, b) in o.iter_mut().zip(b) {
         let (d, m) = (scale_f16c(b[0], b[1]), scale_f16c(b[2], b[3]));
-        let [lo, hi] = five_bits(&b[4..24]);
-        let (o, _) = o.as_chunks_mut::<16>();
-        if let [o0, o1] = o {
-            *o0 = times16_plus(lo, d, m);
-            *o1 = times16_plus(hi, d, m);
+        if let Some(q) = five_bit_dwords(&b[4..24]) {
+            let f = |x| times8_plus(x, d, m);
+            *o = bytemuck::cast(q.map(f));
         }
     }
     32 * o.len().min(b.len())
 }
 
-/// The 5-bit values of a `Q5` block from `qh` (4 bytes, little-endian)
-/// and 16 bytes of nibbles: elements 0–15 (low nibbles, `qh` bits 0–15)
-/// and 16–31 (high nibbles, bits 16–31), as bytes.
+/// The 32 5-bit values of a `Q5` block from `qh` (4 bytes, little-endian)
+/// and 16 bytes of nibbles, as dwords in four octets (elements 0–7, 8–15,
+/// 16–23, 24–31): the nibbles of [`nibble_dwords`], and bit `j` of `qh`
+/// shifted to bit 4 of element `j` by a variable shift of `qh << 4` (bits
+/// 0–15) or `qh >> 12` (bits 16–31) per lane.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn five_bits(b: &[u8]) -> [__m128i; 2] {
-    use core::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_cvtsi32_si128, _mm_or_si128, _mm_setr_epi8, _mm_setzero_si128,
-        _mm_shuffle_epi8,
-    };
-    let (Some(qh), Some(qs)) = (b.first_chunk::<4>(), b.get(4..20)) else {
-        return [_mm_setzero_si128(); 2];
-    };
-    let Ok(qs) = <[u8; 16]>::try_from(qs) else {
-        return [_mm_setzero_si128(); 2];
-    };
-    let q: __m128i = bytemuck::cast(qs);
-    let h = _mm_cvtsi32_si128(i32::from_le_bytes(*qh));
-    // Byte `i` of the first 8 lanes takes byte 0 (or 2) of `qh`, of the next
-    // 8 byte 1 (or 3); AND with its own bit, compare: 16 where set.
-    let bits = _mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
-    let high = |sel: __m128i| {
-        let x = _mm_and_si128(_mm_shuffle_epi8(h, sel), bits);
-        _mm_and_si128(_mm_cmpeq_epi8(x, bits), _mm_set1_epi8(16))
-    };
-    let [lo, hi] = nibbles(q);
-    let lo = _mm_or_si128(
-        lo,
-        high(_mm_setr_epi8(
-            0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
-        )),
+fn five_bit_dwords(b: &[u8]) -> Option<[__m256i; 4]> {
+    use core::arch::x86_64::{_mm256_setr_epi32, _mm256_srlv_epi32};
+    let (qh, qs) = (b.first_chunk::<4>()?, b.get(4..20)?);
+    let qs = <[u8; 16]>::try_from(qs).ok()?;
+    let qh = u32::from_le_bytes(*qh);
+    let [lo0, lo1, hi0, hi1] = nibble_dwords(bytemuck::cast(qs));
+    let (low, high) = (
+        _mm256_set1_epi32((qh << 4) as i32),
+        _mm256_set1_epi32((qh >> 12) as i32),
     );
-    let hi = _mm_or_si128(
-        hi,
-        high(_mm_setr_epi8(
-            2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,
-        )),
-    );
-    [lo, hi]
+    let first = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    let second = _mm256_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15);
+    let fifth = |n, h, s| {
+        _mm256_or_si256(
+            n,
+            _mm256_and_si256(_mm256_srlv_epi32(h, s), _mm256_set1_epi32(16)),
+        )
+    };
+    Some([
+        fifth(lo0, low, first),
+        fifth(lo1, low, second),
+        fifth(hi0, high, first),
+        fifth(hi1, high, second),
+    ])
 }
 
 /// ggml `Q4_K` blocks (144 bytes: `f16 d`, `f16 dmin`, 12 bytes of packed
