@@ -234,6 +234,40 @@ fn fairseq_padding_row_is_zero_and_first_token_is_padding_plus_one() {
     assert_eq!(r, [0.0; 9]);
 }
 
+/// The table kernel (32 rows or more) leaves fairseq's padding row zero
+/// wherever it falls in a group of rows that share an anchor (first, middle,
+/// last), for widths whose first block of frequencies is whole (64, 65) and
+/// wider ones; the other rows stay within the table bound.
+#[test]
+fn table_kernel_keeps_the_padding_row_zero_in_any_group() {
+    for padding_idx in [1u32, 20, 31, 47] {
+        let cfg = SinusoidalConfig::fairseq(padding_idx);
+        for dim in [64usize, 65, 130] {
+            for start in [0u32, 10] {
+                let rows = 48;
+                let mut ours = vec![7.0f32; rows * dim];
+                let mut exact = vec![0.0f32; rows * dim];
+                sinusoidal_rows_dyn(&cfg, dim, start, &mut ours).unwrap();
+                oracle::sinusoidal_rows(&cfg, dim, start, &mut exact).unwrap();
+                for (k, (o, e)) in ours.chunks(dim).zip(exact.chunks(dim)).enumerate() {
+                    let pos = start + k as u32;
+                    if pos == padding_idx {
+                        assert!(
+                            o.iter().all(|x| x.to_bits() == 0),
+                            "padding row {pos}, D {dim}"
+                        );
+                    } else {
+                        for (x, y) in o.iter().zip(e) {
+                            let err = f64::from((x - y).abs());
+                            assert!(err <= TABLE_MAX_ABS_ERR, "row {pos}, D {dim}: {x} vs {y}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn odd_width_rules_follow_each_framework() {
     // Interleaved, extra sin (DistilBERT): the last column is sin of pair (D-1)/2.

@@ -116,15 +116,79 @@ pub(crate) fn rotate_rows<const ADD: bool>(
         for (((sa, ca), &s), &c) in sa.iter_mut().zip(ca.iter_mut()).zip(&*s).zip(&*c) {
             (*sa, *ca) = (s as f32, c as f32);
         }
-        for (k, row) in group.chunks_exact_mut(row_len).enumerate() {
-            if shape.padding_row != Some(anchor.wrapping_add(k as u32))
-                && let (Some(os), Some(oc)) = (os.get(k), oc.get(k))
-                && let (Some(os), Some(oc)) = (os.get(..n), oc.get(..n))
-            {
-                write_row::<ADD>(shape, i0, (sa, ca), (os, oc), row);
+        let no_padding = shape
+            .padding_row
+            .is_none_or(|p| p.wrapping_sub(anchor) as usize >= GROUP);
+        // (Only where the lanes are SIMD registers: on MCUs the second
+        // copy of the row body would only grow the firmware.)
+        if let (true, Ok(sa), Ok(ca)) = (
+            crate::simd::SIMD_REGISTERS && no_padding && i0 + BLOCK <= shape.n_cos,
+            <&[f32; BLOCK]>::try_from(&*sa),
+            <&[f32; BLOCK]>::try_from(&*ca),
+        ) {
+            // A whole block of columns, no padding row: fixed-size rows.
+            for ((row, os), oc) in group.chunks_exact_mut(row_len).zip(&os).zip(&oc) {
+                write_block::<ADD>(shape, i0, (sa, ca), (os, oc), row);
+            }
+        } else {
+            for (k, row) in group.chunks_exact_mut(row_len).enumerate() {
+                if shape.padding_row != Some(anchor.wrapping_add(k as u32))
+                    && let (Some(os), Some(oc)) = (os.get(k), oc.get(k))
+                    && let (Some(os), Some(oc)) = (os.get(..n), oc.get(..n))
+                {
+                    write_row::<ADD>(shape, i0, (sa, ca), (os, oc), row);
+                }
             }
         }
         rotate(s, c, gs, gc);
+    }
+}
+
+/// [`write_row`] of a whole block of [`BLOCK`] frequencies whose cosines
+/// all exist (`i0 + BLOCK <= n_cos`): fixed sizes, so no check is left
+/// between the octets.
+#[inline(always)]
+fn write_block<const ADD: bool>(
+    shape: &Shape,
+    i0: usize,
+    (sa, ca): (&[f32; BLOCK], &[f32; BLOCK]),
+    (so, co): (&[f32; BLOCK], &[f32; BLOCK]),
+    row: &mut [f32],
+) {
+    fn octets(x: &[f32; BLOCK]) -> impl Iterator<Item = F32x8> + '_ {
+        x.as_chunks::<8>().0.iter().map(F32x8::load)
+    }
+    let lanes = octets(sa)
+        .zip(octets(ca))
+        .zip(octets(so))
+        .zip(octets(co))
+        .map(|(((sa, ca), so), co)| (sa * co + ca * so, ca * co - sa * so));
+    if shape.interleaved {
+        if let Some(d) = row.get_mut(2 * i0..2 * (i0 + BLOCK))
+            && let Ok(d) = <&mut [f32; 2 * BLOCK]>::try_from(d)
+        {
+            for (d, (s, c)) in d.as_chunks_mut::<16>().0.iter_mut().zip(lanes) {
+                let (lo, hi) = F32x8::interleave(s, c);
+                let (a, b) = d.split_at_mut(8);
+                put8::<ADD>(a, lo);
+                put8::<ADD>(b, hi);
+            }
+        }
+    } else {
+        let (sin, cos) = row.split_at_mut(shape.n_sin.min(row.len()));
+        if let (Some(ds), Some(dc)) = (sin.get_mut(i0..i0 + BLOCK), cos.get_mut(i0..i0 + BLOCK))
+            && let (Ok(ds), Ok(dc)) = (
+                <&mut [f32; BLOCK]>::try_from(ds),
+                <&mut [f32; BLOCK]>::try_from(dc),
+            )
+        {
+            let ds = ds.as_chunks_mut::<8>().0.iter_mut();
+            let dc = dc.as_chunks_mut::<8>().0.iter_mut();
+            for ((ds, dc), (s, c)) in ds.zip(dc).zip(lanes) {
+                put8::<ADD>(ds, s);
+                put8::<ADD>(dc, c);
+            }
+        }
     }
 }
 
