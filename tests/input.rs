@@ -412,6 +412,56 @@ fn long_prefill_with_sinusoidal_positions_matches_the_reference() {
     }
 }
 
+/// Long prefills over decoded rows without token types: the gather writes
+/// the scaled token rows, then the table kernel adds the encodings in place,
+/// bit for bit the decoded rows times the scale plus `Sinusoidal::rows`; at
+/// widths whose blocks of 32 frequencies are whole (64, 130) and not (24),
+/// in both layouts.
+#[test]
+fn long_prefill_over_decoded_rows_adds_the_table_encodings_bitwise() {
+    for cfg in [
+        SinusoidalConfig::transformer(),
+        SinusoidalConfig::tensor2tensor(),
+    ] {
+        for dim in [24usize, 64, 130] {
+            let mut turns = vec![0u64; Sinusoidal::turns_len(&cfg, dim)];
+            let pe = Sinusoidal::try_new(cfg, dim, &mut turns).unwrap();
+            let q: Vec<i8> = (0..30 * dim).map(|i| (i * 37 % 251) as i8).collect();
+            let qt = I8Table {
+                q: &q,
+                dim,
+                scale: 0.01,
+            };
+            let tokens: Vec<u32> = (0..40).map(|i| (i * 7) % 30).collect();
+            let layer = InputLayer {
+                scale: Some(1.5),
+                positions: Positions::Sinusoidal(&pe),
+                token_types: None,
+                norm: None,
+            };
+            for start in [0u32, 1_000_000] {
+                let mut got = vec![7.0f32; 40 * dim];
+                input_layer(&layer, &qt, &tokens, None, start, &mut got).unwrap();
+                let mut want = vec![0.0f32; 40 * dim];
+                pe.rows(cfg.first_position + start, &mut want).unwrap();
+                for (row, &tok) in want.chunks_exact_mut(dim).zip(&tokens) {
+                    let x = &q[tok as usize * dim..][..dim];
+                    for (o, &v) in row.iter_mut().zip(x) {
+                        *o += f32::from(v) * 0.01 * 1.5;
+                    }
+                }
+                assert!(
+                    got.iter()
+                        .zip(&want)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{:?} D {dim} start {start}",
+                    cfg.layout
+                );
+            }
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(
         std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(32)

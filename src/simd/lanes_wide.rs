@@ -45,19 +45,11 @@ impl F32x8 {
     /// Interleaves two vectors: `([a0 b0 a1 b1 a2 b2 a3 b3], [a4 b4 … a7 b7])`.
     #[inline(always)]
     pub(crate) fn interleave(a: Self, b: Self) -> (Self, Self) {
-        // Written as a permutation of the lanes, which LLVM lowers for the
-        // build: four `unpcklps`/`unpckhps` on SSE2; on AVX two in-lane
-        // unpacks and two 128-bit permutes, so each half is one 32-byte
-        // store (the halves of `f32x4` unpacks took two extracts and four
-        // 16-byte stores).
-        let (a, b) = (a.0.to_array(), b.0.to_array());
+        let [a0, a1]: [wide::f32x4; 2] = bytemuck::cast(a.0);
+        let [b0, b1]: [wide::f32x4; 2] = bytemuck::cast(b.0);
         (
-            Self(wide::f32x8::new([
-                a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3],
-            ])),
-            Self(wide::f32x8::new([
-                a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7],
-            ])),
+            Self(bytemuck::cast([a0.unpack_lo(b0), a0.unpack_hi(b0)])),
+            Self(bytemuck::cast([a1.unpack_lo(b1), a1.unpack_hi(b1)])),
         )
     }
 

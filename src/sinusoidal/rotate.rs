@@ -168,10 +168,23 @@ fn write_block<const ADD: bool>(
             && let Ok(d) = <&mut [f32; 2 * BLOCK]>::try_from(d)
         {
             for (d, (s, c)) in d.as_chunks_mut::<16>().0.iter_mut().zip(lanes) {
-                let (lo, hi) = F32x8::interleave(s, c);
-                let (a, b) = d.split_at_mut(8);
-                put8::<ADD>(a, lo);
-                put8::<ADD>(b, hi);
+                // The pairs as a permutation LLVM lowers for the build (on
+                // AVX-512 one 64-byte store an octet; `F32x8::interleave`'s
+                // 128-bit unpacks take four 16-byte stores there).
+                let (mut sv, mut cv) = ([0.0f32; 8], [0.0f32; 8]);
+                s.store(&mut sv);
+                c.store(&mut cv);
+                let mut pairs = [0.0f32; 16];
+                for ((p, s), c) in pairs.as_chunks_mut::<2>().0.iter_mut().zip(sv).zip(cv) {
+                    *p = [s, c];
+                }
+                if ADD {
+                    for (d, p) in d.iter_mut().zip(pairs) {
+                        *d += p;
+                    }
+                } else {
+                    *d = pairs;
+                }
             }
         }
     } else {
