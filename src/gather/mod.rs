@@ -586,15 +586,17 @@ fn short_rows_by_memcpy(data: &[f32], dim: usize, tokens: &[u32], out: &mut [f32
 }
 
 /// `out[t] = table[tokens[t]] * scale + out[t]` for every token, whole rows
-/// of `dim` (`+ out[t]` without a scale): the fused input layer's gather
-/// onto encodings already written. Validated by the caller: every token is a
-/// row of `data`, `out` holds `tokens.len()` rows.
+/// of `dim` (`+ out[t]` without a scale), then `then(out[t])` while the row
+/// is in L1: the fused input layer's gather onto encodings already written,
+/// and its LayerNorm. Validated by the caller: every token is a row of
+/// `data`, `out` holds `tokens.len()` rows.
 pub(crate) fn accumulate_rows(
     data: &[f32],
     dim: usize,
     tokens: &[u32],
     scale: Option<f32>,
     out: &mut [f32],
+    then: impl Fn(&mut [f32]),
 ) {
     let rows = NativeRows {
         data,
@@ -606,7 +608,8 @@ pub(crate) fn accumulate_rows(
         stride: dim,
     };
     rows.each(false, |_, src, row| {
-        kernel::scale_accumulate(src, scale, row)
+        kernel::scale_accumulate(src, scale, row);
+        then(row);
     });
 }
 
