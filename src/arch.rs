@@ -208,6 +208,17 @@ mod tests {
         got.to_bits() == want.to_bits() || (cfg!(miri) && got.is_nan() && want.is_nan())
     }
 
+    /// Whether AVX2 and F16C run here; says so when they do not (the AVX2
+    /// bodies are then not tested on this machine).
+    #[cfg(target_arch = "x86_64")]
+    fn bodies_run_here() -> bool {
+        let run = super::avx2_f16c();
+        if !run {
+            std::eprintln!("no AVX2 + F16C here: the AVX2 bodies are not run");
+        }
+        run
+    }
+
     /// Every `f16` and `bf16` pattern (every 7th under Miri, which is slow),
     /// read from an odd byte offset, where AVX2 and F16C run; then `f16`
     /// rows of every length up to 17: whole octets written, the values
@@ -217,8 +228,7 @@ mod tests {
     fn f16_and_bf16_bodies_equal_the_reference_for_every_pattern() {
         use crate::formats::avx2;
         use crate::reference::formats::{bf16_to_f32, f16_to_f32};
-        if !super::avx2_f16c() {
-            std::eprintln!("no AVX2 + F16C here: the AVX2 bodies are not run");
+        if !bodies_run_here() {
             let mut out = [1.0f32; 8];
             assert_eq!(super::f16_rows(&[0u8; 16], &mut out), 0);
             assert_eq!(out, [1.0; 8]);
@@ -272,8 +282,7 @@ mod tests {
     #[test]
     fn f16_body_finds_a_lone_nan_anywhere_in_the_row() {
         use crate::reference::formats::f16_to_f32;
-        if !super::avx2_f16c() {
-            std::eprintln!("no AVX2 + F16C here: the AVX2 bodies are not run");
+        if !bodies_run_here() {
             return;
         }
         for lone in [0x7c01u16, 0xfd55, 0x7e00, 0xffff, 0x7c00, 0xfc00, 0x7bff] {
@@ -313,8 +322,7 @@ mod tests {
     fn avx2_bodies_equal_the_reference_bit_for_bit() {
         use crate::formats::{Format, avx2, f16_to_f32};
         use crate::reference::formats::dequantize_row;
-        if !super::avx2_f16c() {
-            std::eprintln!("no AVX2 here: the AVX2 bodies are not run");
+        if !bodies_run_here() {
             return;
         }
         let mut x = 0x2545_f491_4f6c_dd1d_u64;

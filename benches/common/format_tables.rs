@@ -76,58 +76,26 @@ pub fn table_bytes(format: Format, rows: usize, dim: usize, rng: &mut Rng) -> Ve
 /// one-token decode).
 #[macro_export]
 macro_rules! with_view {
+    (@bind $view:expr, $t:ident, $body:expr) => {{
+        let $t = &$view.unwrap();
+        $body
+    }};
     ($format:expr, $b:expr, $dim:expr, $scales:expr, |$t:ident| $body:expr) => {{
         use inlayer::formats::*;
         let (b, dim, scales) = ($b, $dim, $scales);
         match $format {
-            Format::Bf16 => {
-                let $t = &Bf16Table::from_bytes(b, dim).unwrap();
-                $body
-            }
-            Format::F16 => {
-                let $t = &F16Table::from_bytes(b, dim).unwrap();
-                $body
-            }
-            Format::I8 => {
-                let $t = &I8Table::per_row(b, dim, scales).unwrap();
-                $body
-            }
-            Format::Fbgemm8 => {
-                let $t = &Fbgemm8Table::from_bytes(b, dim).unwrap();
-                $body
-            }
-            Format::Fbgemm4LowFirst => {
-                let $t = &Fbgemm4Table::from_bytes(b, dim).unwrap();
-                $body
-            }
-            Format::Q8_0 => {
-                let $t = &Q8_0Table::from_bytes(b, dim).unwrap();
-                $body
-            }
-            Format::Q4_0Split => {
-                let $t = &Q4_0Table::from_bytes(b, dim).unwrap();
-                $body
-            }
-            Format::Q4_1Split => {
-                let $t = &Q4_1Table::from_bytes(b, dim).unwrap();
-                $body
-            }
-            Format::Q5_0Split => {
-                let $t = &Q5_0Table::from_bytes(b, dim).unwrap();
-                $body
-            }
-            Format::Q5_1Split => {
-                let $t = &Q5_1Table::from_bytes(b, dim).unwrap();
-                $body
-            }
-            Format::Q4KSplit => {
-                let $t = &Q4KTable::from_bytes(b, dim).unwrap();
-                $body
-            }
-            _ => {
-                let $t = &Q6KTable::from_bytes(b, dim).unwrap();
-                $body
-            }
+            Format::Bf16 => with_view!(@bind Bf16Table::from_bytes(b, dim), $t, $body),
+            Format::F16 => with_view!(@bind F16Table::from_bytes(b, dim), $t, $body),
+            Format::I8 => with_view!(@bind I8Table::per_row(b, dim, scales), $t, $body),
+            Format::Fbgemm8 => with_view!(@bind Fbgemm8Table::from_bytes(b, dim), $t, $body),
+            Format::Fbgemm4LowFirst => with_view!(@bind Fbgemm4Table::from_bytes(b, dim), $t, $body),
+            Format::Q8_0 => with_view!(@bind Q8_0Table::from_bytes(b, dim), $t, $body),
+            Format::Q4_0Split => with_view!(@bind Q4_0Table::from_bytes(b, dim), $t, $body),
+            Format::Q4_1Split => with_view!(@bind Q4_1Table::from_bytes(b, dim), $t, $body),
+            Format::Q5_0Split => with_view!(@bind Q5_0Table::from_bytes(b, dim), $t, $body),
+            Format::Q5_1Split => with_view!(@bind Q5_1Table::from_bytes(b, dim), $t, $body),
+            Format::Q4KSplit => with_view!(@bind Q4KTable::from_bytes(b, dim), $t, $body),
+            _ => with_view!(@bind Q6KTable::from_bytes(b, dim), $t, $body),
         }
     }};
 }
