@@ -164,65 +164,58 @@ pub(crate) fn q8_0(blocks: &[u8], out: &mut [f32]) -> usize {
 /// are elements 0–15): `x = (q - 8) * d`.
 #[target_feature(enable = "avx2,f16c")]
 pub(crate) fn q4_0(blocks: &[u8], out: &mut [f32]) -> usize {
-    let (b, _) = blocks.as_chunks::<18>();
-    let (o, _) = out.as_chunks_mut::<32>();
-    for (o, b) in o.iter_mut().zip(b) {
+    blocks32::<18>(blocks, out, |b| {
         let d = scale_f16c(b[0], b[1]);
-        let (qs, _) = b[2..].as_chunks::<16>();
-        if let [qs] = qs {
-            let [lo0, lo1, hi0, hi1] = nibble_dwords(bytemuck::cast(*qs));
-            let f = |x| times8(x, 8, d);
-            *o = bytemuck::cast([f(lo0), f(lo1), f(hi0), f(hi1)]);
-        }
-    }
-    32 * o.len().min(b.len())
+        let q = nibble_dwords(bytemuck::cast(*b[2..].first_chunk::<16>()?));
+        Some(q.map(|x| times8(x, 8, d)))
+    })
 }
 
 /// ggml `Q4_1` blocks (20 bytes: `f16 d`, `f16 m`, 16 bytes of nibbles,
 /// low nibbles first): `x = q * d + m`.
 #[target_feature(enable = "avx2,f16c")]
 pub(crate) fn q4_1(blocks: &[u8], out: &mut [f32]) -> usize {
-    let (b, _) = blocks.as_chunks::<20>();
-    let (o, _) = out.as_chunks_mut::<32>();
-    for (o, b) in o.iter_mut().zip(b) {
+    blocks32::<20>(blocks, out, |b| {
         let (d, m) = (scale_f16c(b[0], b[1]), scale_f16c(b[2], b[3]));
-        let (qs, _) = b[4..].as_chunks::<16>();
-        if let [qs] = qs {
-            let [lo0, lo1, hi0, hi1] = nibble_dwords(bytemuck::cast(*qs));
-            let f = |x| times8_plus(x, d, m);
-            *o = bytemuck::cast([f(lo0), f(lo1), f(hi0), f(hi1)]);
-        }
-    }
-    32 * o.len().min(b.len())
+        let q = nibble_dwords(bytemuck::cast(*b[4..].first_chunk::<16>()?));
+        Some(q.map(|x| times8_plus(x, d, m)))
+    })
 }
 
 /// ggml `Q5_0` blocks (22 bytes: `f16 d`, `u32 qh`, 16 bytes of nibbles;
 /// bit `j` of `qh` is bit 4 of element `j`): `x = (q - 16) * d`.
 #[target_feature(enable = "avx2,f16c")]
 pub(crate) fn q5_0(blocks: &[u8], out: &mut [f32]) -> usize {
-    let (b, _) = blocks.as_chunks::<22>();
-    let (o, _) = out.as_chunks_mut::<32>();
-    for (o, b) in o.iter_mut().zip(b) {
+    blocks32::<22>(blocks, out, |b| {
         let d = scale_f16c(b[0], b[1]);
-        if let Some(q) = five_bit_dwords(&b[2..22]) {
-            let f = |x| times8(x, 16, d);
-            *o = bytemuck::cast(q.map(f));
-        }
-    }
-    32 * o.len().min(b.len())
+        Some(five_bit_dwords(&b[2..])?.map(|x| times8(x, 16, d)))
+    })
 }
 
 /// ggml `Q5_1` blocks (24 bytes: `f16 d`, `f16 m`, `u32 qh`, 16 bytes of
 /// nibbles): `x = q * d + m`.
 #[target_feature(enable = "avx2,f16c")]
 pub(crate) fn q5_1(blocks: &[u8], out: &mut [f32]) -> usize {
-    let (b, _) = blocks.as_chunks::<24>();
+    blocks32::<24>(blocks, out, |b| {
+        let (d, m) = (scale_f16c(b[0], b[1]), scale_f16c(b[2], b[3]));
+        Some(five_bit_dwords(&b[4..])?.map(|x| times8_plus(x, d, m)))
+    })
+}
+
+/// The whole `N`-byte blocks of 32 values each: `block` gives a block's
+/// values as four octets. Returns how many values it wrote.
+#[target_feature(enable = "avx2,f16c")]
+#[inline]
+fn blocks32<const N: usize>(
+    blocks: &[u8],
+    out: &mut [f32],
+    block: impl Fn(&[u8; N]) -> Option<[__m256; 4]>,
+) -> usize {
+    let (b, _) = blocks.as_chunks::<N>();
     let (o, _) = out.as_chunks_mut::<32>();
     for (o, b) in o.iter_mut().zip(b) {
-        let (d, m) = (scale_f16c(b[0], b[1]), scale_f16c(b[2], b[3]));
-        if let Some(q) = five_bit_dwords(&b[4..24]) {
-            let f = |x| times8_plus(x, d, m);
-            *o = bytemuck::cast(q.map(f));
+        if let Some(v) = block(b) {
+            *o = bytemuck::cast(v);
         }
     }
     32 * o.len().min(b.len())
