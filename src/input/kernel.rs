@@ -257,25 +257,23 @@ fn combine_in_place(o: &mut [f32], a: Option<&[f32]>, b: Option<&[f32]>) {
 /// Sum in four [`F32x8`] accumulators (independent chains of adds, so they
 /// do not wait on each other's latency), then the four lane by lane and the
 /// eight lanes pairwise: a fixed order, the same bits on every target. `f`
-/// maps eight values (`g` one value of the tail) before they are summed.
-/// (Eight scalar lanes, one chain per 16-byte half on SSE2, waited on the
-/// add latency: a LayerNorm of a 384-wide row spent most of its time there.)
+/// maps eight values before they are summed; the tail is padded with `pad`,
+/// whose image must be `+0.0` (adding it changes no sum that starts at
+/// `+0.0`). (Eight scalar lanes, one chain per 16-byte half on SSE2, waited
+/// on the add latency: a LayerNorm of a 384-wide row spent most of its time
+/// there.)
 #[inline(always)]
-fn sum32(x: &[f32], f: impl Fn(F32x8) -> F32x8, g: impl Fn(f32) -> f32) -> f32 {
+fn sum32(x: &[f32], pad: f32, f: impl Fn(F32x8) -> F32x8) -> f32 {
     let mut acc = [F32x8::splat(0.0); 4];
     let (whole, rest) = x.as_chunks::<32>();
-    for c in whole {
+    let mut tail = [pad; 32];
+    for (t, &v) in tail.iter_mut().zip(rest) {
+        *t = v;
+    }
+    for c in whole.iter().chain([&tail]) {
         for (a, c) in acc.iter_mut().zip(c.as_chunks::<8>().0) {
             *a = *a + f(F32x8::load(c));
         }
-    }
-    // The tail, zero-padded (`+ 0.0` changes no sum that starts at +0.0).
-    let mut tail = [0.0f32; 32];
-    for (t, &v) in tail.iter_mut().zip(rest) {
-        *t = g(v);
-    }
-    for (a, t) in acc.iter_mut().zip(tail.as_chunks::<8>().0) {
-        *a = *a + F32x8::load(t);
     }
     let mut l = [0.0f32; 8];
     ((acc[0] + acc[1]) + (acc[2] + acc[3])).store(&mut l);
@@ -285,9 +283,9 @@ fn sum32(x: &[f32], f: impl Fn(F32x8) -> F32x8, g: impl Fn(f32) -> f32) -> f32 {
 #[inline]
 pub(super) fn layer_norm(row: &mut [f32], n: &LayerNorm<'_>) {
     let d = row.len() as f32;
-    let mean = sum32(row, |v| v, |v| v) / d;
+    let mean = sum32(row, 0.0, |v| v) / d;
     let m = F32x8::splat(mean);
-    let var = sum32(row, |v| (v - m) * (v - m), |v| (v - mean) * (v - mean)) / d;
+    let var = sum32(row, mean, |v| (v - m) * (v - m)) / d;
     let rstd = 1.0 / libm::sqrtf(var + n.eps);
     for ((o, &g), &b) in row.iter_mut().zip(n.gamma).zip(n.beta) {
         *o = (*o - mean) * rstd * g + b;

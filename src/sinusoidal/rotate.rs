@@ -146,7 +146,9 @@ pub(crate) fn rotate_rows<const ADD: bool>(
 
 /// [`write_row`] of a whole block of [`BLOCK`] frequencies whose cosines
 /// all exist (`i0 + BLOCK <= n_cos`): fixed sizes, so no check is left
-/// between the octets.
+/// between the octets. (Calling [`write_row`] with slices of the arrays
+/// instead measured 7 % slower natively: [2048 × 512] 8.28 → 7.6–7.8 G
+/// elem/s.)
 #[inline(always)]
 fn write_block<const ADD: bool>(
     shape: &Shape,
