@@ -29,5 +29,5 @@ mod turns;
     reason = "the bound is for the tests and the rope kernels"
 )]
 pub(crate) use sincos::SINCOS_TURNS_MAX_ABS_ERR;
-pub(crate) use sincos::{reduced_word, sincos_octets, sincos_turns, sincos_turns8, sincos_word};
+pub(crate) use sincos::{sincos_octets, sincos_turns, sincos_turns8};
 pub(crate) use turns::turns_per_pos;

@@ -27,6 +27,19 @@ pub(crate) use lanes_scalar::{F32x8, I32x8, U8x16, U16x8};
 #[cfg(not(inlayer_force_scalar))]
 pub(crate) use lanes_wide::{F32x8, I32x8, U8x16, U16x8};
 
+#[cfg(all(
+    not(inlayer_force_scalar),
+    target_arch = "x86_64",
+    target_feature = "avx512f"
+))]
+mod lanes16;
+#[cfg(all(
+    not(inlayer_force_scalar),
+    target_arch = "x86_64",
+    target_feature = "avx512f"
+))]
+pub(crate) use lanes16::{F32x16, I32x16};
+
 /// Number of `f32` lanes in the vector type the kernels are written over.
 pub const LANES: usize = 8;
 

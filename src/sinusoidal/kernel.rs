@@ -13,7 +13,7 @@
 //! rounding of `F_i` and of the phase, for every `p < 2^32`: below 1.21e-7 < 2^-22.
 
 use super::config::{Layout, OddWidth, SinusoidalConfig};
-use crate::math::{reduced_word, sincos_octets, sincos_word};
+use crate::math::{sincos_octets, sincos_turns};
 use crate::simd::F32x8;
 
 /// The shape facts the kernel needs, derived once from a valid config.
@@ -63,6 +63,37 @@ pub(super) fn put8<const ADD: bool>(dst: &mut [f32], v: F32x8) {
     }
 }
 
+/// Stores (or adds) the pairs `s[k], c[k]` of eight sin/cos lanes into
+/// `d` as `[s0, c0, s1, c1, …]`: a permutation LLVM lowers for the build
+/// (on AVX-512 one 64-byte store, on AVX2 two 32-byte ones;
+/// `F32x8::interleave`'s 128-bit unpacks take four 16-byte stores there).
+#[inline(always)]
+pub(super) fn put_pairs<const ADD: bool>(d: &mut [f32; 16], s: F32x8, c: F32x8) {
+    if !crate::simd::SIMD_REGISTERS {
+        // Portable arrays: the two-half interleave is 100 bytes smaller on
+        // Cortex-M (the `sinusoidal` firmware family).
+        let (lo, hi) = F32x8::interleave(s, c);
+        let (a, b) = d.split_at_mut(8);
+        put8::<ADD>(a, lo);
+        put8::<ADD>(b, hi);
+        return;
+    }
+    let (mut sv, mut cv) = ([0.0f32; 8], [0.0f32; 8]);
+    s.store(&mut sv);
+    c.store(&mut cv);
+    let mut pairs = [0.0f32; 16];
+    for ((p, s), c) in pairs.as_chunks_mut::<2>().0.iter_mut().zip(sv).zip(cv) {
+        *p = [s, c];
+    }
+    if ADD {
+        for (d, p) in d.iter_mut().zip(pairs) {
+            *d += p;
+        }
+    } else {
+        *d = pairs;
+    }
+}
+
 /// Largest number of frequencies [`emit_rows`] steps at once (and the
 /// phase buffer of [`emit`] on targets without SIMD registers).
 pub(crate) const BLOCK: usize = 32;
@@ -83,7 +114,7 @@ pub(crate) fn emit<const ADD: bool>(
     if crate::simd::SIMD_REGISTERS {
         // The phases are formed in registers, eight at a time, right where
         // the polynomial needs them (no round trip through a phase buffer).
-        emit_phases::<ADD>(shape, turns, i0, row, |f| reduced_word(p.wrapping_mul(f)));
+        emit_phases::<ADD>(shape, turns, i0, row, |f| p.wrapping_mul(f));
     } else {
         // Portable arrays: through a phase buffer, so this shares its
         // `emit_phases` with `emit_rows` (one copy of the polynomial).
@@ -93,7 +124,7 @@ pub(crate) fn emit<const ADD: bool>(
             for (ph, f) in ph.iter_mut().zip(f) {
                 *ph = p.wrapping_mul(*f);
             }
-            emit_phases::<ADD>(shape, ph, i0 + b * BLOCK, row, reduced_word);
+            emit_phases::<ADD>(shape, ph, i0 + b * BLOCK, row, |x| x);
         }
     }
 }
@@ -113,7 +144,7 @@ pub(crate) fn emit_rows(shape: &Shape, turns: &[u64], i0: usize, start: u32, out
     }
     for (k, row) in out.chunks_exact_mut(shape.dim.max(1)).enumerate() {
         if shape.padding_row != Some(start.wrapping_add(k as u32)) {
-            emit_phases::<false>(shape, ph, i0, row, reduced_word);
+            emit_phases::<false>(shape, ph, i0, row, |x| x);
         }
         for (ph, f) in ph.iter_mut().zip(turns) {
             *ph = ph.wrapping_add(*f);
@@ -122,26 +153,24 @@ pub(crate) fn emit_rows(shape: &Shape, turns: &[u64], i0: usize, start: u32, out
 }
 
 /// The core: sin/cos of the `xs` (frequencies `i0 ..`) into `row`; `x` is
-/// a phase, or a frequency, and `word` forms the reduced word of its phase
-/// (see `crate::math::reduced_word`).
+/// a phase, or a frequency, and `phase(x)` is its phase.
 #[inline(always)]
 fn emit_phases<const ADD: bool>(
     shape: &Shape,
     xs: &[u64],
     i0: usize,
     row: &mut [f32],
-    word: impl Fn(u64) -> i32,
+    phase: impl Fn(u64) -> u64,
 ) {
     // Whole sin+cos octets on lanes; the scalar tail below takes the rest.
     let full = xs.len().min(shape.n_cos.saturating_sub(i0));
-    let done = sincos_octets(xs.get(..full).unwrap_or(&[]), &word, |k, s, c| {
+    let done = sincos_octets(xs.get(..full).unwrap_or(&[]), &phase, |k, s, c| {
         let i = i0 + 8 * k;
         if shape.interleaved {
-            let (lo, hi) = F32x8::interleave(s, c);
-            if let Some(d) = row.get_mut(2 * i..2 * i + 16) {
-                let (a, b) = d.split_at_mut(8);
-                put8::<ADD>(a, lo);
-                put8::<ADD>(b, hi);
+            if let Some(d) = row.get_mut(2 * i..2 * i + 16)
+                && let Ok(d) = <&mut [f32; 16]>::try_from(d)
+            {
+                put_pairs::<ADD>(d, s, c);
             }
         } else {
             if let Some(d) = row.get_mut(i..i + 8) {
@@ -157,7 +186,7 @@ fn emit_phases<const ADD: bool>(
     // Scalar tail: the frequencies not done above.
     for (k, &x) in xs.iter().enumerate().skip(i - i0) {
         let j = i0 + k;
-        let (s, c) = sincos_word(word(x));
+        let (s, c) = sincos_turns(phase(x));
         let (sc, cc) = if shape.interleaved {
             (2 * j, 2 * j + 1)
         } else {

@@ -25,7 +25,7 @@
 //! (`≤ 2^-33` turn, 7.4e-10 rad for `p < 2^32`): below
 //! [`TABLE_MAX_ABS_ERR`](super::TABLE_MAX_ABS_ERR) = 2.06e-7 < 2^-22.
 
-use super::kernel::{BLOCK, Shape, put1, put8};
+use super::kernel::{BLOCK, Shape, put_pairs, put1, put8};
 use crate::simd::F32x8;
 
 /// Consecutive rows that share one f64 anchor.
@@ -170,23 +170,7 @@ fn write_block<const ADD: bool>(
             && let Ok(d) = <&mut [f32; 2 * BLOCK]>::try_from(d)
         {
             for (d, (s, c)) in d.as_chunks_mut::<16>().0.iter_mut().zip(lanes) {
-                // The pairs as a permutation LLVM lowers for the build (on
-                // AVX-512 one 64-byte store an octet; `F32x8::interleave`'s
-                // 128-bit unpacks take four 16-byte stores there).
-                let (mut sv, mut cv) = ([0.0f32; 8], [0.0f32; 8]);
-                s.store(&mut sv);
-                c.store(&mut cv);
-                let mut pairs = [0.0f32; 16];
-                for ((p, s), c) in pairs.as_chunks_mut::<2>().0.iter_mut().zip(sv).zip(cv) {
-                    *p = [s, c];
-                }
-                if ADD {
-                    for (d, p) in d.iter_mut().zip(pairs) {
-                        *d += p;
-                    }
-                } else {
-                    *d = pairs;
-                }
+                put_pairs::<ADD>(d, s, c);
             }
         }
     } else {
