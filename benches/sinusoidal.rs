@@ -1,6 +1,6 @@
 //! Sinusoidal encodings: inlayer (position-exact) against its baselines, in
 //! one criterion group per shape: the store limit (`fill`), `wide`'s f32x8
-//! `sin_cos` on f32 angles (inexact), a scalar `f32::sin_cos` loop, the
+//! and f32x16 `sin_cos` on f32 angles (inexact), a scalar `f32::sin_cos` loop, the
 //! `libm` crate's `sinf`/`cosf`, and f64 `sin_cos` rounded to f32.
 //! All produce the same interleaved (Transformer-paper) layout.
 //!
@@ -11,7 +11,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use inlayer::reference::sinusoidal as oracle;
 use inlayer::sinusoidal::{MAX_ABS_ERR, Sinusoidal, SinusoidalConfig, sinusoidal_rows_dyn};
 use std::hint::black_box;
-use wide::f32x8;
+use wide::{f32x8, f32x16};
 
 fn omegas(dim: usize) -> Vec<f64> {
     let cfg = SinusoidalConfig::transformer();
@@ -26,6 +26,22 @@ fn wide_rows(w: &[f32], start: u32, out: &mut [f32], dim: usize) {
             let (s, c) = a.sin_cos();
             let (s, c) = (s.to_array(), c.to_array());
             for j in 0..8 {
+                d[2 * j] = s[j];
+                d[2 * j + 1] = c[j];
+            }
+        }
+    }
+}
+
+/// `wide_rows` on sixteen lanes (`f32x16`: one AVX-512 register).
+fn wide16_rows(w: &[f32], start: u32, out: &mut [f32], dim: usize) {
+    for (k, row) in out.chunks_exact_mut(dim).enumerate() {
+        let p = f32x16::splat((start + k as u32) as f32);
+        for (ws, d) in w.chunks_exact(16).zip(row.chunks_exact_mut(32)) {
+            let a = p * f32x16::new(ws.try_into().unwrap());
+            let (s, c) = a.sin_cos();
+            let (s, c) = (s.to_array(), c.to_array());
+            for j in 0..16 {
                 d[2 * j] = s[j];
                 d[2 * j + 1] = c[j];
             }
@@ -80,6 +96,8 @@ fn group(c: &mut Criterion, name: &str, rows: usize, dim: usize, start: u32) {
     check("inlayer", &out, dim, start, MAX_ABS_ERR);
     wide_rows(&w32, start, &mut out, dim);
     check("wide", &out, dim, start, loose);
+    wide16_rows(&w32, start, &mut out, dim);
+    check("wide f32x16", &out, dim, start, loose);
     scalar_rows(&w32, start, &mut out, dim, f32::sin_cos);
     check("f32::sin_cos", &out, dim, start, loose);
     scalar_rows(&w32, start, &mut out, dim, |a| {
@@ -102,6 +120,9 @@ fn group(c: &mut Criterion, name: &str, rows: usize, dim: usize, start: u32) {
     });
     g.bench_function(BenchmarkId::new("wide_sin_cos", dim), |b| {
         b.iter(|| wide_rows(&w32, black_box(start), &mut out, dim));
+    });
+    g.bench_function(BenchmarkId::new("wide_sin_cos_x16", dim), |b| {
+        b.iter(|| wide16_rows(&w32, black_box(start), &mut out, dim));
     });
     g.bench_function(BenchmarkId::new("f32_sin_cos", dim), |b| {
         b.iter(|| scalar_rows(&w32, black_box(start), &mut out, dim, f32::sin_cos));
