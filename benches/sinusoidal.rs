@@ -18,36 +18,29 @@ fn omegas(dim: usize) -> Vec<f64> {
     (0..dim / 2).map(|i| oracle::omega(&cfg, dim, i)).collect()
 }
 
-fn wide_rows(w: &[f32], start: u32, out: &mut [f32], dim: usize) {
-    for (k, row) in out.chunks_exact_mut(dim).enumerate() {
-        let p = f32x8::splat((start + k as u32) as f32);
-        for (ws, d) in w.chunks_exact(8).zip(row.chunks_exact_mut(16)) {
-            let a = p * f32x8::new(ws.try_into().unwrap());
-            let (s, c) = a.sin_cos();
-            let (s, c) = (s.to_array(), c.to_array());
-            for j in 0..8 {
-                d[2 * j] = s[j];
-                d[2 * j + 1] = c[j];
+/// `$name`: `wide`'s `sin_cos` on `$v` (`$n` lanes) of f32 angles, the
+/// pairs interleaved.
+macro_rules! wide_rows {
+    ($name:ident, $v:ident, $n:expr) => {
+        fn $name(w: &[f32], start: u32, out: &mut [f32], dim: usize) {
+            for (k, row) in out.chunks_exact_mut(dim).enumerate() {
+                let p = $v::splat((start + k as u32) as f32);
+                for (ws, d) in w.chunks_exact($n).zip(row.chunks_exact_mut(2 * $n)) {
+                    let a = p * $v::new(ws.try_into().unwrap());
+                    let (s, c) = a.sin_cos();
+                    let (s, c) = (s.to_array(), c.to_array());
+                    for j in 0..$n {
+                        d[2 * j] = s[j];
+                        d[2 * j + 1] = c[j];
+                    }
+                }
             }
         }
-    }
+    };
 }
 
-/// `wide_rows` on sixteen lanes (`f32x16`: one AVX-512 register).
-fn wide16_rows(w: &[f32], start: u32, out: &mut [f32], dim: usize) {
-    for (k, row) in out.chunks_exact_mut(dim).enumerate() {
-        let p = f32x16::splat((start + k as u32) as f32);
-        for (ws, d) in w.chunks_exact(16).zip(row.chunks_exact_mut(32)) {
-            let a = p * f32x16::new(ws.try_into().unwrap());
-            let (s, c) = a.sin_cos();
-            let (s, c) = (s.to_array(), c.to_array());
-            for j in 0..16 {
-                d[2 * j] = s[j];
-                d[2 * j + 1] = c[j];
-            }
-        }
-    }
-}
+wide_rows!(wide_rows, f32x8, 8);
+wide_rows!(wide16_rows, f32x16, 16);
 
 fn scalar_rows(w: &[f32], start: u32, out: &mut [f32], dim: usize, f: impl Fn(f32) -> (f32, f32)) {
     for (k, row) in out.chunks_exact_mut(dim).enumerate() {
