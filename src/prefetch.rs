@@ -12,13 +12,22 @@
 /// How many tokens ahead the gather hints rows.
 pub(crate) const DISTANCE: usize = 16;
 
-/// At most this many cache lines (256 bytes) are hinted per row: that covers
-/// a small row whole and starts a long one, whose rest the hardware's stream
-/// prefetcher then follows. Measured on the cold 512 MiB table
-/// (`benches/gather.rs`): 16 tokens ahead × 4 lines gave 1.1–1.36× the
-/// per-row `memcpy`; 8 × 64 lines cost 20 % on hot D = 768 tables.
+/// At most this many cache lines of an `f32` row (192 bytes) are hinted:
+/// that starts the row, whose rest the hardware's prefetchers then follow.
+/// Measured on the cold 512 MiB table (`benches/gather.rs`): 16 tokens
+/// ahead × 4 lines gave 1.1–1.36× the per-row `memcpy`; 8 × 64 lines cost
+/// 20 % on hot D = 768 tables. Three lines instead of four
+/// (`examples/gather_speed`, default build, seven alternating runs): hot
+/// T = 512 D = 64 0.92–0.98 → 0.96–1.01×, D = 768 0.93–1.00 → 0.95–1.03;
+/// cold (`COLD=1`, four runs) D = 64–384 1.20–1.29 → 1.20–1.27, D = 1024
+/// 1.28–1.32 → 1.31–1.35; the native build within noise either way.
 #[cfg(target_arch = "x86_64")]
-const MAX_LINES: usize = 4;
+const MAX_LINES: usize = 3;
+
+/// At most this many cache lines (256 bytes) of a row of bytes (the
+/// quantized and 16-bit tables) are hinted a call.
+#[cfg(target_arch = "x86_64")]
+const MAX_BYTE_LINES: usize = 4;
 
 /// Tables smaller than this (in `f32`s: 4 MiB) are assumed cache-resident,
 /// and their rows are not hinted: the hint would cost more than it saves.
@@ -59,7 +68,7 @@ pub(crate) fn read_bytes(table: &[u8], start: usize, len: usize) {
     if table.len() >= MIN_TABLE_LEN * 4
         && let Some(row) = table.get(start..start.saturating_add(len))
     {
-        let n = row.len().min(MAX_LINES * 64);
+        let n = row.len().min(MAX_BYTE_LINES * 64);
         let mut i = 0;
         while i < n {
             crate::arch::prefetch(&row[i]);
