@@ -4,11 +4,17 @@
 //! - `prefetch`: `_mm_prefetch`, the cache hint the gather issues for the
 //!   rows of upcoming tokens (see `prefetch.rs`); x86_64 only, and SSE is
 //!   part of its baseline.
-//! - `avx2_f16c` / `detect`: whether the CPU runs AVX2 and F16C, by
-//!   `cpuid` and `xgetbv` (which tells whether the OS saves the AVX
-//!   registers: a CPU can have AVX2 that the OS does not enable); asked once
-//!   on a default build, the answer cached in an atomic (`no_std`); a
-//!   constant on a build that enables both.
+//! - `features` / `detect` (and `avx2_f16c`, `avx512`): whether the CPU
+//!   runs AVX2 and F16C, and AVX-512F and DQ, by `cpuid` and `xgetbv`
+//!   (which tells whether the OS saves the registers: a CPU can have
+//!   instructions that the OS does not enable); asked once on a default
+//!   build, the answer cached in an atomic (`no_std`); a constant on a
+//!   build that enables them all.
+//! - `sinusoidal_row`: the call of the AVX-512 one-row sinusoidal kernel
+//!   (`sinusoidal::avx512::row`), where `avx512` says it runs; the same
+//!   bits as the lanes. (Miri cannot run it: `wide`'s 64-byte types do
+//!   not build under Miri with AVX-512 enabled, and the body has no
+//!   `unsafe` of its own.)
 //! - `bf16_rows`, `f16_rows`, `i8_rows`, `fbgemm8_rows`, `fbgemm4_rows`, `q8_0_rows`,
 //!   `q4_0_rows`, `q4_1_rows`, `q5_0_rows`, `q5_1_rows`, `q4_k_rows`,
 //!   `q6_k_rows`: calls of the AVX2 (and F16C)
@@ -39,48 +45,88 @@ pub(crate) fn prefetch<T>(x: &T) {
     }
 }
 
-/// Whether AVX2 and F16C instructions can run here: `true` on a build that
-/// enables both (a compile-time constant), otherwise what `cpuid` and
-/// `xgetbv` say, asked once. `false` under Miri without those features
-/// (it cannot run `cpuid`) and with `--cfg inlayer_force_scalar`.
+/// Bit of [`features`]: AVX2 and F16C run here.
+#[cfg(target_arch = "x86_64")]
+const AVX2_F16C: u8 = 1;
+/// Bit of [`features`]: AVX-512F and AVX-512DQ run here (with the OS
+/// saving the 512-bit and mask registers).
+#[cfg(target_arch = "x86_64")]
+const AVX512: u8 = 2;
+
+/// The [`AVX2_F16C`] and [`AVX512`] bits of the features that can run
+/// here: what `cpuid` and `xgetbv` say, asked once and cached, or'd with
+/// what the build enables (a compile-time constant). None under Miri
+/// without those build features (it cannot run `cpuid`) and with `--cfg
+/// inlayer_force_scalar`.
 #[cfg(target_arch = "x86_64")]
 #[inline]
-pub(crate) fn avx2_f16c() -> bool {
-    /// 0: not asked yet, 1: no, 2: yes.
+fn features() -> u8 {
+    /// 0: not asked yet; else `0x80 | bits`.
     static DETECTED: AtomicU8 = AtomicU8::new(0);
+    const BUILT: u8 = if cfg!(all(target_feature = "avx512f", target_feature = "avx512dq")) {
+        AVX512 | AVX2_F16C
+    } else if cfg!(all(target_feature = "avx2", target_feature = "f16c")) {
+        AVX2_F16C
+    } else {
+        0
+    };
     if cfg!(inlayer_force_scalar) {
-        return false;
+        return 0;
     }
-    if cfg!(all(target_feature = "avx2", target_feature = "f16c")) {
-        return true;
-    }
-    if cfg!(miri) {
-        return false;
+    if BUILT == AVX512 | AVX2_F16C || cfg!(miri) {
+        return BUILT;
     }
     match DETECTED.load(Ordering::Relaxed) {
         0 => {
-            let yes = detect();
-            DETECTED.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
-            yes
+            let bits = detect() | BUILT;
+            DETECTED.store(0x80 | bits, Ordering::Relaxed);
+            bits
         }
-        d => d == 2,
+        d => d & !0x80,
     }
 }
 
-/// Asks the CPU: AVX, F16C and OSXSAVE in `cpuid` leaf 1, AVX2 in leaf 7,
-/// and the XMM and YMM state enabled by the OS in `XCR0`.
+/// Whether AVX2 and F16C instructions can run here (see [`features`]).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn avx2_f16c() -> bool {
+    features() & AVX2_F16C != 0
+}
+
+/// Whether AVX-512F and AVX-512DQ instructions can run here (see
+/// [`features`]).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn avx512() -> bool {
+    features() & AVX512 != 0
+}
+
+/// Whether AVX-512 runs: never on other architectures.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn avx512() -> bool {
+    false
+}
+
+/// Asks the CPU: AVX, F16C and OSXSAVE in `cpuid` leaf 1, AVX2, AVX-512F
+/// and AVX-512DQ in leaf 7, and the register state the OS saves in `XCR0`
+/// (XMM and YMM for AVX2; also the mask registers and both halves of the
+/// 32 ZMM registers for AVX-512: a CPU can have instructions that the OS
+/// does not enable).
 #[cfg(all(target_arch = "x86_64", not(miri)))]
-fn detect() -> bool {
+fn detect() -> u8 {
     use core::arch::x86_64::{__cpuid, __cpuid_count, _xgetbv};
     const OSXSAVE_AVX_F16C: u32 = (1 << 27) | (1 << 28) | (1 << 29);
     const XMM_YMM: u64 = 0b110;
+    const OPMASK_ZMM: u64 = 0b1110_0000;
+    const AVX512F_DQ: u32 = (1 << 16) | (1 << 17);
     // SAFETY: `cpuid` exists on every x86_64 CPU and only reads
     // identification registers (a safe function in newer Rust; `unsafe` up
     // to the 1.89 this crate supports).
     #[allow(unused_unsafe)]
     let (max_leaf, leaf1) = unsafe { (__cpuid(0).eax, __cpuid(1).ecx) };
     if max_leaf < 7 || leaf1 & OSXSAVE_AVX_F16C != OSXSAVE_AVX_F16C {
-        return false;
+        return 0;
     }
     // SAFETY: OSXSAVE (checked above) means the OS enabled XSAVE, so
     // `xgetbv` exists and register 0 (XCR0) can be read.
@@ -88,12 +134,55 @@ fn detect() -> bool {
     // SAFETY: as for leaf 0 and 1 above; leaf 7 exists (`max_leaf >= 7`).
     #[allow(unused_unsafe)]
     let leaf7 = unsafe { __cpuid_count(7, 0).ebx };
-    xcr0 & XMM_YMM == XMM_YMM && leaf7 & (1 << 5) != 0
+    if xcr0 & XMM_YMM != XMM_YMM || leaf7 & (1 << 5) == 0 {
+        return 0;
+    }
+    if xcr0 & OPMASK_ZMM == OPMASK_ZMM && leaf7 & AVX512F_DQ == AVX512F_DQ {
+        AVX2_F16C | AVX512
+    } else {
+        AVX2_F16C
+    }
 }
 
 #[cfg(all(target_arch = "x86_64", miri))]
-fn detect() -> bool {
-    false
+fn detect() -> u8 {
+    0
+}
+
+/// Writes (or, `ADD`, adds) the encoding of position `pos` for the leading
+/// frequencies of `turns` into `row` with the AVX-512 body
+/// (`sinusoidal::avx512::row`) where AVX-512F and AVX-512DQ run, and
+/// returns how many frequencies it did (a multiple of 16); elsewhere
+/// returns 0 and writes nothing (the caller's lanes do it all).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn sinusoidal_row<const ADD: bool>(
+    turns: &[u64],
+    pos: u32,
+    interleaved: bool,
+    n_sin: usize,
+    row: &mut [f32],
+) -> usize {
+    if !avx512() {
+        return 0;
+    }
+    // SAFETY: `avx512()` is true only where the CPU and the OS run
+    // AVX-512F and AVX-512DQ, the features the body is compiled for; it
+    // takes slices and values and writes only through `row`.
+    unsafe { crate::sinusoidal::avx512::row::<ADD>(turns, pos, interleaved, n_sin, row) }
+}
+
+/// The stub of [`sinusoidal_row`] on other architectures: nothing done.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn sinusoidal_row<const ADD: bool>(
+    _: &[u64],
+    _: u32,
+    _: bool,
+    _: usize,
+    _: &mut [f32],
+) -> usize {
+    0
 }
 
 /// `pub(crate) fn $name(args) -> usize`: calls the `#[target_feature]`

@@ -13,9 +13,10 @@ mod util;
 
 fn main() {
     println!(
-        "inlayer tour — backend: {}; AVX2 table decoders: {}\n",
+        "inlayer tour — backend: {}; AVX2 table decoders: {}; AVX-512 sinusoidal row: {}\n",
         inlayer::BACKEND,
-        inlayer::formats::avx2_decoders()
+        inlayer::formats::avx2_decoders(),
+        inlayer::sinusoidal::avx512_row()
     );
     gather::run();
     positions::run();

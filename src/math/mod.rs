@@ -29,5 +29,7 @@ mod turns;
     reason = "the bound is for the tests and the rope kernels"
 )]
 pub(crate) use sincos::SINCOS_TURNS_MAX_ABS_ERR;
+#[cfg(target_arch = "x86_64")]
+pub(crate) use sincos::coefficients as sincos_coefficients;
 pub(crate) use sincos::{sincos_octets, sincos_turns, sincos_turns8};
 pub(crate) use turns::turns_per_pos;

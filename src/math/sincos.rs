@@ -1,14 +1,17 @@
 //! `sin` and `cos` of `2π · phase / 2^64` for a 64-bit fixed-point phase.
 //!
 //! Algorithm:
-//! 1. **Exact quadrant reduction on the integer.** `t = phase + 2^61`
-//!    (plus `2^31`, to round the next step): the top two bits of `t` are the
-//!    quadrant `q`, and the next 30 bits, minus `2^29`, are a signed
-//!    remainder `r ∈ [-2^29, 2^29)` in units of `2^-32` turn, so that
-//!    `phase/2^64 = q/4 + r/2^32` exactly up to the dropped low 32 bits
-//!    (≤ `2^-33` turn, 7.3e-10 rad). No floating-point range reduction
-//!    happens, so accuracy does not depend on the position.
-//! 2. `x = f32(r) · (2π/2^32) ∈ [-π/4, π/4)`, then the Cephes `sinf`/`cosf`
+//! 1. **Exact quadrant reduction on the integer.** `w0`, the top 32 bits
+//!    of the phase (the phase truncated to `2^-32` turn: the dropped low
+//!    bits are `< 2^-32` turn, 1.5e-9 rad), splits into the quadrant `q`,
+//!    the top two bits of `w = w0 + 2^29` (the nearest quarter turn), and
+//!    a signed remainder `r ∈ [-2^29, 2^29)` in units of `2^-32` turn, the
+//!    low 30 bits of `w0` sign-extended, so that `w0/2^32 = q/4 + r/2^32`
+//!    exactly. No floating-point range reduction happens, so accuracy
+//!    does not depend on the position.
+//! 2. `x = f32(4r) · (2π/2^34) ∈ [-π/4, π/4)` (`4r` is `w0 << 2` as an
+//!    `i32`; the same `x` as `f32(r) · (2π/2^32)`, one operation fewer),
+//!    then the Cephes `sinf`/`cosf`
 //!    minimax polynomials (degree 7 and 8), evaluated with separate IEEE
 //!    multiplies and adds (never a fused multiply-add), `cos` as
 //!    `1 - (x²/2 - x⁴·P(x²))`: the small terms first, so the only rounding
@@ -37,21 +40,25 @@ use crate::simd::{F32x8, I32x8};
 #[allow(dead_code, reason = "asserted by the tests, cited by the rope kernels")]
 pub(crate) const SINCOS_TURNS_MAX_ABS_ERR: f64 = 1.0 / 8_388_608.0;
 
-/// `2π / 2^32` rounded to f32: radians per unit of `r`.
-const RAD_PER_UNIT: f32 = 1.462_918_1e-9;
+use coefficients::{C1, C2, C3, RAD_PER_UNIT, S1, S2, S3};
 
-const S1: f32 = -1.666_665_5e-1;
-const S2: f32 = 8.332_161e-3;
-const S3: f32 = -1.951_529_6e-4;
-const C1: f32 = 4.166_664_6e-2;
-const C2: f32 = -1.388_731_6e-3;
-const C3: f32 = 2.443_315_7e-5;
+/// The constants of the polynomial (shared with the AVX-512 row kernel).
+pub(crate) mod coefficients {
+    /// `2π / 2^34` rounded to f32: radians per unit of `4r` (`w0 << 2`).
+    pub(crate) const RAD_PER_UNIT: f32 = 1.462_918_1e-9 / 4.0;
 
-/// Top 32 bits of `phase + 2^61`, rounded on bit 31: quadrant in bits
-/// 30..32, remainder (offset by `2^29`) in bits 0..30.
+    pub(crate) const S1: f32 = -1.666_665_5e-1;
+    pub(crate) const S2: f32 = 8.332_161e-3;
+    pub(crate) const S3: f32 = -1.951_529_6e-4;
+    pub(crate) const C1: f32 = 4.166_664_6e-2;
+    pub(crate) const C2: f32 = -1.388_731_6e-3;
+    pub(crate) const C3: f32 = 2.443_315_7e-5;
+}
+
+/// The top 32 bits of `phase`: `w0` of the module docs.
 #[inline(always)]
-fn reduced_word(phase: u64) -> i32 {
-    (phase.wrapping_add((1 << 61) + (1 << 31)) >> 32) as u32 as i32
+fn phase_word(phase: u64) -> i32 {
+    (phase >> 32) as u32 as i32
 }
 
 /// sin and cos of `2π · phase[k] / 2^64` for eight phases: one octet of
@@ -59,17 +66,17 @@ fn reduced_word(phase: u64) -> i32 {
 #[inline(always)]
 #[must_use]
 pub(crate) fn sincos_turns8(phase: [u64; 8]) -> (F32x8, F32x8) {
-    sincos_words8(I32x8::new(phase.map(reduced_word)))
+    sincos_words8(I32x8::new(phase.map(phase_word)))
 }
 
 /// The polynomial and the quadrant rotation on lanes of type `$f` (floats)
-/// and `$i` (their `i32` twins), from reduced words `$w`: the one text of
+/// and `$i` (their `i32` twins), from phase words `$w` (`w0`): the one text of
 /// [`sincos_words8`] and, on AVX-512 builds, of `sincos_phases16`.
 macro_rules! sincos_lanes {
     ($f:ident, $i:ident, $w:expr) => {{
-        let w = $w;
-        let r = (w & $i::splat(0x3FFF_FFFF)) - $i::splat(1 << 29);
-        let x = $f::from_i32(r) * $f::splat(RAD_PER_UNIT);
+        let w0 = $w;
+        let w = w0 + $i::splat(1 << 29);
+        let x = $f::from_i32(w0 << 2) * $f::splat(RAD_PER_UNIT);
         let z = x * x;
         // sin(x) = x + x·z·(S1 + z·(S2 + z·S3))
         let ps = ($f::splat(S3) * z + $f::splat(S2)) * z + $f::splat(S1);
@@ -94,7 +101,7 @@ macro_rules! sincos_lanes {
     }};
 }
 
-/// The vector kernel on reduced words (see `reduced_word`).
+/// The vector kernel on phase words (see `phase_word`).
 #[inline(always)]
 #[must_use]
 pub(crate) fn sincos_words8(w: I32x8) -> (F32x8, F32x8) {
@@ -116,7 +123,7 @@ const AVX512: bool = cfg!(all(
 /// independent octets, whose polynomials keep both multipliers busy.
 #[inline(always)]
 fn sincos_phases16(phase: [u64; 16]) -> [(F32x8, F32x8); 2] {
-    let w = phase.map(reduced_word);
+    let w = phase.map(phase_word);
     #[cfg(all(
         not(inlayer_force_scalar),
         target_arch = "x86_64",
@@ -187,7 +194,7 @@ pub(crate) fn sincos_octets(
     }
     let (octets, _) = xs.get(done..).unwrap_or(&[]).as_chunks::<8>();
     for (k, x) in octets.iter().enumerate() {
-        let (s, c) = sincos_words8(I32x8::new(x.map(|x| reduced_word(phase(x)))));
+        let (s, c) = sincos_words8(I32x8::new(x.map(|x| phase_word(phase(x)))));
         f(done / 8 + k, s, c);
     }
     done + 8 * octets.len()
@@ -198,17 +205,16 @@ pub(crate) fn sincos_octets(
 #[inline]
 #[must_use]
 pub(crate) fn sincos_turns(phase: u64) -> (f32, f32) {
-    sincos_word(reduced_word(phase))
+    sincos_word(phase_word(phase))
 }
 
-/// [`sincos_turns`] on a reduced word (see `reduced_word`): the scalar twin
+/// [`sincos_turns`] on a phase word (see `phase_word`): the scalar twin
 /// of [`sincos_words8`].
 #[inline]
 #[must_use]
-fn sincos_word(w: i32) -> (f32, f32) {
-    let r = (w & 0x3FFF_FFFF) - (1 << 29);
-    let q = (w >> 30) & 3;
-    let x = r as f32 * RAD_PER_UNIT;
+fn sincos_word(w0: i32) -> (f32, f32) {
+    let q = (w0.wrapping_add(1 << 29) >> 30) & 3;
+    let x = (w0 << 2) as f32 * RAD_PER_UNIT;
     let z = x * x;
     let ps = (S3 * z + S2) * z + S1;
     let s = ps * z * x + x;

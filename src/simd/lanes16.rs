@@ -81,7 +81,7 @@ macro_rules! lanewise {
 }
 
 lanewise!(F32x16: Add add +, Sub sub -, Mul mul *);
-lanewise!(I32x16: Sub sub -, BitAnd bitand &, BitXor bitxor ^);
+lanewise!(I32x16: Add add +, BitAnd bitand &, BitXor bitxor ^);
 
 /// Arithmetic (sign-filling) right shift of every lane; `n < 32`.
 impl Shr<u32> for I32x16 {

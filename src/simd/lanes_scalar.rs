@@ -175,14 +175,6 @@ impl Add for I32x8 {
     }
 }
 
-impl Sub for I32x8 {
-    type Output = Self;
-    #[inline(always)]
-    fn sub(self, o: Self) -> Self {
-        self.zip(o, i32::wrapping_sub)
-    }
-}
-
 impl BitAnd for I32x8 {
     type Output = Self;
     #[inline(always)]

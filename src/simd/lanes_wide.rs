@@ -307,14 +307,6 @@ impl Add for I32x8 {
     }
 }
 
-impl Sub for I32x8 {
-    type Output = Self;
-    #[inline(always)]
-    fn sub(self, o: Self) -> Self {
-        Self(self.0 - o.0)
-    }
-}
-
 impl BitAnd for I32x8 {
     type Output = Self;
     #[inline(always)]

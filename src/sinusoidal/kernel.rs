@@ -5,12 +5,16 @@
 //! position `F_i` ([`turns_per_pos`](crate::math::turns_per_pos)); the phase
 //! of position `p` is `p · F_i mod 2^64`, exact integer arithmetic, and
 //! `crate::math::sincos_octets` evaluates eight frequencies
-//! at a time (the scalar twin handles the tail, bit-identically).
+//! at a time (the scalar twin handles the tail, bit-identically). Where
+//! AVX-512 runs, a one-row call goes to its body first
+//! (`super::avx512`, through `crate::arch`), sixteen frequencies a vector,
+//! the same bits.
 //!
 //! Error bound per output, against `sin`/`cos` of the exact `p · ω_i` (ω_i
 //! the f64 frequency): `SINCOS_TURNS_MAX_ABS_ERR` (2^-23) for the
-//! polynomial, plus `2π · (p · 2^-65 + 2^-33)` rad ≤ 1.5e-9 for the
-//! rounding of `F_i` and of the phase, for every `p < 2^32`: below 1.21e-7 < 2^-22.
+//! polynomial on the exact phase (the truncation of the phase to `2^-32`
+//! turn included), plus `2π · p · 2^-65` rad ≤ 7.4e-10 for the rounding of
+//! `F_i`, for every `p < 2^32`: below 1.2e-7 < 2^-22.
 
 use super::config::{Layout, OddWidth, SinusoidalConfig};
 use crate::math::{sincos_octets, sincos_turns};
@@ -99,18 +103,23 @@ pub(super) fn put_pairs<const ADD: bool>(d: &mut [f32; 16], s: F32x8, c: F32x8) 
 pub(crate) const BLOCK: usize = 32;
 
 /// Writes (`ADD = false`) or adds (`ADD = true`) the encoding of position
-/// `pos` for frequencies `i0 .. i0 + turns.len()` into `row` (the whole row,
-/// `row.len() == shape.dim`). Whole-row concerns (padding row, zero column)
-/// are the caller's ([`fill_row_edges`]).
+/// `pos` for the frequencies of `turns` (all of them) into `row` (the
+/// whole row, `row.len() == shape.dim`). Whole-row concerns (padding row,
+/// zero column) are the caller's ([`fill_row_edges`]).
 #[inline]
-pub(crate) fn emit<const ADD: bool>(
-    shape: &Shape,
-    turns: &[u64],
-    i0: usize,
-    pos: u32,
-    row: &mut [f32],
-) {
+pub(crate) fn emit<const ADD: bool>(shape: &Shape, turns: &[u64], pos: u32, row: &mut [f32]) {
     let p = u64::from(pos);
+    // Where AVX-512 runs (`crate::arch`), its body does the leading
+    // sixteens of the frequencies with both columns; the lanes the rest.
+    let both = turns.len().min(shape.n_cos);
+    let i0 = crate::arch::sinusoidal_row::<ADD>(
+        turns.get(..both).unwrap_or(&[]),
+        pos,
+        shape.interleaved,
+        shape.n_sin,
+        row,
+    );
+    let turns = turns.get(i0..).unwrap_or(&[]);
     if crate::simd::SIMD_REGISTERS {
         // The phases are formed in registers, eight at a time, right where
         // the polynomial needs them (no round trip through a phase buffer).

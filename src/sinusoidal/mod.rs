@@ -23,6 +23,8 @@
 //! arithmetic on 64-bit fixed-point turns (`crate::math`). The oracle is
 //! [`reference::sinusoidal`](crate::reference::sinusoidal).
 
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512;
 mod config;
 mod kernel;
 mod rotate;
@@ -66,7 +68,7 @@ fn block_rows(
 /// | kernel | bound (abs) | measured max |
 /// |---|---|---|
 /// | every entry point (the contract) | [`MAX_ABS_ERR`] = `2^-22` (2.4e-7) | — |
-/// | one row, fewer than 32 rows, or [`TableKernel::PerRow`]: f32 polynomial on the exact phase | `2^-23` + 1.5e-9 | 1.07e-7 |
+/// | one row, fewer than 32 rows, or [`TableKernel::PerRow`]: f32 polynomial on the exact phase | `2^-23` + 7.4e-10 | 1.07e-7 |
 /// | 32 rows or more ([`TableKernel::Rotation`], the default): f32 angle addition to f64 anchors (every 16 rows; exact every 1024) | [`TABLE_MAX_ABS_ERR`] = 2.06e-7 | 1.4e-7 |
 ///
 /// Both kernels are bit-identical across targets and SIMD backends (no
@@ -78,6 +80,21 @@ pub const MAX_ABS_ERR: f64 = 1.0 / 4_194_304.0;
 /// f32 angle addition `sA·Ck + cA·Sk` on correctly rounded inputs (see
 /// `rotate.rs`); inside [`MAX_ABS_ERR`].
 pub const TABLE_MAX_ABS_ERR: f64 = 2.06e-7;
+
+/// Whether the one-row kernel ([`Sinusoidal::row`], and runs of fewer than
+/// 32 rows or with [`TableKernel::PerRow`]) runs its AVX-512 body on this
+/// machine: on x86_64 wherever the CPU and the OS run AVX-512F and
+/// AVX-512DQ, found by `cpuid` on first use on a default build (`false`
+/// elsewhere, and with `--cfg inlayer_force_scalar`). Either way the values
+/// are the same bits; only the speed differs.
+///
+/// ```
+/// println!("AVX-512 sinusoidal row: {}", inlayer::sinusoidal::avx512_row());
+/// ```
+#[must_use]
+pub fn avx512_row() -> bool {
+    crate::arch::avx512()
+}
 
 /// A validated sinusoidal encoding of width `dim` with its frequencies
 /// cached as fixed-point turns in caller storage: the fast path for decode
@@ -284,6 +301,18 @@ impl<'t> Sinusoidal<'t> {
             self.write_row::<false>(start, out);
             return Ok(());
         }
+        if crate::arch::avx512() && (t < ROTATE_MIN_ROWS || self.kernel == TableKernel::PerRow) {
+            // The one-row kernel's AVX-512 body, row by row, instead of the
+            // lanes' multi-row kernel: the same polynomial, so the same bits.
+            // (From 32 rows on, the angle addition stays, on every machine,
+            // although these rows beat it up to about 100 rows at D = 384
+            // (native build) and 250 at D = 4096: which kernel runs must not
+            // depend on the CPU, or neither would the bits.)
+            for (k, row) in out.chunks_exact_mut(dim.max(1)).enumerate() {
+                self.write_row::<false>(start.wrapping_add(k as u32), row);
+            }
+            return Ok(());
+        }
         row_edges::<false>(&self.shape, start, out);
         for (b, turns) in self.turns.chunks(BLOCK).enumerate() {
             block_rows(self.kernel, &self.shape, turns, b * BLOCK, start, out);
@@ -314,7 +343,7 @@ impl<'t> Sinusoidal<'t> {
     #[inline]
     fn write_row<const ADD: bool>(&self, pos: u32, row: &mut [f32]) {
         if fill_row_edges::<ADD>(&self.shape, pos, row) {
-            emit::<ADD>(&self.shape, self.turns, 0, pos, row);
+            emit::<ADD>(&self.shape, self.turns, pos, row);
         }
     }
 }
