@@ -10,11 +10,12 @@
 //!   instructions that the OS does not enable); asked once on a default
 //!   build, the answer cached in an atomic (`no_std`); a constant on a
 //!   build that enables them all.
-//! - `sinusoidal_row`: the call of the AVX-512 one-row sinusoidal kernel
-//!   (`sinusoidal::avx512::row`), where `avx512` says it runs; the same
-//!   bits as the lanes. (Miri cannot run it: `wide`'s 64-byte types do
-//!   not build under Miri with AVX-512 enabled, and the body has no
-//!   `unsafe` of its own.)
+//! - `sinusoidal_row`, `sinusoidal_row_avx2`: the calls of the AVX-512 and
+//!   AVX2 one-row sinusoidal kernels (`sinusoidal::avx512::row`,
+//!   `sinusoidal::avx2::row`), where `avx512` or `avx2_f16c` says they run;
+//!   the same bits as the lanes. The tests run the AVX2 body under Miri too;
+//!   not the AVX-512 one (`wide`'s 64-byte types do not build under Miri
+//!   with AVX-512 enabled; the body has no `unsafe` of its own).
 //! - `bf16_rows`, `f16_rows`, `i8_rows`, `fbgemm8_rows`, `fbgemm4_rows`, `q8_0_rows`,
 //!   `q4_0_rows`, `q4_1_rows`, `q5_0_rows`, `q5_1_rows`, `q4_k_rows`,
 //!   `q6_k_rows`: calls of the AVX2 (and F16C)
@@ -101,11 +102,25 @@ pub(crate) fn avx512() -> bool {
     features() & AVX512 != 0
 }
 
-/// Whether AVX-512 runs: never on other architectures.
+/// The body the one-row sinusoidal kernel runs here ([`sinusoidal_row`]):
+/// `Some("AVX-512")`, `Some("AVX2")`, or `None` (the build's lanes).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn sinusoidal_body() -> Option<&'static str> {
+    if avx512() {
+        Some("AVX-512")
+    } else if avx2_f16c() {
+        Some("AVX2")
+    } else {
+        None
+    }
+}
+
+/// No sinusoidal body on other architectures: the lanes do it all.
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
-pub(crate) fn avx512() -> bool {
-    false
+pub(crate) fn sinusoidal_body() -> Option<&'static str> {
+    None
 }
 
 /// Asks the CPU: AVX, F16C and OSXSAVE in `cpuid` leaf 1, AVX2, AVX-512F
@@ -151,9 +166,10 @@ fn detect() -> u8 {
 
 /// Writes (or, `ADD`, adds) the encoding of position `pos` for the leading
 /// frequencies of `turns` into `row` with the AVX-512 body
-/// (`sinusoidal::avx512::row`) where AVX-512F and AVX-512DQ run, and
-/// returns how many frequencies it did (a multiple of 16); elsewhere
-/// returns 0 and writes nothing (the caller's lanes do it all).
+/// (`sinusoidal::avx512::row`) where AVX-512F and AVX-512DQ run, else with
+/// the AVX2 body ([`sinusoidal_row_avx2`]), and returns how many
+/// frequencies it did (a multiple of 8); elsewhere returns 0 and writes
+/// nothing (the caller's lanes do it all).
 #[cfg(target_arch = "x86_64")]
 #[inline]
 pub(crate) fn sinusoidal_row<const ADD: bool>(
@@ -164,12 +180,33 @@ pub(crate) fn sinusoidal_row<const ADD: bool>(
     row: &mut [f32],
 ) -> usize {
     if !avx512() {
-        return 0;
+        return sinusoidal_row_avx2::<ADD>(turns, pos, interleaved, n_sin, row);
     }
     // SAFETY: `avx512()` is true only where the CPU and the OS run
     // AVX-512F and AVX-512DQ, the features the body is compiled for; it
     // takes slices and values and writes only through `row`.
     unsafe { crate::sinusoidal::avx512::row::<ADD>(turns, pos, interleaved, n_sin, row) }
+}
+
+/// [`sinusoidal_row`] with the AVX2 body (`sinusoidal::avx2::row`), where
+/// AVX2 runs (also where AVX-512 does: the tests run both); returns 0
+/// elsewhere.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn sinusoidal_row_avx2<const ADD: bool>(
+    turns: &[u64],
+    pos: u32,
+    interleaved: bool,
+    n_sin: usize,
+    row: &mut [f32],
+) -> usize {
+    if !avx2_f16c() {
+        return 0;
+    }
+    // SAFETY: `avx2_f16c()` is true only where the CPU and the OS run AVX2
+    // (and F16C), which covers the feature the body is compiled for; it
+    // takes slices and values and writes only through `row`.
+    unsafe { crate::sinusoidal::avx2::row::<ADD>(turns, pos, interleaved, n_sin, row) }
 }
 
 /// The stub of [`sinusoidal_row`] on other architectures: nothing done.
@@ -509,6 +546,82 @@ mod tests {
                             same_or_miri_nan(*g, w),
                             "{f:?}, dim {dim}, scale {special:#06x}, value {i}: {g:?} != {w:?}"
                         );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The one-row sinusoidal bodies (AVX-512 where it runs, through the
+    /// dispatch; AVX2 where it runs, directly) against the scalar twin, bit
+    /// for bit: both layouts, written and added, frequency counts around
+    /// the 8-, 16- and 64-frequency steps, positions from 0 to `u32::MAX`;
+    /// the values past what a body did are untouched.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn sinusoidal_row_bodies_equal_the_scalar_twin_bitwise() {
+        use crate::math::{sincos_turns, turns_per_pos};
+        type Body = fn(&[u64], u32, bool, usize, &mut [f32]) -> usize;
+        let bodies: [(&str, bool, usize, Body, Body); 2] = [
+            (
+                "AVX-512",
+                super::avx512(),
+                16,
+                super::sinusoidal_row::<false>,
+                super::sinusoidal_row::<true>,
+            ),
+            (
+                "AVX2",
+                super::avx2_f16c(),
+                8,
+                super::sinusoidal_row_avx2::<false>,
+                super::sinusoidal_row_avx2::<true>,
+            ),
+        ];
+        let turns: std::vec::Vec<u64> = (0..200)
+            .map(|i| turns_per_pos(libm::pow(10_000.0, -f64::from(i) / 200.0)))
+            .collect();
+        let (counts, positions): (&[usize], &[u32]) = if cfg!(miri) {
+            (&[0, 9, 17], &[1000, u32::MAX])
+        } else {
+            (
+                &[0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 80, 127, 128, 200],
+                &[0, 1, 1000, 65_537, 1 << 31, u32::MAX],
+            )
+        };
+        for (name, runs, step, write, add) in bodies {
+            if !runs {
+                std::eprintln!("no {name} here: its sinusoidal row body is not run");
+                continue;
+            }
+            for &n in counts {
+                for &pos in positions {
+                    for interleaved in [false, true] {
+                        let mut row = std::vec![0.25f32; 2 * n];
+                        let mut added = row.clone();
+                        let t = &turns[..n];
+                        let done = write(t, pos, interleaved, n, &mut row);
+                        assert_eq!(add(t, pos, interleaved, n, &mut added), done);
+                        assert_eq!(done, n / step * step, "{name}");
+                        for (i, &f) in t.iter().enumerate() {
+                            let (s, c) = sincos_turns(u64::from(pos).wrapping_mul(f));
+                            let (cs, cc) = if interleaved {
+                                (2 * i, 2 * i + 1)
+                            } else {
+                                (i, n + i)
+                            };
+                            let want = |v: f32, add: bool| match (i < done, add) {
+                                (false, _) => 0.25f32,
+                                (true, false) => v,
+                                (true, true) => 0.25 + v,
+                            };
+                            for (got, add) in [(&row, false), (&added, true)] {
+                                let at = |c: usize| got[c].to_bits();
+                                let ctx = (name, n, pos, interleaved, i, add);
+                                assert_eq!(at(cs), want(s, add).to_bits(), "sin {ctx:?}");
+                                assert_eq!(at(cc), want(c, add).to_bits(), "cos {ctx:?}");
+                            }
+                        }
                     }
                 }
             }

@@ -13,10 +13,10 @@ mod util;
 
 fn main() {
     println!(
-        "inlayer tour — backend: {}; AVX2 table decoders: {}; AVX-512 sinusoidal row: {}\n",
+        "inlayer tour — backend: {}; AVX2 table decoders: {}; sinusoidal row: {}\n",
         inlayer::BACKEND,
         inlayer::formats::avx2_decoders(),
-        inlayer::sinusoidal::avx512_row()
+        inlayer::sinusoidal::row_kernel()
     );
     gather::run();
     positions::run();

@@ -56,22 +56,27 @@ fn words(p: __m512i, f: &[u64; 16], order: __m512i) -> __m512i {
     _mm512_permutex2var_epi32(a, order, b)
 }
 
+x86_polynomial!(
+    "avx512f,avx512dq",
+    __m512,
+    __m512i,
+    16,
+    [
+        _mm512_mul_ps,
+        _mm512_add_ps,
+        _mm512_sub_ps,
+        _mm512_set1_ps,
+        _mm512_cvtepi32_ps
+    ],
+    [_mm512_add_epi32, _mm512_slli_epi32, _mm512_set1_epi32]
+);
+
 /// sin and cos of sixteen phase words: `math::sincos`'s `sincos_lanes!`,
 /// the same operations in the same order.
 #[target_feature(enable = "avx512f,avx512dq")]
 #[inline]
 fn sincos16(w0: __m512i) -> (__m512, __m512) {
-    let w = _mm512_add_epi32(w0, _mm512_set1_epi32(1 << 29));
-    let x = mul(
-        _mm512_cvtepi32_ps(_mm512_slli_epi32::<2>(w0)),
-        splat(RAD_PER_UNIT),
-    );
-    let z = mul(x, x);
-    let ps = add(mul(add(mul(splat(S3), z), splat(S2)), z), splat(S1));
-    let s = add(mul(mul(ps, z), x), x);
-    let pc = add(mul(add(mul(splat(C3), z), splat(C2)), z), splat(C1));
-    let h = mul(splat(0.5), z);
-    let c = sub(splat(1.0), sub(h, mul(mul(z, z), pc)));
+    let (s, c, w) = polynomial(w0);
     // Quadrant q = the top two bits of w: where q is odd (bit 30), sin
     // takes c and cos takes -s; then both flip sign where bit 31 is set
     // (q ≥ 2). (The same bits as the lanes' swap and two sign flips.)
@@ -84,7 +89,7 @@ fn sincos16(w0: __m512i) -> (__m512, __m512) {
 
 /// `a` with its sign flipped where bit 31 of `b` is set (`vpternlogd`
 /// 0x78: `a ^ (b & c)`, `c` the sign bit).
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512dq")]
 #[inline]
 fn flip(a: __m512, b: __m512i) -> __m512 {
     _mm512_castsi512_ps(_mm512_ternarylogic_epi32::<0x78>(
@@ -92,41 +97,6 @@ fn flip(a: __m512, b: __m512i) -> __m512 {
         b,
         _mm512_set1_epi32(i32::MIN),
     ))
-}
-
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn mul(a: __m512, b: __m512) -> __m512 {
-    _mm512_mul_ps(a, b)
-}
-
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn add(a: __m512, b: __m512) -> __m512 {
-    _mm512_add_ps(a, b)
-}
-
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn sub(a: __m512, b: __m512) -> __m512 {
-    _mm512_sub_ps(a, b)
-}
-
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn splat(x: f32) -> __m512 {
-    _mm512_set1_ps(x)
-}
-
-/// Stores `v` into `d`, or adds it (`ADD`).
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn put<const ADD: bool>(d: &mut [f32; 16], v: __m512) {
-    *d = bytemuck::cast(if ADD {
-        _mm512_add_ps(bytemuck::cast(*d), v)
-    } else {
-        v
-    });
 }
 
 /// sin and cos of the 64 frequencies of `t` at `p`: four independent
@@ -144,7 +114,7 @@ fn sincos64(p: __m512i, t: &[[u64; 16]; 4], order: __m512i) -> [(__m512, __m512)
 
 /// Writes (or adds) the `[sin, cos]` pairs of sixteen frequencies, lanes
 /// in [`FOR_UNPACK`] order: frequencies 0..8, then 8..16.
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512dq")]
 #[inline]
 fn pairs<const ADD: bool>((sin, cos): (__m512, __m512), d: &mut [[f32; 16]; 2]) {
     put::<ADD>(&mut d[0], _mm512_unpacklo_ps(sin, cos));
@@ -153,7 +123,7 @@ fn pairs<const ADD: bool>((sin, cos): (__m512, __m512), d: &mut [[f32; 16]; 2]) 
 
 /// Writes (or adds) the sines and the cosines of sixteen frequencies,
 /// lanes in order, into their halves of the row.
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512dq")]
 #[inline]
 fn halves<const ADD: bool>((sin, cos): (__m512, __m512), s: &mut [f32; 16], c: &mut [f32; 16]) {
     put::<ADD>(s, sin);
@@ -218,59 +188,5 @@ pub(crate) fn row<const ADD: bool>(
             halves::<ADD>(sincos16(words(p, t, order)), s, c);
         }
         n
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::math::{sincos_turns, turns_per_pos};
-
-    /// The body (through `crate::arch::sinusoidal_row`, where AVX-512
-    /// runs) against the scalar twin, bit for bit: both layouts, written
-    /// and added, frequency counts around the 16- and 64-frequency steps,
-    /// positions from 0 to `u32::MAX`; the values past what it did are
-    /// untouched.
-    #[test]
-    fn avx512_row_equals_the_scalar_twin_bitwise() {
-        if !crate::arch::avx512() {
-            std::eprintln!("no AVX-512F + DQ here: the AVX-512 row body is not run");
-            return;
-        }
-        let turns: std::vec::Vec<u64> = (0..200)
-            .map(|i| turns_per_pos(libm::pow(10_000.0, -f64::from(i) / 200.0)))
-            .collect();
-        for n in [0, 1, 15, 16, 17, 63, 64, 65, 80, 127, 128, 200] {
-            for pos in [0, 1, 1000, 65_537, 1 << 31, u32::MAX] {
-                for interleaved in [false, true] {
-                    let mut row = std::vec![0.25f32; 2 * n];
-                    let mut added = row.clone();
-                    let t = &turns[..n];
-                    let done =
-                        crate::arch::sinusoidal_row::<false>(t, pos, interleaved, n, &mut row);
-                    let done_add =
-                        crate::arch::sinusoidal_row::<true>(t, pos, interleaved, n, &mut added);
-                    assert_eq!((done, done_add), (n / 16 * 16, n / 16 * 16));
-                    for (i, &f) in t.iter().enumerate() {
-                        let (s, c) = sincos_turns(u64::from(pos).wrapping_mul(f));
-                        let (cs, cc) = if interleaved {
-                            (2 * i, 2 * i + 1)
-                        } else {
-                            (i, n + i)
-                        };
-                        let want = |v: f32, add: bool| match (i < done, add) {
-                            (false, _) => 0.25f32,
-                            (true, false) => v,
-                            (true, true) => 0.25 + v,
-                        };
-                        for (got, add) in [(&row, false), (&added, true)] {
-                            let at = |c: usize| got[c].to_bits();
-                            let ctx = (n, pos, interleaved, i, add);
-                            assert_eq!(at(cs), want(s, add).to_bits(), "sin {ctx:?}");
-                            assert_eq!(at(cc), want(c, add).to_bits(), "cos {ctx:?}");
-                        }
-                    }
-                }
-            }
-        }
     }
 }

@@ -6,9 +6,9 @@
 //! of position `p` is `p · F_i mod 2^64`, exact integer arithmetic, and
 //! `crate::math::sincos_octets` evaluates eight frequencies
 //! at a time (the scalar twin handles the tail, bit-identically). Where
-//! AVX-512 runs, a one-row call goes to its body first
-//! (`super::avx512`, through `crate::arch`), sixteen frequencies a vector,
-//! the same bits.
+//! AVX-512 or AVX2 runs, a one-row call goes to its body first
+//! (`super::avx512`, `super::avx2`, through `crate::arch`), sixteen or eight
+//! frequencies a vector, the same bits.
 //!
 //! Error bound per output, against `sin`/`cos` of the exact `p · ω_i` (ω_i
 //! the f64 frequency): `SINCOS_TURNS_MAX_ABS_ERR` (2^-23) for the
@@ -109,8 +109,9 @@ pub(crate) const BLOCK: usize = 32;
 #[inline]
 pub(crate) fn emit<const ADD: bool>(shape: &Shape, turns: &[u64], pos: u32, row: &mut [f32]) {
     let p = u64::from(pos);
-    // Where AVX-512 runs (`crate::arch`), its body does the leading
-    // sixteens of the frequencies with both columns; the lanes the rest.
+    // Where AVX-512 or AVX2 runs (`crate::arch`), its body does the leading
+    // sixteens or eights of the frequencies with both columns; the lanes
+    // the rest.
     let both = turns.len().min(shape.n_cos);
     let i0 = crate::arch::sinusoidal_row::<ADD>(
         turns.get(..both).unwrap_or(&[]),

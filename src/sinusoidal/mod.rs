@@ -23,6 +23,71 @@
 //! arithmetic on 64-bit fixed-point turns (`crate::math`). The oracle is
 //! [`reference::sinusoidal`](crate::reference::sinusoidal).
 
+/// The helpers the x86 bodies of the one-row kernel (`avx512.rs`,
+/// `avx2.rs`) share, for float vectors `$v` of `$n` lanes and their `i32`
+/// twins `$vi`, compiled for `$feature`: the arithmetic, `put` (store or
+/// add), and `polynomial`, `math::sincos`'s `sincos_lanes!` up to the
+/// quadrant rotation: the same operations in the same order, one text for
+/// both bodies.
+#[cfg(target_arch = "x86_64")]
+macro_rules! x86_polynomial {
+    (
+        $feature:literal, $v:ty, $vi:ty, $n:literal,
+        [$mul:ident, $add:ident, $sub:ident, $set1:ident, $cvt:ident],
+        [$addi:ident, $slli:ident, $set1i:ident]
+    ) => {
+        #[target_feature(enable = $feature)]
+        #[inline]
+        fn mul(a: $v, b: $v) -> $v {
+            $mul(a, b)
+        }
+
+        #[target_feature(enable = $feature)]
+        #[inline]
+        fn add(a: $v, b: $v) -> $v {
+            $add(a, b)
+        }
+
+        #[target_feature(enable = $feature)]
+        #[inline]
+        fn sub(a: $v, b: $v) -> $v {
+            $sub(a, b)
+        }
+
+        #[target_feature(enable = $feature)]
+        #[inline]
+        fn splat(x: f32) -> $v {
+            $set1(x)
+        }
+
+        /// Stores `v` into `d`, or adds it (`ADD`).
+        #[target_feature(enable = $feature)]
+        #[inline]
+        fn put<const ADD: bool>(d: &mut [f32; $n], v: $v) {
+            *d = bytemuck::cast(if ADD { add(bytemuck::cast(*d), v) } else { v });
+        }
+
+        /// `sin` and `cos` of the remainders of the phase words `w0`
+        /// (`math::sincos`), before the quadrant rotation, and the words
+        /// `w = w0 + 2^29`, whose top two bits are the quadrant.
+        #[target_feature(enable = $feature)]
+        #[inline]
+        fn polynomial(w0: $vi) -> ($v, $v, $vi) {
+            let w = $addi(w0, $set1i(1 << 29));
+            let x = mul($cvt($slli::<2>(w0)), splat(RAD_PER_UNIT));
+            let z = mul(x, x);
+            let ps = add(mul(add(mul(splat(S3), z), splat(S2)), z), splat(S1));
+            let s = add(mul(mul(ps, z), x), x);
+            let pc = add(mul(add(mul(splat(C3), z), splat(C2)), z), splat(C1));
+            let h = mul(splat(0.5), z);
+            let c = sub(splat(1.0), sub(h, mul(mul(z, z), pc)));
+            (s, c, w)
+        }
+    };
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx512;
 mod config;
@@ -81,19 +146,20 @@ pub const MAX_ABS_ERR: f64 = 1.0 / 4_194_304.0;
 /// `rotate.rs`); inside [`MAX_ABS_ERR`].
 pub const TABLE_MAX_ABS_ERR: f64 = 2.06e-7;
 
-/// Whether the one-row kernel ([`Sinusoidal::row`], and runs of fewer than
-/// 32 rows or with [`TableKernel::PerRow`]) runs its AVX-512 body on this
-/// machine: on x86_64 wherever the CPU and the OS run AVX-512F and
-/// AVX-512DQ, found by `cpuid` on first use on a default build (`false`
-/// elsewhere, and with `--cfg inlayer_force_scalar`). Either way the values
-/// are the same bits; only the speed differs.
+/// Which body the one-row kernel ([`Sinusoidal::row`], and runs of fewer
+/// than 32 rows or with [`TableKernel::PerRow`]) runs on this machine:
+/// `"AVX-512"` or `"AVX2"` on x86_64 wherever the CPU and the OS run
+/// AVX-512F and DQ, or AVX2 (found by `cpuid` on first use on a default
+/// build), else `"lanes"`, the build's `wide` lanes (see
+/// [`BACKEND`](crate::BACKEND); always with `--cfg inlayer_force_scalar`).
+/// Either way the values are the same bits; only the speed differs.
 ///
 /// ```
-/// println!("AVX-512 sinusoidal row: {}", inlayer::sinusoidal::avx512_row());
+/// println!("sinusoidal row: {}", inlayer::sinusoidal::row_kernel());
 /// ```
 #[must_use]
-pub fn avx512_row() -> bool {
-    crate::arch::avx512()
+pub fn row_kernel() -> &'static str {
+    crate::arch::sinusoidal_body().unwrap_or("lanes")
 }
 
 /// A validated sinusoidal encoding of width `dim` with its frequencies
@@ -301,9 +367,11 @@ impl<'t> Sinusoidal<'t> {
             self.write_row::<false>(start, out);
             return Ok(());
         }
-        if crate::arch::avx512() && (t < ROTATE_MIN_ROWS || self.kernel == TableKernel::PerRow) {
-            // The one-row kernel's AVX-512 body, row by row, instead of the
-            // lanes' multi-row kernel: the same polynomial, so the same bits.
+        if crate::arch::sinusoidal_body().is_some()
+            && (t < ROTATE_MIN_ROWS || self.kernel == TableKernel::PerRow)
+        {
+            // The one-row kernel's AVX-512 or AVX2 body, row by row, instead
+            // of the lanes' multi-row kernel: the same polynomial, so the same bits.
             // (From 32 rows on, the angle addition stays, on every machine,
             // although these rows beat it up to about 100 rows at D = 384
             // (native build) and 250 at D = 4096: which kernel runs must not
