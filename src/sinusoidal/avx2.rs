@@ -1,5 +1,5 @@
 //! AVX2 body of the one-row kernel (`kernel::emit`): eight frequencies a
-//! 32-byte vector, for x86_64 CPUs with AVX2 but not AVX-512 (most desktop
+//! 32-byte vector, for x86_64 CPUs with AVX2 but not AVX-512 (many desktop
 //! and laptop CPUs). A `#[target_feature]` function with a safe body,
 //! called only through `crate::arch::sinusoidal_row`, which checks (once,
 //! by `cpuid`, on a default build) that the CPU runs it; that call is the
@@ -20,8 +20,9 @@
 //! - The quadrant swap by `vblendvps` on bit 30 (shifted to the sign), the
 //!   sign flips by XOR.
 //!
-//! Two vectors a step (16 frequencies): two independent chains, which the
-//! sixteen registers hold.
+//! The polynomial is the text it shares with `avx512.rs`
+//! (`x86_polynomial!`). Two vectors a step (16 frequencies): two
+//! independent chains, which the sixteen registers hold.
 
 use core::arch::x86_64::{
     __m256, __m256i, _mm256_add_epi32, _mm256_add_ps, _mm256_and_ps, _mm256_blendv_ps,

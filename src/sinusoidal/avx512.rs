@@ -13,16 +13,17 @@
 //! - the phase `p · F mod 2^64` by one 64-bit multiply a lane (`vpmullq`),
 //!   and the sixteen phase words picked from two products by one
 //!   permutation (the lanes shift and narrow each half);
-//! - the quadrant rotation by a mask (bit 30 of the word) and two blends,
-//!   the sign flips by `vpternlogd`;
+//! - the quadrant rotation by a mask (bit 30 of the word), a blend and a
+//!   masked XOR, the sign flips by `vpternlogd`;
 //! - for the interleaved layout, the words picked in the order in which
 //!   the in-lane unpacks (one cycle each) leave the `[sin, cos]` pairs of
 //!   eight consecutive frequencies in each 64-byte vector; two
 //!   cross-lane permutations took 2.5 % more time.
 //!
+//! The polynomial is the text it shares with `avx2.rs` (`x86_polynomial!`).
 //! Four vectors a step (64 frequencies): four independent chains (D = 4096
-//! row, native build, G values/s: one a step 4.06–4.11, three 4.34–4.42,
-//! four 4.46–4.54).
+//! row, native build, G values/s, before the phase word was truncated: one
+//! a step 4.06–4.11, three 4.34–4.42, four 4.46–4.54).
 
 use core::arch::x86_64::{
     __m512, __m512i, _mm512_add_epi32, _mm512_add_ps, _mm512_castps_si512, _mm512_castsi512_ps,
