@@ -555,8 +555,9 @@ mod tests {
     /// The one-row sinusoidal bodies (AVX-512 where it runs, through the
     /// dispatch; AVX2 where it runs, directly) against the scalar twin, bit
     /// for bit: both layouts, written and added, frequency counts around
-    /// the 8-, 16- and 64-frequency steps, positions from 0 to `u32::MAX`;
-    /// the values past what a body did are untouched.
+    /// the 8-, 16- and 64-frequency steps, positions from 0 to `u32::MAX`,
+    /// interleaved rows written forward and from their end; the values past
+    /// what a body did are untouched.
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn sinusoidal_row_bodies_equal_the_scalar_twin_bitwise() {
@@ -596,12 +597,29 @@ mod tests {
             }
             for &n in counts {
                 for &pos in positions {
-                    for interleaved in [false, true] {
-                        let mut row = std::vec![0.25f32; 2 * n];
-                        let mut added = row.clone();
+                    // The interleaved layout twice: with the row placed
+                    // under 1 KiB past the frequencies modulo 4 KiB (the
+                    // bodies then write it from its end) and past that.
+                    for (interleaved, near) in [(false, false), (true, true), (true, false)] {
                         let t = &turns[..n];
-                        let done = write(t, pos, interleaved, n, &mut row);
-                        assert_eq!(add(t, pos, interleaved, n, &mut added), done);
+                        let (mut rows, mut added) = (
+                            std::vec![0.25f32; 2 * n + 1024],
+                            std::vec![0.25f32; 2 * n + 1024],
+                        );
+                        let at = |v: &[f32]| {
+                            (0..1024)
+                                .find(|&k| {
+                                    let gap =
+                                        v[k..].as_ptr().addr().wrapping_sub(t.as_ptr().addr());
+                                    (gap % 4096 < 1024) == near
+                                })
+                                .unwrap_or(0)
+                        };
+                        let (k, k_add) = (at(&rows), at(&added));
+                        let row = &mut rows[k..k + 2 * n];
+                        let added = &mut added[k_add..k_add + 2 * n];
+                        let done = write(t, pos, interleaved, n, row);
+                        assert_eq!(add(t, pos, interleaved, n, added), done);
                         assert_eq!(done, n / step * step, "{name}");
                         for (i, &f) in t.iter().enumerate() {
                             let (s, c) = sincos_turns(u64::from(pos).wrapping_mul(f));
@@ -615,9 +633,9 @@ mod tests {
                                 (true, false) => v,
                                 (true, true) => 0.25 + v,
                             };
-                            for (got, add) in [(&row, false), (&added, true)] {
+                            for (got, add) in [(&*row, false), (&*added, true)] {
                                 let at = |c: usize| got[c].to_bits();
-                                let ctx = (name, n, pos, interleaved, i, add);
+                                let ctx = (name, n, pos, interleaved, near, i, add);
                                 assert_eq!(at(cs), want(s, add).to_bits(), "sin {ctx:?}");
                                 assert_eq!(at(cc), want(c, add).to_bits(), "cos {ctx:?}");
                             }

@@ -103,6 +103,23 @@ fn pairs<const ADD: bool>((sin, cos): (__m256, __m256), d: &mut [[f32; 8]; 2]) {
     put::<ADD>(&mut d[1], _mm256_unpackhi_ps(sin, cos));
 }
 
+/// [`pairs`] for each step of 16 frequencies `steps` yields, in its order.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn pairs16<'a, const ADD: bool>(
+    p: __m256i,
+    steps: impl Iterator<Item = (&'a [[u64; 8]; 2], &'a mut [[[f32; 8]; 2]; 2])>,
+) {
+    for (t, o) in steps {
+        let (a, b) = (
+            sincos8(words(p, &t[0], false)),
+            sincos8(words(p, &t[1], false)),
+        );
+        pairs::<ADD>(a, &mut o[0]);
+        pairs::<ADD>(b, &mut o[1]);
+    }
+}
+
 /// Writes (or adds) the sines and the cosines of eight frequencies, lanes
 /// in order, into their halves of the row.
 #[target_feature(enable = "avx2")]
@@ -134,15 +151,13 @@ pub(crate) fn row<const ADD: bool>(
             return 0;
         };
         let o: &mut [[[f32; 8]; 2]] = bytemuck::cast_slice_mut(o);
+        let backward = super::write_backward(t, bytemuck::cast_slice(o));
         let (t2, t1) = t.as_chunks::<8>().0.as_chunks::<2>();
         let (o2, o1) = o.as_chunks_mut::<2>();
-        for (t, o) in t2.iter().zip(o2) {
-            let (a, b) = (
-                sincos8(words(p, &t[0], false)),
-                sincos8(words(p, &t[1], false)),
-            );
-            pairs::<ADD>(a, &mut o[0]);
-            pairs::<ADD>(b, &mut o[1]);
+        if backward {
+            pairs16::<ADD>(p, t2.iter().zip(o2).rev());
+        } else {
+            pairs16::<ADD>(p, t2.iter().zip(o2));
         }
         for (t, o) in t1.iter().zip(o1) {
             pairs::<ADD>(sincos8(words(p, t, false)), o);

@@ -122,6 +122,23 @@ fn pairs<const ADD: bool>((sin, cos): (__m512, __m512), d: &mut [[f32; 16]; 2]) 
     put::<ADD>(&mut d[1], _mm512_unpackhi_ps(sin, cos));
 }
 
+/// [`pairs`] for each step of 64 frequencies `steps` yields, in its order.
+#[target_feature(enable = "avx512f,avx512dq")]
+#[inline]
+fn pairs64<'a, const ADD: bool>(
+    p: __m512i,
+    order: __m512i,
+    steps: impl Iterator<Item = (&'a [[u64; 16]; 4], &'a mut [[[f32; 16]; 2]; 4])>,
+) {
+    for (t, o) in steps {
+        let [a, b, c, d] = sincos64(p, t, order);
+        pairs::<ADD>(a, &mut o[0]);
+        pairs::<ADD>(b, &mut o[1]);
+        pairs::<ADD>(c, &mut o[2]);
+        pairs::<ADD>(d, &mut o[3]);
+    }
+}
+
 /// Writes (or adds) the sines and the cosines of sixteen frequencies,
 /// lanes in order, into their halves of the row.
 #[target_feature(enable = "avx512f,avx512dq")]
@@ -154,14 +171,13 @@ pub(crate) fn row<const ADD: bool>(
         };
         let order = bytemuck::cast(FOR_UNPACK);
         let o: &mut [[[f32; 16]; 2]] = bytemuck::cast_slice_mut(o);
+        let backward = super::write_backward(t, bytemuck::cast_slice(o));
         let (t4, t1) = t.as_chunks::<16>().0.as_chunks::<4>();
         let (o4, o1) = o.as_chunks_mut::<4>();
-        for (t, o) in t4.iter().zip(o4) {
-            let [a, b, c, d] = sincos64(p, t, order);
-            pairs::<ADD>(a, &mut o[0]);
-            pairs::<ADD>(b, &mut o[1]);
-            pairs::<ADD>(c, &mut o[2]);
-            pairs::<ADD>(d, &mut o[3]);
+        if backward {
+            pairs64::<ADD>(p, order, t4.iter().zip(o4).rev());
+        } else {
+            pairs64::<ADD>(p, order, t4.iter().zip(o4));
         }
         for (t, o) in t1.iter().zip(o1) {
             pairs::<ADD>(sincos16(words(p, t, order)), o);
