@@ -20,9 +20,9 @@
 //! - The quadrant swap by `vblendvps` on bit 30 (shifted to the sign), the
 //!   sign flips by XOR.
 //!
-//! The polynomial is the text it shares with `avx512.rs`
-//! (`x86_polynomial!`). Two vectors a step (16 frequencies): two
-//! independent chains, which the sixteen registers hold.
+//! The polynomial, the stores and the driver over the row are the text it
+//! shares with `avx512.rs` (`x86_body!`). Two vectors a step (16
+//! frequencies): two independent chains, which the sixteen registers hold.
 
 use core::arch::x86_64::{
     __m256, __m256i, _mm256_add_epi32, _mm256_add_ps, _mm256_and_ps, _mm256_blendv_ps,
@@ -62,11 +62,12 @@ fn words(p: __m256i, f: &[u64; 8], in_order: bool) -> __m256i {
     }
 }
 
-x86_polynomial!(
+x86_body!(
     "avx2",
     __m256,
     __m256i,
     8,
+    2,
     [
         _mm256_mul_ps,
         _mm256_add_ps,
@@ -94,6 +95,33 @@ fn sincos8(w0: __m256i) -> (__m256, __m256) {
     (_mm256_xor_ps(sin, flip), _mm256_xor_ps(cos, flip))
 }
 
+/// The position in every 32-bit lane (`vpmuludq` reads the low one of
+/// each 64-bit lane, `vpmulld` all).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn position(pos: u32) -> __m256i {
+    _mm256_set1_epi32(pos as i32)
+}
+
+/// sin and cos of the eight frequencies of `t` at `p`, lanes in the
+/// layout's order.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn sincos_one(p: __m256i, t: &[u64; 8], interleaved: bool) -> (__m256, __m256) {
+    sincos8(words(p, t, !interleaved))
+}
+
+/// sin and cos of the 16 frequencies of `t` at `p`: two independent
+/// chains.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn sincos_step(p: __m256i, t: &[[u64; 8]; 2], interleaved: bool) -> [(__m256, __m256); 2] {
+    [
+        sincos8(words(p, &t[0], !interleaved)),
+        sincos8(words(p, &t[1], !interleaved)),
+    ]
+}
+
 /// Writes (or adds) the `[sin, cos]` pairs of eight frequencies, lanes in
 /// the order of [`words`]: frequencies 0..4, then 4..8.
 #[target_feature(enable = "avx2")]
@@ -101,89 +129,4 @@ fn sincos8(w0: __m256i) -> (__m256, __m256) {
 fn pairs<const ADD: bool>((sin, cos): (__m256, __m256), d: &mut [[f32; 8]; 2]) {
     put::<ADD>(&mut d[0], _mm256_unpacklo_ps(sin, cos));
     put::<ADD>(&mut d[1], _mm256_unpackhi_ps(sin, cos));
-}
-
-/// [`pairs`] for each step of 16 frequencies `steps` yields, in its order.
-#[target_feature(enable = "avx2")]
-#[inline]
-fn pairs16<'a, const ADD: bool>(
-    p: __m256i,
-    steps: impl Iterator<Item = (&'a [[u64; 8]; 2], &'a mut [[[f32; 8]; 2]; 2])>,
-) {
-    for (t, o) in steps {
-        let (a, b) = (
-            sincos8(words(p, &t[0], false)),
-            sincos8(words(p, &t[1], false)),
-        );
-        pairs::<ADD>(a, &mut o[0]);
-        pairs::<ADD>(b, &mut o[1]);
-    }
-}
-
-/// Writes (or adds) the sines and the cosines of eight frequencies, lanes
-/// in order, into their halves of the row.
-#[target_feature(enable = "avx2")]
-#[inline]
-fn halves<const ADD: bool>((sin, cos): (__m256, __m256), s: &mut [f32; 8], c: &mut [f32; 8]) {
-    put::<ADD>(s, sin);
-    put::<ADD>(c, cos);
-}
-
-/// The encoding of position `pos` for the frequencies of `turns` (from
-/// frequency 0), written or added (`ADD`) into `row`: pairs at `2i ..`
-/// (`interleaved`), or sines at `i ..` and cosines at `n_sin + i ..`.
-/// Does the leading multiple of 8 frequencies that fit in `row` and
-/// returns how many; the caller passes only frequencies with both a sine
-/// and a cosine column and does the rest.
-#[target_feature(enable = "avx2")]
-pub(crate) fn row<const ADD: bool>(
-    turns: &[u64],
-    pos: u32,
-    interleaved: bool,
-    n_sin: usize,
-    row: &mut [f32],
-) -> usize {
-    let p = _mm256_set1_epi32(pos as i32);
-    // The output is cut into chunks up front: no bound checks in the loops.
-    if interleaved {
-        let n = turns.len().min(row.len() / 2) / 8 * 8;
-        let (Some(t), Some(o)) = (turns.get(..n), row.get_mut(..2 * n)) else {
-            return 0;
-        };
-        let o: &mut [[[f32; 8]; 2]] = bytemuck::cast_slice_mut(o);
-        let backward = super::write_backward(t, bytemuck::cast_slice(o));
-        let (t2, t1) = t.as_chunks::<8>().0.as_chunks::<2>();
-        let (o2, o1) = o.as_chunks_mut::<2>();
-        if backward {
-            pairs16::<ADD>(p, t2.iter().zip(o2).rev());
-        } else {
-            pairs16::<ADD>(p, t2.iter().zip(o2));
-        }
-        for (t, o) in t1.iter().zip(o1) {
-            pairs::<ADD>(sincos8(words(p, t, false)), o);
-        }
-        n
-    } else {
-        let (sin, cos) = row.split_at_mut(n_sin.min(row.len()));
-        let n = turns.len().min(sin.len()).min(cos.len()) / 8 * 8;
-        let (Some(t), Some(sin), Some(cos)) = (turns.get(..n), sin.get_mut(..n), cos.get_mut(..n))
-        else {
-            return 0;
-        };
-        let (t2, t1) = t.as_chunks::<8>().0.as_chunks::<2>();
-        let (s2, s1) = sin.as_chunks_mut::<8>().0.as_chunks_mut::<2>();
-        let (c2, c1) = cos.as_chunks_mut::<8>().0.as_chunks_mut::<2>();
-        for ((t, s), c) in t2.iter().zip(s2).zip(c2) {
-            let (a, b) = (
-                sincos8(words(p, &t[0], true)),
-                sincos8(words(p, &t[1], true)),
-            );
-            halves::<ADD>(a, &mut s[0], &mut c[0]);
-            halves::<ADD>(b, &mut s[1], &mut c[1]);
-        }
-        for ((t, s), c) in t1.iter().zip(s1).zip(c1) {
-            halves::<ADD>(sincos8(words(p, t, true)), s, c);
-        }
-        n
-    }
 }

@@ -20,7 +20,8 @@
 //!   eight consecutive frequencies in each 64-byte vector; two
 //!   cross-lane permutations took 2.5 % more time.
 //!
-//! The polynomial is the text it shares with `avx2.rs` (`x86_polynomial!`).
+//! The polynomial, the stores and the driver over the row are the text it
+//! shares with `avx2.rs` (`x86_body!`).
 //! Four vectors a step (64 frequencies): four independent chains (D = 4096
 //! row, native build, G values/s, before the phase word was truncated: one
 //! a step 4.06–4.11, three 4.34–4.42, four 4.46–4.54).
@@ -57,11 +58,12 @@ fn words(p: __m512i, f: &[u64; 16], order: __m512i) -> __m512i {
     _mm512_permutex2var_epi32(a, order, b)
 }
 
-x86_polynomial!(
+x86_body!(
     "avx512f,avx512dq",
     __m512,
     __m512i,
     16,
+    4,
     [
         _mm512_mul_ps,
         _mm512_add_ps,
@@ -100,11 +102,34 @@ fn flip(a: __m512, b: __m512i) -> __m512 {
     ))
 }
 
+/// The position in every 64-bit lane.
+#[target_feature(enable = "avx512f,avx512dq")]
+#[inline]
+fn position(pos: u32) -> __m512i {
+    _mm512_set1_epi64(i64::from(pos))
+}
+
+/// The word order for the layout: [`FOR_UNPACK`] or [`IN_ORDER`].
+#[target_feature(enable = "avx512f,avx512dq")]
+#[inline]
+fn order(interleaved: bool) -> __m512i {
+    bytemuck::cast(if interleaved { FOR_UNPACK } else { IN_ORDER })
+}
+
+/// sin and cos of the sixteen frequencies of `t` at `p`, lanes in the
+/// layout's order.
+#[target_feature(enable = "avx512f,avx512dq")]
+#[inline]
+fn sincos_one(p: __m512i, t: &[u64; 16], interleaved: bool) -> (__m512, __m512) {
+    sincos16(words(p, t, order(interleaved)))
+}
+
 /// sin and cos of the 64 frequencies of `t` at `p`: four independent
 /// chains.
 #[target_feature(enable = "avx512f,avx512dq")]
 #[inline]
-fn sincos64(p: __m512i, t: &[[u64; 16]; 4], order: __m512i) -> [(__m512, __m512); 4] {
+fn sincos_step(p: __m512i, t: &[[u64; 16]; 4], interleaved: bool) -> [(__m512, __m512); 4] {
+    let order = order(interleaved);
     [
         sincos16(words(p, &t[0], order)),
         sincos16(words(p, &t[1], order)),
@@ -120,90 +145,4 @@ fn sincos64(p: __m512i, t: &[[u64; 16]; 4], order: __m512i) -> [(__m512, __m512)
 fn pairs<const ADD: bool>((sin, cos): (__m512, __m512), d: &mut [[f32; 16]; 2]) {
     put::<ADD>(&mut d[0], _mm512_unpacklo_ps(sin, cos));
     put::<ADD>(&mut d[1], _mm512_unpackhi_ps(sin, cos));
-}
-
-/// [`pairs`] for each step of 64 frequencies `steps` yields, in its order.
-#[target_feature(enable = "avx512f,avx512dq")]
-#[inline]
-fn pairs64<'a, const ADD: bool>(
-    p: __m512i,
-    order: __m512i,
-    steps: impl Iterator<Item = (&'a [[u64; 16]; 4], &'a mut [[[f32; 16]; 2]; 4])>,
-) {
-    for (t, o) in steps {
-        let [a, b, c, d] = sincos64(p, t, order);
-        pairs::<ADD>(a, &mut o[0]);
-        pairs::<ADD>(b, &mut o[1]);
-        pairs::<ADD>(c, &mut o[2]);
-        pairs::<ADD>(d, &mut o[3]);
-    }
-}
-
-/// Writes (or adds) the sines and the cosines of sixteen frequencies,
-/// lanes in order, into their halves of the row.
-#[target_feature(enable = "avx512f,avx512dq")]
-#[inline]
-fn halves<const ADD: bool>((sin, cos): (__m512, __m512), s: &mut [f32; 16], c: &mut [f32; 16]) {
-    put::<ADD>(s, sin);
-    put::<ADD>(c, cos);
-}
-
-/// The encoding of position `pos` for the frequencies of `turns` (from
-/// frequency 0), written or added (`ADD`) into `row`: pairs at `2i ..`
-/// (`interleaved`), or sines at `i ..` and cosines at `n_sin + i ..`.
-/// Does the leading multiple of 16 frequencies that fit in `row` and
-/// returns how many; the caller passes only frequencies with both a sine
-/// and a cosine column and does the rest.
-#[target_feature(enable = "avx512f,avx512dq")]
-pub(crate) fn row<const ADD: bool>(
-    turns: &[u64],
-    pos: u32,
-    interleaved: bool,
-    n_sin: usize,
-    row: &mut [f32],
-) -> usize {
-    let p = _mm512_set1_epi64(i64::from(pos));
-    // The output is cut into chunks up front: no bound checks in the loops.
-    if interleaved {
-        let n = turns.len().min(row.len() / 2) / 16 * 16;
-        let (Some(t), Some(o)) = (turns.get(..n), row.get_mut(..2 * n)) else {
-            return 0;
-        };
-        let order = bytemuck::cast(FOR_UNPACK);
-        let o: &mut [[[f32; 16]; 2]] = bytemuck::cast_slice_mut(o);
-        let backward = super::write_backward(t, bytemuck::cast_slice(o));
-        let (t4, t1) = t.as_chunks::<16>().0.as_chunks::<4>();
-        let (o4, o1) = o.as_chunks_mut::<4>();
-        if backward {
-            pairs64::<ADD>(p, order, t4.iter().zip(o4).rev());
-        } else {
-            pairs64::<ADD>(p, order, t4.iter().zip(o4));
-        }
-        for (t, o) in t1.iter().zip(o1) {
-            pairs::<ADD>(sincos16(words(p, t, order)), o);
-        }
-        n
-    } else {
-        let (sin, cos) = row.split_at_mut(n_sin.min(row.len()));
-        let n = turns.len().min(sin.len()).min(cos.len()) / 16 * 16;
-        let (Some(t), Some(sin), Some(cos)) = (turns.get(..n), sin.get_mut(..n), cos.get_mut(..n))
-        else {
-            return 0;
-        };
-        let order = bytemuck::cast(IN_ORDER);
-        let (t4, t1) = t.as_chunks::<16>().0.as_chunks::<4>();
-        let (s4, s1) = sin.as_chunks_mut::<16>().0.as_chunks_mut::<4>();
-        let (c4, c1) = cos.as_chunks_mut::<16>().0.as_chunks_mut::<4>();
-        for ((t, s), c) in t4.iter().zip(s4).zip(c4) {
-            let [a, b, d, e] = sincos64(p, t, order);
-            halves::<ADD>(a, &mut s[0], &mut c[0]);
-            halves::<ADD>(b, &mut s[1], &mut c[1]);
-            halves::<ADD>(d, &mut s[2], &mut c[2]);
-            halves::<ADD>(e, &mut s[3], &mut c[3]);
-        }
-        for ((t, s), c) in t1.iter().zip(s1).zip(c1) {
-            halves::<ADD>(sincos16(words(p, t, order)), s, c);
-        }
-        n
-    }
 }

@@ -23,16 +23,21 @@
 //! arithmetic on 64-bit fixed-point turns (`crate::math`). The oracle is
 //! [`reference::sinusoidal`](crate::reference::sinusoidal).
 
-/// The helpers the x86 bodies of the one-row kernel (`avx512.rs`,
-/// `avx2.rs`) share, for float vectors `$v` of `$n` lanes and their `i32`
-/// twins `$vi`, compiled for `$feature`: the arithmetic, `put` (store or
-/// add), and `polynomial`, `math::sincos`'s `sincos_lanes!` up to the
-/// quadrant rotation: the same operations in the same order, one text for
-/// both bodies.
+/// What the x86 bodies of the one-row kernel (`avx512.rs`, `avx2.rs`)
+/// share, for float vectors `$v` of `$n` lanes and their `i32` twins
+/// `$vi`, compiled for `$feature`, `$k` vectors a step: the arithmetic,
+/// `put` (store or add), `polynomial` (`math::sincos`'s `sincos_lanes!` up
+/// to the quadrant rotation: the same operations in the same order), and
+/// the driver `row`. The module supplies `position(pos)` (the position in
+/// every lane as its multiply wants it), `sincos_one(p, t, interleaved)`
+/// and `sincos_step(p, t, interleaved)` (sin and cos of one vector and of
+/// `$k` vectors of frequencies, lanes in the order `pairs` needs for the
+/// interleaved layout, in frequency order for the halves), and
+/// `pairs::<ADD>(v, d)` (one vector's `[sin, cos]` pairs into `d`).
 #[cfg(target_arch = "x86_64")]
-macro_rules! x86_polynomial {
+macro_rules! x86_body {
     (
-        $feature:literal, $v:ty, $vi:ty, $n:literal,
+        $feature:literal, $v:ty, $vi:ty, $n:literal, $k:literal,
         [$mul:ident, $add:ident, $sub:ident, $set1:ident, $cvt:ident],
         [$addi:ident, $slli:ident, $set1i:ident]
     ) => {
@@ -82,6 +87,83 @@ macro_rules! x86_polynomial {
             let h = mul(splat(0.5), z);
             let c = sub(splat(1.0), sub(h, mul(mul(z, z), pc)));
             (s, c, w)
+        }
+
+        /// [`pairs`] for each step of frequencies `steps` yields, in its
+        /// order.
+        #[target_feature(enable = $feature)]
+        #[inline]
+        fn pairs_steps<'a, const ADD: bool>(
+            p: $vi,
+            steps: impl Iterator<Item = (&'a [[u64; $n]; $k], &'a mut [[[f32; $n]; 2]; $k])>,
+        ) {
+            for (t, o) in steps {
+                let v = sincos_step(p, t, true);
+                for i in 0..$k {
+                    pairs::<ADD>(v[i], &mut o[i]);
+                }
+            }
+        }
+
+        /// The encoding of position `pos` for the frequencies of `turns`
+        /// (from frequency 0), written or added (`ADD`) into `row`: pairs
+        /// at `2i ..` (`interleaved`), or sines at `i ..` and cosines at
+        /// `n_sin + i ..`. Does the leading whole vectors of frequencies
+        /// that fit in `row` and returns how many frequencies; the caller
+        /// passes only frequencies with both a sine and a cosine column and
+        /// does the rest. The output is cut into chunks up front: no bound
+        /// checks in the loops.
+        #[target_feature(enable = $feature)]
+        pub(crate) fn row<const ADD: bool>(
+            turns: &[u64],
+            pos: u32,
+            interleaved: bool,
+            n_sin: usize,
+            row: &mut [f32],
+        ) -> usize {
+            let p = position(pos);
+            if interleaved {
+                let n = turns.len().min(row.len() / 2) / $n * $n;
+                let (Some(t), Some(o)) = (turns.get(..n), row.get_mut(..2 * n)) else {
+                    return 0;
+                };
+                let o: &mut [[[f32; $n]; 2]] = bytemuck::cast_slice_mut(o);
+                let backward = super::write_backward(t, bytemuck::cast_slice(o));
+                let (tk, t1) = t.as_chunks::<$n>().0.as_chunks::<$k>();
+                let (ok, o1) = o.as_chunks_mut::<$k>();
+                if backward {
+                    pairs_steps::<ADD>(p, tk.iter().zip(ok).rev());
+                } else {
+                    pairs_steps::<ADD>(p, tk.iter().zip(ok));
+                }
+                for (t, o) in t1.iter().zip(o1) {
+                    pairs::<ADD>(sincos_one(p, t, true), o);
+                }
+                n
+            } else {
+                let (sin, cos) = row.split_at_mut(n_sin.min(row.len()));
+                let n = turns.len().min(sin.len()).min(cos.len()) / $n * $n;
+                let (Some(t), Some(sin), Some(cos)) =
+                    (turns.get(..n), sin.get_mut(..n), cos.get_mut(..n))
+                else {
+                    return 0;
+                };
+                let (tk, t1) = t.as_chunks::<$n>().0.as_chunks::<$k>();
+                let (sk, s1) = sin.as_chunks_mut::<$n>().0.as_chunks_mut::<$k>();
+                let (ck, c1) = cos.as_chunks_mut::<$n>().0.as_chunks_mut::<$k>();
+                for ((t, s), c) in tk.iter().zip(sk).zip(ck) {
+                    for (((sin, cos), s), c) in sincos_step(p, t, false).into_iter().zip(s).zip(c) {
+                        put::<ADD>(s, sin);
+                        put::<ADD>(c, cos);
+                    }
+                }
+                for ((t, s), c) in t1.iter().zip(s1).zip(c1) {
+                    let (sin, cos) = sincos_one(p, t, false);
+                    put::<ADD>(s, sin);
+                    put::<ADD>(c, cos);
+                }
+                n
+            }
         }
     };
 }
