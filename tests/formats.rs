@@ -291,14 +291,20 @@ fn every_column_range_equals_reference_bitwise() {
 }
 
 /// Tables of at least 4 MiB take the prefetching loops (rows hinted ahead,
-/// blocks hinted ahead inside a row): every format, the same bits as the
-/// reference, with more tokens than the prefetch distance.
+/// blocks hinted ahead inside a row, long rows of blocks decoded a part at a
+/// time with the next part hinted): every format, short and long rows, the
+/// same bits as the reference, with more tokens than the prefetch distance.
 #[test]
 fn dram_sized_tables_equal_reference_bitwise() {
     let mut rng = Rng(0x517c_c1b7_2722_0a95);
-    for (k, &format) in ALL.iter().enumerate() {
-        let e = format.block_elems();
-        let dim = if e == 1 { 48 } else { 2 * e };
+    let shapes = ALL.iter().flat_map(|&f| {
+        let e = f.block_elems();
+        // Short rows, and rows of several half-kilobyte parts and a part
+        // that is not whole (ggml rows of 47 or 7 blocks).
+        let long = if e == 256 { 7 * e } else { 47 * e.max(32) };
+        [(f, if e == 1 { 48 } else { 2 * e }), (f, long)]
+    });
+    for (k, (format, dim)) in shapes.enumerate() {
         let rows = (4 << 20) / format.row_bytes(dim).unwrap() + 1;
         let tokens: Vec<u32> = (0..40).map(|_| (rng.next() % rows as u64) as u32).collect();
         for (cols, scale, add) in [((0, dim), None, false), ((1, dim - 1), Some(0.5), true)] {

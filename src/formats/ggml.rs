@@ -113,7 +113,7 @@ impl<B: Block> Table for BlockTable<'_, B> {
         }
         // Whole blocks with AVX2 where the CPU runs it and the build does
         // not enable it (`crate::arch`); the lanes below do the rest.
-        let done = match B::FORMAT {
+        let avx2 = |body: &[u8], out: &mut [f32]| match B::FORMAT {
             Format::Q8_0 => crate::arch::q8_0_rows(body, out),
             Format::Q4_0Split => crate::arch::q4_0_rows(body, out),
             Format::Q4_1Split => crate::arch::q4_1_rows(body, out),
@@ -122,6 +122,32 @@ impl<B: Block> Table for BlockTable<'_, B> {
             Format::Q4KSplit => crate::arch::q4_k_rows(body, out),
             Format::Q6KSplit => crate::arch::q6_k_rows(body, out),
             _ => 0,
+        };
+        let k = (CHUNK_BYTES / n).max(1);
+        let long_dram_row = cfg!(target_arch = "x86_64")
+            && self.bytes.len() >= crate::prefetch::MIN_TABLE_LEN * 4
+            && body.len() > k * n;
+        let done = if long_dram_row {
+            // A long row of a DRAM-sized table: about 512 bytes of blocks a
+            // call, the next 512 bytes of the row hinted first, so their
+            // lines arrive while these decode (the gather hints only a
+            // row's first lines; the lanes below hint block by block). Only
+            // x86_64 has the AVX2 decoders and the hint.
+            let rest = start.saturating_add(row_bytes);
+            let mut at = start + first * n;
+            let mut done = 0;
+            for (b, o) in body.chunks(k * n).zip(out.chunks_mut(k * e)) {
+                at += b.len();
+                crate::prefetch::read_range(self.bytes, at, (k * n).min(rest.saturating_sub(at)));
+                let d = avx2(b, o);
+                done += d;
+                if d < o.len() {
+                    break;
+                }
+            }
+            done
+        } else {
+            avx2(body, out)
         };
         if done > 0 {
             let blocks = done / e;
@@ -162,6 +188,15 @@ impl<B: Block> Table for BlockTable<'_, B> {
 
 /// How many blocks ahead of the one being decoded `decode_into` hints.
 const AHEAD_BLOCKS: usize = 4;
+
+/// About how many bytes of blocks `decode_into` hands the AVX2 decoder a
+/// call on a long row of a DRAM-sized table, hinting as many ahead. Handed
+/// the whole row, the decoder read `Q6_K` rows of D = 4096 from DRAM at
+/// 2.3 G values/s; in parts of 256, 384, 512, 1024 and 2048 bytes at 3.7–3.9,
+/// 3.2–3.7, 3.7–5.3, 3.6–3.8 and 2.7 (`DRAM=1 D=4096 cargo run --release
+/// --example formats_speed`, default build). Rows of at most this many
+/// bytes are handed over whole.
+const CHUNK_BYTES: usize = 512;
 
 /// Values `off .. off + out.len()` of one block, through a scratch block
 /// (only for column ranges that cut a block).
