@@ -60,23 +60,6 @@ pub(crate) fn read(row: &[f32]) {
     let _ = row;
 }
 
-/// Hints every cache line of `table[start .. start + len]` (clipped to the
-/// table), from tables of at least `MIN_TABLE_LEN * 4` bytes: the part of a
-/// long row of blocks that is decoded next.
-#[inline(always)]
-pub(crate) fn read_range(table: &[u8], start: usize, len: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if table.len() >= MIN_TABLE_LEN * 4
-        && let Some(range) = table.get(start..start.saturating_add(len).min(table.len()))
-    {
-        for line in range.iter().step_by(64).chain(range.last()) {
-            crate::arch::prefetch(line);
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (table, start, len);
-}
-
 /// Hints the cache lines of a row stored as bytes (quantized tables), from
 /// tables of at least `MIN_TABLE_LEN * 4` bytes.
 #[inline(always)]

@@ -138,7 +138,11 @@ impl<B: Block> Table for BlockTable<'_, B> {
             let mut done = 0;
             for (b, o) in body.chunks(k * n).zip(out.chunks_mut(k * e)) {
                 at += b.len();
-                crate::prefetch::read_range(self.bytes, at, (k * n).min(rest.saturating_sub(at)));
+                let ahead = (k * n).min(rest.saturating_sub(at));
+                // `read_bytes` hints up to 256 bytes a call.
+                for off in (0..ahead).step_by(256) {
+                    crate::prefetch::read_bytes(self.bytes, at + off, ahead - off);
+                }
                 let d = avx2(b, o);
                 done += d;
                 if d < o.len() {
