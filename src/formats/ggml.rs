@@ -123,10 +123,10 @@ impl<B: Block> Table for BlockTable<'_, B> {
             Format::Q6KSplit => crate::arch::q6_k_rows(body, out),
             _ => 0,
         };
+        // A DRAM-sized table: its rows are hinted inside the row too.
+        let dram_sized = self.bytes.len() >= crate::prefetch::MIN_TABLE_LEN * 4;
         let k = (CHUNK_BYTES / n).max(1);
-        let long_dram_row = cfg!(target_arch = "x86_64")
-            && self.bytes.len() >= crate::prefetch::MIN_TABLE_LEN * 4
-            && body.len() > k * n;
+        let long_dram_row = cfg!(target_arch = "x86_64") && dram_sized && body.len() > k * n;
         let done = if long_dram_row {
             // A long row of a DRAM-sized table: about 512 bytes of blocks a
             // call, the next 512 bytes of the row hinted first, so their
@@ -163,10 +163,9 @@ impl<B: Block> Table for BlockTable<'_, B> {
         }
         let mut blocks = body.chunks_exact(n);
         let mut whole = out.chunks_exact_mut(e);
-        if self.bytes.len() >= crate::prefetch::MIN_TABLE_LEN * 4 {
-            // A DRAM-sized table: hint the block a few ahead, so its lines
-            // arrive while this one decodes (the gather hints only a row's
-            // first lines).
+        if dram_sized {
+            // Hint the block a few ahead, so its lines arrive while this
+            // one decodes (the gather hints only a row's first lines).
             let ahead = row * row_bytes + (first + AHEAD_BLOCKS) * n;
             for (i, (o, b)) in (&mut whole).zip(&mut blocks).enumerate() {
                 crate::prefetch::read_bytes(self.bytes, ahead + i * n, n);
