@@ -300,34 +300,37 @@ fn reference_rows(table: &[f32], dim: usize, tokens: &[u32], epi: &Epilogue<'_>)
 
 /// Deterministic sweep: every dim in `0..=4*LANES+1`, table and output
 /// buffers offset by `0..LANES` elements (so every alignment and every tail
-/// length is hit), every epilogue.
+/// length is hit), every epilogue, for five tokens and for one (a decode
+/// step, which has a body of its own).
 #[test]
 fn sweep_dims_and_offsets_equals_reference_bitwise() {
     let lanes = inlayer::LANES;
     let vocab = 3usize;
-    let tokens = [2u32, 0, 2, 1, 0];
-    for dim in 1..=4 * lanes + 1 {
-        for off in 0..lanes {
-            let tbuf: Vec<f32> = (0..off + vocab * dim)
-                .map(|i| i as f32 * 0.37 - 5.0)
-                .collect();
-            let table = &tbuf[off..];
-            let add: Vec<f32> = (0..tokens.len() * dim).map(|i| i as f32 * 0.11).collect();
-            for epi in [
-                Epilogue::new(),
-                Epilogue::new().scale(1.5),
-                Epilogue::new().add(&add),
-                Epilogue::new().scale(-0.5).add(&add).padding_id(1),
-            ] {
-                let want = reference_rows(table, dim, &tokens, &epi);
-                let mut obuf = vec![f32::NAN; off + tokens.len() * dim];
-                let view = F32Table::new(table, dim).unwrap();
-                gather_view(&view, &tokens, &epi, &mut obuf[off..], dim).unwrap();
-                assert!(
-                    same_bits(&obuf[off..], &want),
-                    "dim {dim} offset {off} {epi:?}"
-                );
-                assert!(obuf[..off].iter().all(|x| x.is_nan()));
+    for tokens in [&[2u32, 0, 2, 1, 0][..], &[2]] {
+        for dim in 1..=4 * lanes + 1 {
+            for off in 0..lanes {
+                let tbuf: Vec<f32> = (0..off + vocab * dim)
+                    .map(|i| i as f32 * 0.37 - 5.0)
+                    .collect();
+                let table = &tbuf[off..];
+                let add: Vec<f32> = (0..tokens.len() * dim).map(|i| i as f32 * 0.11).collect();
+                for epi in [
+                    Epilogue::new(),
+                    Epilogue::new().scale(1.5),
+                    Epilogue::new().add(&add),
+                    Epilogue::new().scale(-0.5).add(&add),
+                    Epilogue::new().scale(-0.5).add(&add).padding_id(1),
+                ] {
+                    let want = reference_rows(table, dim, tokens, &epi);
+                    let mut obuf = vec![f32::NAN; off + tokens.len() * dim];
+                    let view = F32Table::new(table, dim).unwrap();
+                    gather_view(&view, tokens, &epi, &mut obuf[off..], dim).unwrap();
+                    assert!(
+                        same_bits(&obuf[off..], &want),
+                        "tokens {tokens:?} dim {dim} offset {off} {epi:?}"
+                    );
+                    assert!(obuf[..off].iter().all(|x| x.is_nan()));
+                }
             }
         }
     }

@@ -258,15 +258,15 @@ pub fn gather_cols<T: Table + ?Sized>(
         Some(data) if epilogue.padding_id.is_none() => {
             let shape = (table.rows(), table.dim());
             match *tokens {
-                // One token of a plain copy (a decode step): one `memcpy`
-                // where the lanes are SIMD registers; on MCUs the inlined
-                // body with `T = 1` in sight, which keeps no loop.
+                // One token (a decode step) where the lanes are SIMD
+                // registers: validation and the row, in the caller.
+                [tok] if crate::simd::SIMD_REGISTERS => {
+                    native_one(data, shape, tok, cols, epilogue, out, out_stride)
+                }
+                // One token of a plain copy on MCUs: the inlined body with
+                // `T = 1` in sight, which keeps no loop.
                 [tok] if epilogue.scale.is_none() && epilogue.add.is_none() => {
-                    if crate::simd::SIMD_REGISTERS {
-                        native_one_copy(data, shape, tok, cols, epilogue, out, out_stride)
-                    } else {
-                        native_cols(data, shape, &[tok], cols, epilogue, out, out_stride)
-                    }
+                    native_cols(data, shape, &[tok], cols, epilogue, out, out_stride)
                 }
                 // Out of line where the lanes are SIMD registers, so that
                 // the one-token copy above is a short body in the caller;
@@ -314,14 +314,23 @@ fn decoded_one_copy<T: Table + ?Sized>(
     Ok(())
 }
 
-/// The one-token plain copy of native rows (a decode step): validation, then
-/// one library `memcpy`, which glibc and the like run with the machine's
-/// widest stores even in a default build (SSE2 lanes need 16 stores for a
-/// 256-byte row, an AVX-512 `memcpy` 4). `examples/gather_speed`, D = 64,
-/// with the many-token body out of line: 0.88 → 0.98–1.08× the per-row
-/// memcpy on the default build, 0.95–0.96 → 1.00–1.01 native.
+/// One token of native rows (a decode step) where the lanes are SIMD
+/// registers: validation, then the row, inlined into the caller.
+///
+/// A plain copy is one library `memcpy`, which glibc and the like run with
+/// the machine's widest stores even in a default build (SSE2 lanes need 16
+/// stores for a 256-byte row, an AVX-512 `memcpy` 4). `examples/gather_speed`,
+/// D = 64, with the many-token body out of line: 0.88 → 0.98–1.08× the
+/// per-row memcpy on the default build, 0.95–0.96 → 1.00–1.01 native.
+///
+/// A scale or an add row runs the epilogue's lanes right here too: through
+/// the out-of-line many-token body, `× scale + add` at D = 64 read 0.49–0.50×
+/// the per-row `memcpy` on the default build and 0.51–0.52 native, below the
+/// bare Rust loop (0.65 / 0.76); here 0.73 / 0.84–0.86, and D = 384 0.54 →
+/// 0.61–0.62 / 0.66–0.70 → 0.76–0.78 (`examples/gather_speed`, three
+/// alternating runs).
 #[inline(always)]
-fn native_one_copy(
+fn native_one(
     data: &[f32],
     (rows, dim): (usize, usize),
     tok: u32,
@@ -333,9 +342,12 @@ fn native_one_copy(
     let width = check_shape(dim, &cols, 1, epilogue, out.len(), stride)?;
     check_tokens(&[tok], rows, None)?;
     let r = tok as usize * dim + cols.start;
-    // In bounds (validated); `get` only keeps the copy free of panic paths.
+    // In bounds (validated); `get` only keeps the row free of panic paths.
     if let (Some(row), Some(src)) = (out.get_mut(..width), data.get(r..r + width)) {
-        kernel::memcpy(src, row);
+        match epilogue.op_for(0, width) {
+            Op::Copy => kernel::memcpy(src, row),
+            op => kernel::apply(op, src, row),
+        }
     }
     Ok(())
 }
@@ -493,8 +505,8 @@ impl NativeRows<'_, '_> {
         if let [tok] = *tokens {
             // One token (a decode step): no loop, no prefetch.
             let r = tok as usize * dim + c0;
-            // (A one-token plain copy on a target with SIMD registers never
-            // gets here: `native_one_copy` calls `memcpy`.)
+            // (On a target with SIMD registers a one-token call never gets
+            // here: `native_one` does it.)
             if let (Some(row), Some(src)) = (out.get_mut(..width), data.get(r..r + width)) {
                 f(0, src, row);
             }
