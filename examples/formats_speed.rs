@@ -6,7 +6,9 @@
 //! `cargo run --release --example formats_speed [FORMAT...]`, with
 //! `T=1` (tokens, default 512), `D=4096` (row width of the 32-element
 //! formats, default 384; the K-quants use 512 unless `D` is a multiple of
-//! 256) and `DRAM=1` (a 512 MiB f32-equivalent table instead of 256 KiB).
+//! 256), `DRAM=1` (a 512 MiB f32-equivalent table instead of 256 KiB) and
+//! `SCALE=1` (the gather multiplies by a scale, as Gemma's `× √d` does; the
+//! baseline stays the plain `memcpy`).
 //! Tables are random bytes with moderate scales, as in the criterion bench.
 //!
 //! Each contender's time is the mean, over eight placements of the output
@@ -51,11 +53,21 @@ fn env(name: &str, default: usize) -> usize {
 fn main() {
     let only: Vec<String> = std::env::args().skip(1).collect();
     let (t, d, dram) = (env("T", 512), env("D", 384), std::env::var("DRAM").is_ok());
+    let epilogue = if std::env::var("SCALE").is_ok() {
+        Epilogue::new().scale(55.5)
+    } else {
+        Epilogue::new()
+    };
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     println!(
-        "{} build, T = {t}, {}",
+        "{} build, T = {t}, {}{}",
         inlayer::BACKEND,
-        if dram { "DRAM" } else { "cache" }
+        if dram { "DRAM" } else { "cache" },
+        if epilogue.scale.is_some() {
+            ", × scale"
+        } else {
+            ""
+        }
     );
     for (name, format) in FORMATS {
         if !only.is_empty() && !only.iter().any(|f| f == name) {
@@ -126,7 +138,7 @@ fn main() {
                 }) / PLACEMENTS as f64;
                 gather += best(reps, || {
                     k = (k + 1) % 16;
-                    gather_view(table, &sets[k], &Epilogue::new(), out, dim).unwrap();
+                    gather_view(table, &sets[k], &epilogue, out, dim).unwrap();
                     black_box(&out);
                 }) / PLACEMENTS as f64;
             }

@@ -212,32 +212,35 @@ proptest! {
 
 /// A deterministic sweep: every format, every column range of a few widths
 /// (so every block boundary, lane boundary and tail is hit), scale and add.
-/// The decode step's own path (one token, the identity epilogue) for every
-/// format: each id of the table and two past it, whole rows and column
-/// ranges that start and end inside blocks, equal the reference bit for
-/// bit or give its error with `out` untouched; an `out` one value short is
-/// an error too.
+/// The decode step's own path (one token, no padding id) for every format:
+/// each id of the table and two past it, whole rows and column ranges that
+/// start and end inside blocks, plain, scaled (the decoders multiply before
+/// they store) and scaled plus an add row, equal the reference bit for bit
+/// or give its error with `out` untouched; an `out` one value short is an
+/// error too.
 #[test]
-fn one_token_plain_decode_equals_reference_or_errs_untouched() {
+fn one_token_decode_equals_reference_or_errs_untouched() {
     for (fi, &format) in ALL.iter().enumerate() {
         let e = format.block_elems();
         for dim in [e, 3 * e, if e == 1 { 41 } else { 2 * e }] {
             let rows = 3;
             for tok in 0..rows as u32 + 2 {
                 for cols in [(0, dim), (1, dim - dim / 3), (dim / 2, dim), (dim, dim)] {
-                    check(&Case {
-                        format,
-                        dim,
-                        rows,
-                        seed: (fi as u64 * 1000 + u64::from(tok) * 10 + cols.0 as u64) | 1,
-                        tokens: vec![tok],
-                        cols,
-                        scale: None,
-                        add: false,
-                        padding_id: None,
-                        per_tensor: false,
-                        extra_stride: cols.0 % 3,
-                    });
+                    for (scale, add) in [(None, false), (Some(0.75), false), (Some(-3.0), true)] {
+                        check(&Case {
+                            format,
+                            dim,
+                            rows,
+                            seed: (fi as u64 * 1000 + u64::from(tok) * 10 + cols.0 as u64) | 1,
+                            tokens: vec![tok],
+                            cols,
+                            scale,
+                            add,
+                            padding_id: None,
+                            per_tensor: false,
+                            extra_stride: cols.0 % 3,
+                        });
+                    }
                 }
             }
             let bytes = vec![0u8; format.row_bytes(dim).unwrap() * rows];

@@ -14,6 +14,11 @@
 //! third faster than with the software widening and its branch on
 //! subnormals). Each returns how many values it wrote (whole blocks for
 //! the block formats); the caller's lanes do the rest.
+//!
+//! Each body also takes the gather's scale: with `S = true` every value is
+//! multiplied by `times` before it is stored (one more IEEE multiply, after
+//! the decode, as the reference does it), so a scaled row is written once
+//! instead of decoded, then read and written again ([`then`]).
 
 use core::arch::x86_64::{
     __m128i, __m256, __m256i, _mm_and_si128, _mm_set1_epi8, _mm_srli_epi16, _mm_srli_si128,
@@ -24,12 +29,28 @@ use core::arch::x86_64::{
 
 use super::f16_to_f32;
 
+/// `v`, times `t` when `S` (the gather's scale applied before the store).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn then<const S: bool>(v: __m256, t: __m256) -> __m256 {
+    if S { _mm256_mul_ps(v, t) } else { v }
+}
+
+/// The scalar [`then`], for the bodies that are plain loops.
+#[inline(always)]
+fn then1<const S: bool>(x: f32, t: f32) -> f32 {
+    if S { x * t } else { x }
+}
+
 /// `bf16` → `f32`: `out[j] = bits(src[2j..2j + 2]) << 16`.
 #[target_feature(enable = "avx2")]
-pub(crate) fn bf16(src: &[u8], out: &mut [f32]) -> usize {
+pub(crate) fn bf16<const S: bool>(src: &[u8], times: f32, out: &mut [f32]) -> usize {
     let (halves, _) = src.as_chunks::<2>();
     for (o, h) in out.iter_mut().zip(halves) {
-        *o = f32::from_bits(u32::from(u16::from_le_bytes(*h)) << 16);
+        *o = then1::<S>(
+            f32::from_bits(u32::from(u16::from_le_bytes(*h)) << 16),
+            times,
+        );
     }
     out.len().min(halves.len())
 }
@@ -42,7 +63,7 @@ pub(crate) fn bf16(src: &[u8], out: &mut [f32]) -> usize {
 /// values. (A float compare of each octet's result instead, a chain of
 /// ORs, made the one-token gather at D = 384 a sixth slower.)
 #[target_feature(enable = "avx2,f16c")]
-pub(crate) fn f16(src: &[u8], out: &mut [f32]) -> usize {
+pub(crate) fn f16<const S: bool>(src: &[u8], times: f32, out: &mut [f32]) -> usize {
     use core::arch::x86_64::{
         _mm_and_si128, _mm_max_epu16, _mm_set1_epi16, _mm256_cmpgt_epi16, _mm256_cvtph_ps,
         _mm256_max_epu16, _mm256_movemask_epi8, _mm256_set1_epi16, _mm256_setzero_si256,
@@ -55,13 +76,14 @@ pub(crate) fn f16(src: &[u8], out: &mut [f32]) -> usize {
     let (o, _) = out.as_chunks_mut::<8>();
     let (s2, s1) = s.as_chunks::<2>();
     let (o2, o1) = o.as_chunks_mut::<2>();
+    let t = _mm256_set1_ps(times);
     let mut top = _mm256_setzero_si256();
     for (o, s) in o2.iter_mut().zip(s2) {
         let h: __m256i = bytemuck::cast(*s);
         top = _mm256_max_epu16(top, _mm256_and_si256(h, _mm256_set1_epi16(0x7fff)));
         *o = [
-            bytemuck::cast(_mm256_cvtph_ps(bytemuck::cast(s[0]))),
-            bytemuck::cast(_mm256_cvtph_ps(bytemuck::cast(s[1]))),
+            bytemuck::cast(then::<S>(_mm256_cvtph_ps(bytemuck::cast(s[0])), t)),
+            bytemuck::cast(then::<S>(_mm256_cvtph_ps(bytemuck::cast(s[1])), t)),
         ];
     }
     // The odd octet, if any.
@@ -69,12 +91,12 @@ pub(crate) fn f16(src: &[u8], out: &mut [f32]) -> usize {
     for (o, s) in o1.iter_mut().zip(s1) {
         let h: __m128i = bytemuck::cast(*s);
         top1 = _mm_max_epu16(top1, _mm_and_si128(h, _mm_set1_epi16(0x7fff)));
-        *o = bytemuck::cast(_mm256_cvtph_ps(h));
+        *o = bytemuck::cast(then::<S>(_mm256_cvtph_ps(h), t));
     }
     let top = _mm256_max_epu16(top, bytemuck::cast([top1, top1]));
     if _mm256_movemask_epi8(_mm256_cmpgt_epi16(top, _mm256_set1_epi16(0x7c00))) != 0 {
         for (o, s) in o.iter_mut().zip(s) {
-            *o = f16x8(s);
+            *o = bytemuck::cast(then::<S>(f16x8(s), t));
         }
     }
     8 * octets
@@ -85,7 +107,7 @@ pub(crate) fn f16(src: &[u8], out: &mut [f32]) -> usize {
 /// kept, a signalling NaN still signalling.
 #[target_feature(enable = "avx2,f16c")]
 #[inline]
-fn f16x8(b: &[u8; 16]) -> [f32; 8] {
+fn f16x8(b: &[u8; 16]) -> __m256 {
     use core::arch::x86_64::{
         _CMP_UNORD_Q, _mm256_blendv_ps, _mm256_castsi256_ps, _mm256_cmp_ps, _mm256_cvtepi16_epi32,
         _mm256_cvtph_ps, _mm256_or_si256, _mm256_slli_epi32,
@@ -101,23 +123,29 @@ fn f16x8(b: &[u8; 16]) -> [f32; 8] {
         _mm256_slli_epi32::<13>(_mm256_cvtepi16_epi32(h)),
         _mm256_set1_epi32(0x7f80_0000),
     );
-    bytemuck::cast(_mm256_blendv_ps(x, _mm256_castsi256_ps(bits), nan))
+    _mm256_blendv_ps(x, _mm256_castsi256_ps(bits), nan)
 }
 
 /// Symmetric `i8`: `out[j] = f32(src[j] as i8) * scale`.
 #[target_feature(enable = "avx2")]
-pub(crate) fn i8(src: &[u8], scale: f32, out: &mut [f32]) -> usize {
+pub(crate) fn i8<const S: bool>(src: &[u8], scale: f32, times: f32, out: &mut [f32]) -> usize {
     for (o, &q) in out.iter_mut().zip(src) {
-        *o = f32::from(q as i8) * scale;
+        *o = then1::<S>(f32::from(q as i8) * scale, times);
     }
     out.len().min(src.len())
 }
 
 /// FBGEMM 8-bit row-wise: `out[j] = f32(q[j]) * scale + bias`.
 #[target_feature(enable = "avx2")]
-pub(crate) fn fbgemm8(q: &[u8], scale: f32, bias: f32, out: &mut [f32]) -> usize {
+pub(crate) fn fbgemm8<const S: bool>(
+    q: &[u8],
+    scale: f32,
+    bias: f32,
+    times: f32,
+    out: &mut [f32],
+) -> usize {
     for (o, &q) in out.iter_mut().zip(q) {
-        *o = f32::from(q) * scale + bias;
+        *o = then1::<S>(f32::from(q) * scale + bias, times);
     }
     out.len().min(q.len())
 }
@@ -126,14 +154,24 @@ pub(crate) fn fbgemm8(q: &[u8], scale: f32, bias: f32, out: &mut [f32]) -> usize
 /// element `2i` in the low nibble of byte `i`; sixteen values (8 bytes) at
 /// a time.
 #[target_feature(enable = "avx2")]
-pub(crate) fn fbgemm4(q: &[u8], scale: f32, bias: f32, out: &mut [f32]) -> usize {
+pub(crate) fn fbgemm4<const S: bool>(
+    q: &[u8],
+    scale: f32,
+    bias: f32,
+    times: f32,
+    out: &mut [f32],
+) -> usize {
     use core::arch::x86_64::_mm_unpacklo_epi8;
     let (q, _) = q.as_chunks::<8>();
     let (o, _) = out.as_chunks_mut::<16>();
-    let (s, b) = (_mm256_set1_ps(scale), _mm256_set1_ps(bias));
+    let (s, b, t) = (
+        _mm256_set1_ps(scale),
+        _mm256_set1_ps(bias),
+        _mm256_set1_ps(times),
+    );
     for (o, q) in o.iter_mut().zip(q) {
         let [lo, hi] = nibbles(bytemuck::cast([*q, [0; 8]]));
-        *o = times16_plus(_mm_unpacklo_epi8(lo, hi), s, b);
+        *o = bytemuck::cast(times16_plus(_mm_unpacklo_epi8(lo, hi), s, b).map(|v| then::<S>(v, t)));
     }
     16 * o.len().min(q.len())
 }
@@ -141,19 +179,20 @@ pub(crate) fn fbgemm4(q: &[u8], scale: f32, bias: f32, out: &mut [f32]) -> usize
 /// ggml `Q8_0` blocks (34 bytes: `f16 d`, 32 `i8`): `x = q * d`, eight
 /// bytes a `vpmovsxbd`.
 #[target_feature(enable = "avx2,f16c")]
-pub(crate) fn q8_0(blocks: &[u8], out: &mut [f32]) -> usize {
+pub(crate) fn q8_0<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) -> usize {
     use core::arch::x86_64::_mm256_cvtepi8_epi32;
     let (b, _) = blocks.as_chunks::<34>();
     let (o, _) = out.as_chunks_mut::<32>();
+    let t = _mm256_set1_ps(times);
     for (o, b) in o.iter_mut().zip(b) {
         let d = scale_f16c(b[0], b[1]);
         let (qs, _) = b[2..].as_chunks::<8>();
         let (o, _) = o.as_chunks_mut::<8>();
         for (o, q) in o.iter_mut().zip(qs) {
             let q: __m128i = bytemuck::cast([*q, [0; 8]]);
-            *o = bytemuck::cast(_mm256_mul_ps(
-                _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)),
-                d,
+            *o = bytemuck::cast(then::<S>(
+                _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), d),
+                t,
             ));
         }
     }
@@ -163,8 +202,8 @@ pub(crate) fn q8_0(blocks: &[u8], out: &mut [f32]) -> usize {
 /// ggml `Q4_0` blocks (18 bytes: `f16 d`, 16 bytes of nibbles, low nibbles
 /// are elements 0–15): `x = (q - 8) * d`.
 #[target_feature(enable = "avx2,f16c")]
-pub(crate) fn q4_0(blocks: &[u8], out: &mut [f32]) -> usize {
-    blocks32::<18>(blocks, out, |b| {
+pub(crate) fn q4_0<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) -> usize {
+    blocks32::<S, 18>(blocks, times, out, |b| {
         let d = scale_f16c(b[0], b[1]);
         let q = nibble_dwords(bytemuck::cast(*b[2..].first_chunk::<16>()?));
         Some(q.map(|x| times8(x, 8, d)))
@@ -174,8 +213,8 @@ pub(crate) fn q4_0(blocks: &[u8], out: &mut [f32]) -> usize {
 /// ggml `Q4_1` blocks (20 bytes: `f16 d`, `f16 m`, 16 bytes of nibbles,
 /// low nibbles first): `x = q * d + m`.
 #[target_feature(enable = "avx2,f16c")]
-pub(crate) fn q4_1(blocks: &[u8], out: &mut [f32]) -> usize {
-    blocks32::<20>(blocks, out, |b| {
+pub(crate) fn q4_1<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) -> usize {
+    blocks32::<S, 20>(blocks, times, out, |b| {
         let (d, m) = (scale_f16c(b[0], b[1]), scale_f16c(b[2], b[3]));
         let q = nibble_dwords(bytemuck::cast(*b[4..].first_chunk::<16>()?));
         Some(q.map(|x| times8_plus(x, d, m)))
@@ -185,8 +224,8 @@ pub(crate) fn q4_1(blocks: &[u8], out: &mut [f32]) -> usize {
 /// ggml `Q5_0` blocks (22 bytes: `f16 d`, `u32 qh`, 16 bytes of nibbles;
 /// bit `j` of `qh` is bit 4 of element `j`): `x = (q - 16) * d`.
 #[target_feature(enable = "avx2,f16c")]
-pub(crate) fn q5_0(blocks: &[u8], out: &mut [f32]) -> usize {
-    blocks32::<22>(blocks, out, |b| {
+pub(crate) fn q5_0<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) -> usize {
+    blocks32::<S, 22>(blocks, times, out, |b| {
         let d = scale_f16c(b[0], b[1]);
         Some(five_bit_dwords(&b[2..])?.map(|x| times8(x, 16, d)))
     })
@@ -195,8 +234,8 @@ pub(crate) fn q5_0(blocks: &[u8], out: &mut [f32]) -> usize {
 /// ggml `Q5_1` blocks (24 bytes: `f16 d`, `f16 m`, `u32 qh`, 16 bytes of
 /// nibbles): `x = q * d + m`.
 #[target_feature(enable = "avx2,f16c")]
-pub(crate) fn q5_1(blocks: &[u8], out: &mut [f32]) -> usize {
-    blocks32::<24>(blocks, out, |b| {
+pub(crate) fn q5_1<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) -> usize {
+    blocks32::<S, 24>(blocks, times, out, |b| {
         let (d, m) = (scale_f16c(b[0], b[1]), scale_f16c(b[2], b[3]));
         Some(five_bit_dwords(&b[4..])?.map(|x| times8_plus(x, d, m)))
     })
@@ -206,16 +245,18 @@ pub(crate) fn q5_1(blocks: &[u8], out: &mut [f32]) -> usize {
 /// values as four octets. Returns how many values it wrote.
 #[target_feature(enable = "avx2,f16c")]
 #[inline]
-fn blocks32<const N: usize>(
+fn blocks32<const S: bool, const N: usize>(
     blocks: &[u8],
+    times: f32,
     out: &mut [f32],
     block: impl Fn(&[u8; N]) -> Option<[__m256; 4]>,
 ) -> usize {
     let (b, _) = blocks.as_chunks::<N>();
     let (o, _) = out.as_chunks_mut::<32>();
+    let t = _mm256_set1_ps(times);
     for (o, b) in o.iter_mut().zip(b) {
         if let Some(v) = block(b) {
-            *o = bytemuck::cast(v);
+            *o = bytemuck::cast(v.map(|v| then::<S>(v, t)));
         }
     }
     32 * o.len().min(b.len())
@@ -300,9 +341,10 @@ fn widen<const K: i8>(v: __m256i) -> __m256i {
 /// `x = (d * sc_j) * q - (dmin * m_j)`, 64 values from each 32 bytes (low
 /// nibbles first).
 #[target_feature(enable = "avx2")]
-pub(crate) fn q4_k(blocks: &[u8], out: &mut [f32]) -> usize {
+pub(crate) fn q4_k<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) -> usize {
     let (b, _) = blocks.as_chunks::<144>();
     let (o, _) = out.as_chunks_mut::<256>();
+    let t = _mm256_set1_ps(times);
     for (o, b) in o.iter_mut().zip(b) {
         let d = f16_to_f32(u16::from_le_bytes([b[0], b[1]]));
         let dmin = f16_to_f32(u16::from_le_bytes([b[2], b[3]]));
@@ -324,7 +366,7 @@ pub(crate) fn q4_k(blocks: &[u8], out: &mut [f32]) -> usize {
                 for (k, o) in o.iter_mut().enumerate() {
                     let x = octet(x, k);
                     let v = _mm256_mul_ps(d1, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(x)));
-                    *o = bytemuck::cast(_mm256_sub_ps(v, m1));
+                    *o = bytemuck::cast(then::<S>(_mm256_sub_ps(v, m1), t));
                 }
             }
         }
@@ -337,9 +379,10 @@ pub(crate) fn q4_k(blocks: &[u8], out: &mut [f32]) -> usize {
 /// with `q` the 6-bit value, in runs of 32 (ggml's `l` loop) of two
 /// scales each.
 #[target_feature(enable = "avx2")]
-pub(crate) fn q6_k(blocks: &[u8], out: &mut [f32]) -> usize {
+pub(crate) fn q6_k<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) -> usize {
     let (b, _) = blocks.as_chunks::<210>();
     let (o, _) = out.as_chunks_mut::<256>();
+    let t = _mm256_set1_ps(times);
     for (o, b) in o.iter_mut().zip(b) {
         let d = f16_to_f32(u16::from_le_bytes([b[208], b[209]]));
         let (ql, _) = b[..128].as_chunks::<32>(); // 4 × 32
@@ -379,7 +422,8 @@ pub(crate) fn q6_k(blocks: &[u8], out: &mut [f32]) -> usize {
                 } else {
                     _mm256_extracti128_si256::<1>(q)
                 };
-                *o = times16(q, 32, _mm256_set1_ps(d * f32::from(sc)));
+                let v = times16(q, 32, _mm256_set1_ps(d * f32::from(sc)));
+                *o = bytemuck::cast(v.map(|v| then::<S>(v, t)));
             }
         }
     }
@@ -468,19 +512,19 @@ fn times8_plus(q: __m256i, d: __m256, m: __m256) -> __m256 {
 /// `(q[j] - bias) * d` for the sixteen bytes `q[j]` of `q`.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn times16(q: __m128i, bias: i32, d: __m256) -> [f32; 16] {
+fn times16(q: __m128i, bias: i32, d: __m256) -> [__m256; 2] {
     let f = |x: __m128i| {
         let x = _mm256_sub_epi32(_mm256_cvtepu8_epi32(x), _mm256_set1_epi32(bias));
         _mm256_mul_ps(_mm256_cvtepi32_ps(x), d)
     };
-    bytemuck::cast([f(q), f(_mm_srli_si128::<8>(q))])
+    [f(q), f(_mm_srli_si128::<8>(q))]
 }
 
 /// `q[j] * d + m` for the sixteen bytes `q[j]` of `q` (a multiply, then an
 /// add: no fused multiply-add).
 #[target_feature(enable = "avx2")]
 #[inline]
-fn times16_plus(q: __m128i, d: __m256, m: __m256) -> [f32; 16] {
+fn times16_plus(q: __m128i, d: __m256, m: __m256) -> [__m256; 2] {
     use core::arch::x86_64::_mm256_add_ps;
     let f = |x: __m128i| {
         _mm256_add_ps(
@@ -488,7 +532,7 @@ fn times16_plus(q: __m128i, d: __m256, m: __m256) -> [f32; 16] {
             m,
         )
     };
-    bytemuck::cast([f(q), f(_mm_srli_si128::<8>(q))])
+    [f(q), f(_mm_srli_si128::<8>(q))]
 }
 
 /// Octet `k` (bytes `8k .. 8k + 8`, `k < 4`) of `x`, in the low half.

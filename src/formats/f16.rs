@@ -9,12 +9,12 @@
 //! `f16` overflows to ±inf beyond 65504 (exactly: from 65520 up), NaN becomes
 //! a quiet NaN of the same sign.
 
-use super::lanes::{bf16_lanes, f16_lanes, map_elems};
+use super::lanes::{bf16_lanes, f16_lanes, map_elems, then};
 use super::{Format, Table};
 use crate::Error;
 
 macro_rules! half_table {
-    ($(#[$doc:meta])* $name:ident, $format:expr, $rows:path, $lane:expr) => {
+    ($(#[$doc:meta])* $name:ident, $format:expr, $rows:ident, $lane:expr) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug)]
         pub struct $name<'a> {
@@ -37,6 +37,25 @@ macro_rules! half_table {
             }
         }
 
+        impl $name<'_> {
+            /// `decode_into`, each value times `times` when `S`.
+            #[inline]
+            fn decode<const S: bool>(&self, row: usize, c0: usize, times: f32, out: &mut [f32]) {
+                let start = row.saturating_mul(self.dim).saturating_add(c0).saturating_mul(2);
+                // A broken precondition must not panic: out of range, return.
+                let Some(src) = self.bytes.get(start..start.saturating_add(2 * out.len())) else {
+                    return;
+                };
+                // AVX2 (and F16C) where the CPU runs them, on any x86_64
+                // build (`crate::arch`); the lanes for the rest.
+                let done = crate::arch::$rows::<S>(src, times, out);
+                if let (Some(src), Some(out)) = (src.get(2 * done..), out.get_mut(done..)) {
+                    let t = crate::simd::F32x8::splat(times);
+                    map_elems::<32>(src, out, |b| then::<S>($lane(b), t));
+                }
+            }
+        }
+
         impl Table for $name<'_> {
             #[inline]
             fn rows(&self) -> usize {
@@ -50,17 +69,12 @@ macro_rules! half_table {
 
             #[inline]
             fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
-                let start = row.saturating_mul(self.dim).saturating_add(c0).saturating_mul(2);
-                // A broken precondition must not panic: out of range, return.
-                let Some(src) = self.bytes.get(start..start.saturating_add(2 * out.len())) else {
-                    return;
-                };
-                // AVX2 (and F16C) where the CPU runs them, on any x86_64
-                // build (`crate::arch`); the lanes for the rest.
-                let done = $rows(src, out);
-                if let (Some(src), Some(out)) = (src.get(2 * done..), out.get_mut(done..)) {
-                    map_elems::<32>(src, out, $lane);
-                }
+                self.decode::<false>(row, c0, 1.0, out);
+            }
+
+            #[inline]
+            fn decode_scaled_into(&self, row: usize, c0: usize, scale: f32, out: &mut [f32]) {
+                self.decode::<true>(row, c0, scale, out);
             }
 
             #[inline]
@@ -91,7 +105,7 @@ half_table!(
     /// ```
     F16Table,
     Format::F16,
-    crate::arch::f16_rows,
+    f16_rows,
     |b| half_pair(b, f16_lanes)
 );
 
@@ -109,7 +123,7 @@ half_table!(
     /// ```
     Bf16Table,
     Format::Bf16,
-    crate::arch::bf16_rows,
+    bf16_rows,
     |b| half_pair(b, bf16_lanes)
 );
 

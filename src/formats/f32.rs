@@ -116,6 +116,33 @@ fn whole_rows(len: usize, dim: usize, elem_bytes: usize) -> Result<usize, Error>
     len.checked_div(row).ok_or(Error::Overflow)
 }
 
+impl F32Table<'_> {
+    /// `decode_into`, each value times `times` when `S`.
+    #[inline]
+    fn decode<const S: bool>(&self, row: usize, c0: usize, times: f32, out: &mut [f32]) {
+        let start = row.saturating_mul(self.dim).saturating_add(c0);
+        let end = start.saturating_add(out.len());
+        let then = |x: f32| if S { x * times } else { x };
+        // Callers pass a validated row; `get` keeps this free of panic paths
+        // (out of range: nothing is written).
+        match self.repr {
+            Repr::Native(d) => {
+                if let Some(src) = d.get(start..end) {
+                    out.iter_mut().zip(src).for_each(|(o, s)| *o = then(*s));
+                }
+            }
+            Repr::LeBytes(b) => {
+                let src = b
+                    .get(start.saturating_mul(4)..end.saturating_mul(4))
+                    .unwrap_or(&[]);
+                for (o, c) in out.iter_mut().zip(src.chunks_exact(4)) {
+                    *o = then(f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+                }
+            }
+        }
+    }
+}
+
 impl Table for F32Table<'_> {
     #[inline]
     fn rows(&self) -> usize {
@@ -129,25 +156,12 @@ impl Table for F32Table<'_> {
 
     #[inline]
     fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
-        let start = row.saturating_mul(self.dim).saturating_add(c0);
-        let end = start.saturating_add(out.len());
-        // Callers pass a validated row; `get` keeps this free of panic paths
-        // (out of range: nothing is written).
-        match self.repr {
-            Repr::Native(d) => {
-                if let Some(src) = d.get(start..end) {
-                    out.iter_mut().zip(src).for_each(|(o, s)| *o = *s);
-                }
-            }
-            Repr::LeBytes(b) => {
-                let src = b
-                    .get(start.saturating_mul(4)..end.saturating_mul(4))
-                    .unwrap_or(&[]);
-                for (o, c) in out.iter_mut().zip(src.chunks_exact(4)) {
-                    *o = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-                }
-            }
-        }
+        self.decode::<false>(row, c0, 1.0, out);
+    }
+
+    #[inline]
+    fn decode_scaled_into(&self, row: usize, c0: usize, scale: f32, out: &mut [f32]) {
+        self.decode::<true>(row, c0, scale, out);
     }
 
     #[inline]

@@ -12,7 +12,7 @@
 //! same on every backend). Every byte pattern is valid, including NaN or
 //! infinite scales.
 
-use super::lanes::{f16_at, f32_at, map_elems, u8_f32};
+use super::lanes::{f16_at, f32_at, map_elems, then, u8_f32};
 use super::{Format, Table};
 use crate::Error;
 use crate::simd::{F32x8, U8x16};
@@ -64,6 +64,24 @@ impl Table for Fbgemm8Table<'_> {
 
     #[inline]
     fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
+        self.decode::<false>(row, c0, 1.0, out);
+    }
+
+    #[inline]
+    fn decode_scaled_into(&self, row: usize, c0: usize, scale: f32, out: &mut [f32]) {
+        self.decode::<true>(row, c0, scale, out);
+    }
+
+    #[inline]
+    fn prefetch(&self, row: usize) {
+        crate::prefetch::read_bytes(self.bytes, row * (self.dim + 8), self.dim + 8);
+    }
+}
+
+impl Fbgemm8Table<'_> {
+    /// `decode_into`, each value times `times` when `S`.
+    #[inline]
+    fn decode<const S: bool>(&self, row: usize, c0: usize, times: f32, out: &mut [f32]) {
         // A broken precondition must not panic: out of range, return.
         let base = row.saturating_mul(self.dim + 8);
         let Some(r) = self.bytes.get(base..base.saturating_add(self.dim + 8)) else {
@@ -74,16 +92,11 @@ impl Table for Fbgemm8Table<'_> {
         };
         let (s, b) = (f32_at(r, self.dim), f32_at(r, self.dim + 4));
         // AVX2 where the CPU runs it (`crate::arch`); the lanes for the rest.
-        let done = crate::arch::fbgemm8_rows(q, s, b, out);
+        let done = crate::arch::fbgemm8_rows::<S>(q, s, b, times, out);
         if let (Some(q), Some(out)) = (q.get(done..), out.get_mut(done..)) {
-            let (s, b) = (F32x8::splat(s), F32x8::splat(b));
-            map_elems::<16>(q, out, |q| u8_f32(q).map(|q| q * s + b));
+            let (s, b, t) = (F32x8::splat(s), F32x8::splat(b), F32x8::splat(times));
+            map_elems::<16>(q, out, |q| then::<S>(u8_f32(q).map(|q| q * s + b), t));
         }
-    }
-
-    #[inline]
-    fn prefetch(&self, row: usize) {
-        crate::prefetch::read_bytes(self.bytes, row * (self.dim + 8), self.dim + 8);
     }
 }
 
@@ -134,6 +147,25 @@ impl Table for Fbgemm4Table<'_> {
 
     #[inline]
     fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
+        self.decode::<false>(row, c0, 1.0, out);
+    }
+
+    #[inline]
+    fn decode_scaled_into(&self, row: usize, c0: usize, scale: f32, out: &mut [f32]) {
+        self.decode::<true>(row, c0, scale, out);
+    }
+
+    #[inline]
+    fn prefetch(&self, row: usize) {
+        let row_bytes = self.dim.div_ceil(2) + 4;
+        crate::prefetch::read_bytes(self.bytes, row * row_bytes, row_bytes);
+    }
+}
+
+impl Fbgemm4Table<'_> {
+    /// `decode_into`, each value times `times` when `S`.
+    #[inline]
+    fn decode<const S: bool>(&self, row: usize, c0: usize, times: f32, out: &mut [f32]) {
         let packed = self.dim.div_ceil(2);
         // A broken precondition must not panic: out of range, return.
         let base = row.saturating_mul(packed + 4);
@@ -149,19 +181,20 @@ impl Table for Fbgemm4Table<'_> {
             // An odd start: its element is the high nibble of its byte
             // (in range: checked above).
             Some((first, rest)) if c0 % 2 == 1 => {
-                *first = f32::from(r.get(c0 / 2).copied().unwrap_or(0) >> 4) * s + b;
+                let x = f32::from(r.get(c0 / 2).copied().unwrap_or(0) >> 4) * s + b;
+                *first = if S { x * times } else { x };
                 c0 += 1;
                 rest
             }
             _ => out,
         };
-        let (vs, vb) = (F32x8::splat(s), F32x8::splat(b));
+        let (vs, vb, vt) = (F32x8::splat(s), F32x8::splat(b), F32x8::splat(times));
         let Some(src) = r.get(c0 / 2..(c0 + out.len()).div_ceil(2)) else {
             return;
         };
         // AVX2 where the CPU runs it (`crate::arch`); the lanes for the rest
         // (`done` is a multiple of 16, so the rest starts on a byte).
-        let done = crate::arch::fbgemm4_rows(src, s, b, out);
+        let done = crate::arch::fbgemm4_rows::<S>(src, s, b, times, out);
         let (Some(src), Some(out)) = (src.get(done / 2..), out.get_mut(done..)) else {
             return;
         };
@@ -172,13 +205,7 @@ impl Table for Fbgemm4Table<'_> {
             b[..8].copy_from_slice(q);
             let x = U8x16::load(&b);
             let (n, _) = U8x16::zip(x & U8x16::splat(0x0f), x.shr(4));
-            n.to_f32_minus(0).map(|n| n * vs + vb)
+            then::<S>(n.to_f32_minus(0).map(|n| n * vs + vb), vt)
         });
-    }
-
-    #[inline]
-    fn prefetch(&self, row: usize) {
-        let row_bytes = self.dim.div_ceil(2) + 4;
-        crate::prefetch::read_bytes(self.bytes, row * row_bytes, row_bytes);
     }
 }

@@ -12,7 +12,7 @@
 //! `Q8_0` (`d = max|x| / 127`) and `d` for `Q4_0` (`d = max|x| / 8`), plus
 //! the rounding of `d` to `f16`.
 
-use super::lanes::{f16_at, i8_f32, store16};
+use super::lanes::{f16_at, i8_f32, scale_in_place, store16};
 use super::{Format, Table};
 use crate::Error;
 use crate::simd::{F32x8, U8x16};
@@ -90,6 +90,27 @@ impl<B: Block> Table for BlockTable<'_, B> {
 
     #[inline]
     fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
+        self.decode::<false>(row, c0, 1.0, out);
+    }
+
+    #[inline]
+    fn decode_scaled_into(&self, row: usize, c0: usize, scale: f32, out: &mut [f32]) {
+        self.decode::<true>(row, c0, scale, out);
+    }
+
+    #[inline]
+    fn prefetch(&self, row: usize) {
+        let row_bytes = (self.dim / B::ELEMS) * B::BYTES;
+        crate::prefetch::read_bytes(self.bytes, row * row_bytes, row_bytes);
+    }
+}
+
+impl<B: Block> BlockTable<'_, B> {
+    /// `decode_into`, each value times `times` when `S`: the AVX2 bodies
+    /// multiply before they store; the lanes' blocks (the whole row where
+    /// AVX2 does not run) are multiplied in place after their decode.
+    #[inline]
+    fn decode<const S: bool>(&self, row: usize, c0: usize, times: f32, out: &mut [f32]) {
         let (e, n) = (B::ELEMS, B::BYTES);
         let row_bytes = (self.dim / e) * n;
         // A broken precondition must not panic: out of range, return.
@@ -109,18 +130,21 @@ impl<B: Block> Table for BlockTable<'_, B> {
             let take = (e - off).min(out.len());
             let (head, rest) = out.split_at_mut(take);
             partial::<B>(body.get(..n), off, head);
+            if S {
+                scale_in_place(head, times);
+            }
             (body, out, first) = (body.get(n..).unwrap_or(&[]), rest, first + 1);
         }
         // Whole blocks with AVX2 where the CPU runs it and the build does
         // not enable it (`crate::arch`); the lanes below do the rest.
         let avx2 = |body: &[u8], out: &mut [f32]| match B::FORMAT {
-            Format::Q8_0 => crate::arch::q8_0_rows(body, out),
-            Format::Q4_0Split => crate::arch::q4_0_rows(body, out),
-            Format::Q4_1Split => crate::arch::q4_1_rows(body, out),
-            Format::Q5_0Split => crate::arch::q5_0_rows(body, out),
-            Format::Q5_1Split => crate::arch::q5_1_rows(body, out),
-            Format::Q4KSplit => crate::arch::q4_k_rows(body, out),
-            Format::Q6KSplit => crate::arch::q6_k_rows(body, out),
+            Format::Q8_0 => crate::arch::q8_0_rows::<S>(body, times, out),
+            Format::Q4_0Split => crate::arch::q4_0_rows::<S>(body, times, out),
+            Format::Q4_1Split => crate::arch::q4_1_rows::<S>(body, times, out),
+            Format::Q5_0Split => crate::arch::q5_0_rows::<S>(body, times, out),
+            Format::Q5_1Split => crate::arch::q5_1_rows::<S>(body, times, out),
+            Format::Q4KSplit => crate::arch::q4_k_rows::<S>(body, times, out),
+            Format::Q6KSplit => crate::arch::q6_k_rows::<S>(body, times, out),
             _ => 0,
         };
         // A DRAM-sized table: its rows are hinted inside the row too.
@@ -161,8 +185,10 @@ impl<B: Block> Table for BlockTable<'_, B> {
                 first + blocks,
             );
         }
+        // The rest, on the lanes (times `times` in place after, with `S`).
+        let rest = out;
         let mut blocks = body.chunks_exact(n);
-        let mut whole = out.chunks_exact_mut(e);
+        let mut whole = rest.chunks_exact_mut(e);
         if dram_sized {
             // Hint the block a few ahead, so its lines arrive while this
             // one decodes (the gather hints only a row's first lines).
@@ -180,12 +206,9 @@ impl<B: Block> Table for BlockTable<'_, B> {
         if !tail.is_empty() {
             partial::<B>(blocks.next(), 0, tail);
         }
-    }
-
-    #[inline]
-    fn prefetch(&self, row: usize) {
-        let row_bytes = (self.dim / B::ELEMS) * B::BYTES;
-        crate::prefetch::read_bytes(self.bytes, row * row_bytes, row_bytes);
+        if S {
+            scale_in_place(rest, times);
+        }
     }
 }
 

@@ -139,6 +139,25 @@ pub(super) fn map_elems<const N: usize>(
     }
 }
 
+/// `v`, times `t` when `S` (the gather's scale, applied before the store;
+/// see `Table::decode_scaled_into`).
+#[inline(always)]
+pub(super) fn then<const S: bool>(v: [F32x8; 2], t: F32x8) -> [F32x8; 2] {
+    if S { v.map(|v| v * t) } else { v }
+}
+
+/// `out[j] *= scale`: the scale of values decoded by code that does not
+/// apply it before its stores.
+#[inline(always)]
+pub(super) fn scale_in_place(out: &mut [f32], scale: f32) {
+    let t = F32x8::splat(scale);
+    let (o8, o1) = out.as_chunks_mut::<8>();
+    for o in o8 {
+        (F32x8::load(o) * t).store(o);
+    }
+    o1.iter_mut().for_each(|x| *x *= scale);
+}
+
 /// Stores two vectors to sixteen consecutive values.
 #[inline(always)]
 pub(super) fn store16([a, b]: [F32x8; 2], out: &mut [f32; 16]) {

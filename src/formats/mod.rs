@@ -310,6 +310,11 @@ impl Table for AnyTable<'_> {
     }
 
     #[inline]
+    fn decode_scaled_into(&self, row: usize, c0: usize, scale: f32, out: &mut [f32]) {
+        each!(self, t => t.decode_scaled_into(row, c0, scale, out));
+    }
+
+    #[inline]
     fn f32_rows(&self) -> Option<&[f32]> {
         match self {
             AnyTable::F32(t) => t.f32_rows(),
@@ -352,6 +357,29 @@ pub trait Table {
     /// If it is broken, the crate's views do not panic (what they write into
     /// `out` is then unspecified); the crate's kernels never break it.
     fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]);
+
+    /// Decodes columns `c0 .. c0 + out.len()` of row `row` into `out`, each
+    /// value times `scale`: the values of [`Table::decode_into`], each
+    /// multiplied by `scale` with one rounding, which is what the gather's
+    /// scale epilogue (e.g. Gemma's `× √d`) writes. The crate's formats
+    /// multiply before they store, so a scaled row is written once; the
+    /// default decodes, then multiplies in place.
+    ///
+    /// Precondition: as [`Table::decode_into`].
+    ///
+    /// ```
+    /// use inlayer::formats::{Bf16Table, Table};
+    /// let t = Bf16Table::from_bytes(&[0x80, 0x3f, 0x49, 0x40], 2)?; // 1.0, 3.140625
+    /// let mut row = [0.0f32; 2];
+    /// t.decode_scaled_into(0, 0, 2.0, &mut row);
+    /// assert_eq!(row, [2.0, 6.28125]);
+    /// # Ok::<(), inlayer::Error>(())
+    /// ```
+    #[inline]
+    fn decode_scaled_into(&self, row: usize, c0: usize, scale: f32, out: &mut [f32]) {
+        self.decode_into(row, c0, out);
+        lanes::scale_in_place(out, scale);
+    }
 
     /// Borrows the whole table (`rows * dim` values, row-major) when it is
     /// stored as native `f32` values, so kernels can fuse the epilogue into

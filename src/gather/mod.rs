@@ -279,39 +279,66 @@ pub fn gather_cols<T: Table + ?Sized>(
                 _ => native_cols(data, shape, tokens, cols, epilogue, out, out_stride),
             }
         }
-        // One token of a plain decode (a decode step with a quantized or
-        // 16-bit table): validation and the row's decode, without the
-        // general body's frame and epilogue dispatch.
+        // One token of a decode (a decode step with a quantized or 16-bit
+        // table): validation, the row's decode and its epilogue, without the
+        // general body's frame and loop.
         None if crate::simd::SIMD_REGISTERS
             && tokens.len() == 1
-            && epilogue.scale.is_none()
-            && epilogue.add.is_none()
             && epilogue.padding_id.is_none() =>
         {
-            decoded_one_copy(table, tokens, cols, out)
+            decoded_one(table, tokens, cols, epilogue, out)
         }
         _ => general_cols(table, tokens, cols, epilogue, out, out_stride),
     }
 }
 
-/// The one-token plain decode: [`general_cols`] for `tokens = [tok]` and
-/// the identity epilogue, as a small body (D = 32, `Bf16Table`: the call
-/// took 12 ns through `general_cols`, of which the row's decode 4.6).
+/// The one-token decode without a padding id: [`general_cols`] for `tokens
+/// = [tok]`, as a small body (D = 32, `Bf16Table`, plain copy: the call took
+/// 12 ns through `general_cols`, of which the row's decode 4.6).
 #[inline(never)]
-fn decoded_one_copy<T: Table + ?Sized>(
+fn decoded_one<T: Table + ?Sized>(
     table: &T,
     tokens: &[u32],
     cols: Range<usize>,
+    epilogue: &Epilogue<'_>,
     out: &mut [f32],
 ) -> Result<(), Error> {
-    let width = check_shape(table.dim(), &cols, 1, &Epilogue::new(), out.len(), 0)?;
+    let width = check_shape(table.dim(), &cols, 1, epilogue, out.len(), 0)?;
     check_tokens(tokens, table.rows(), None)?;
     if let (Some(&tok), Some(row)) = (tokens.first(), out.get_mut(..width))
         && width > 0
     {
-        table.decode_into(tok as usize, cols.start, row);
+        decode_row(
+            table,
+            tok as usize,
+            cols.start,
+            epilogue.op_for(0, width),
+            row,
+        );
     }
     Ok(())
+}
+
+/// Decodes row `tok` (columns from `c0`) into `row` through `op`: a scale
+/// is applied by the table's decoder before it stores
+/// ([`Table::decode_scaled_into`]), an add row in place after, while the
+/// row is still in L1 (the reference's operations, in its order). On MCUs
+/// (portable arrays) the scale is applied in place too: there the decode
+/// dominates, and a second, scaled instance of each decoder grew the
+/// firmware's decode-gather families by 0.4–1.5 KiB.
+#[inline(always)]
+fn decode_row<T: Table + ?Sized>(table: &T, tok: usize, c0: usize, op: Op<'_>, row: &mut [f32]) {
+    match op {
+        Op::Scale(s) if crate::simd::SIMD_REGISTERS => table.decode_scaled_into(tok, c0, s, row),
+        Op::ScaleAdd(s, a) if crate::simd::SIMD_REGISTERS => {
+            table.decode_scaled_into(tok, c0, s, row);
+            kernel::apply_in_place(Op::Add(a), row);
+        }
+        op => {
+            table.decode_into(tok, c0, row);
+            kernel::apply_in_place(op, row);
+        }
+    }
 }
 
 /// One token of native rows (a decode step) where the lanes are SIMD
@@ -704,9 +731,8 @@ impl RowsOut<'_, '_> {
 }
 
 /// Writes output row `t` (token `tok`, columns from `c0`): decoded (or
-/// copied), then the epilogue in place while the row is still in L1 (the
-/// same IEEE operations as the fused load); a padding token's row is zero,
-/// plus its add row.
+/// copied) through the epilogue ([`decode_row`]); a padding token's row is
+/// zero, plus its add row.
 #[inline(always)]
 fn write_row<T: Table + ?Sized>(
     table: &T,
@@ -721,8 +747,7 @@ fn write_row<T: Table + ?Sized>(
         row.fill(0.0);
         kernel::apply_in_place(pad_op(op), row);
     } else {
-        table.decode_into(tok as usize, c0, row);
-        kernel::apply_in_place(op, row);
+        decode_row(table, tok as usize, c0, op, row);
     }
 }
 

@@ -168,10 +168,15 @@ pub(super) fn row<T: Table + ?Sized>(
             combine(o, b, k * 64, layer.scale, types, learned, true);
         }
     } else {
-        table.decode_into(tok, 0, row);
-        for o in row.iter_mut() {
-            if let Some(s) = layer.scale {
-                *o *= s;
+        // The scale applied by the decoder, before its stores (on MCUs in
+        // place after: see `gather::decode_row`).
+        match layer.scale {
+            Some(s) if crate::simd::SIMD_REGISTERS => table.decode_scaled_into(tok, 0, s, row),
+            s => {
+                table.decode_into(tok, 0, row);
+                if let Some(s) = s {
+                    row.iter_mut().for_each(|o| *o *= s);
+                }
             }
         }
         combine_in_place(row, types, learned);
