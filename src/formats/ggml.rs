@@ -12,7 +12,7 @@
 //! `Q8_0` (`d = max|x| / 127`) and `d` for `Q4_0` (`d = max|x| / 8`), plus
 //! the rounding of `d` to `f16`.
 
-use super::lanes::{f16_at, i8_f32, scale_in_place, store16};
+use super::lanes::{f16_at, i8_f32, scale_in_place, store16, then};
 use super::{Format, Table};
 use crate::Error;
 use crate::simd::{F32x8, U8x16};
@@ -31,6 +31,21 @@ pub trait Block: sealed::Sealed + Copy + core::fmt::Debug {
     /// Decodes one block (`block.len() == BYTES`, `out.len() == ELEMS`;
     /// otherwise nothing is written).
     fn decode(block: &[u8], out: &mut [f32]);
+
+    /// Decodes one block, each value times `scale` (one more IEEE multiply,
+    /// after the decode, before the store: the gather's scale epilogue);
+    /// the same preconditions as [`Block::decode`].
+    ///
+    /// ```
+    /// use inlayer::formats::{Block, Q8_0};
+    /// let mut b = [0u8; 34];
+    /// b[1] = 0x3c; // d = 1.0 (f16)
+    /// b[2] = 3; // element 0
+    /// let mut out = [0.0f32; 32];
+    /// Q8_0::decode_scaled(&b, 0.5, &mut out);
+    /// assert_eq!(out[..2], [1.5, 0.0]);
+    /// ```
+    fn decode_scaled(block: &[u8], scale: f32, out: &mut [f32]);
 }
 
 mod sealed {
@@ -106,9 +121,9 @@ impl<B: Block> Table for BlockTable<'_, B> {
 }
 
 impl<B: Block> BlockTable<'_, B> {
-    /// `decode_into`, each value times `times` when `S`: the AVX2 bodies
-    /// multiply before they store; the lanes' blocks (the whole row where
-    /// AVX2 does not run) are multiplied in place after their decode.
+    /// `decode_into`, each value times `times` when `S`: the AVX2 bodies and
+    /// the lanes multiply before they store; only a block that a column
+    /// range cuts (decoded through a scratch block) is multiplied after.
     #[inline]
     fn decode<const S: bool>(&self, row: usize, c0: usize, times: f32, out: &mut [f32]) {
         let (e, n) = (B::ELEMS, B::BYTES);
@@ -185,29 +200,35 @@ impl<B: Block> BlockTable<'_, B> {
                 first + blocks,
             );
         }
-        // The rest, on the lanes (times `times` in place after, with `S`).
-        let rest = out;
+        // The rest, on the lanes.
+        let block = |b: &[u8], o: &mut [f32]| {
+            if S {
+                B::decode_scaled(b, times, o);
+            } else {
+                B::decode(b, o);
+            }
+        };
         let mut blocks = body.chunks_exact(n);
-        let mut whole = rest.chunks_exact_mut(e);
+        let mut whole = out.chunks_exact_mut(e);
         if dram_sized {
             // Hint the block a few ahead, so its lines arrive while this
             // one decodes (the gather hints only a row's first lines).
             let ahead = row * row_bytes + (first + AHEAD_BLOCKS) * n;
             for (i, (o, b)) in (&mut whole).zip(&mut blocks).enumerate() {
                 crate::prefetch::read_bytes(self.bytes, ahead + i * n, n);
-                B::decode(b, o);
+                block(b, o);
             }
         } else {
             for (o, b) in (&mut whole).zip(&mut blocks) {
-                B::decode(b, o);
+                block(b, o);
             }
         }
         let tail = whole.into_remainder();
         if !tail.is_empty() {
             partial::<B>(blocks.next(), 0, tail);
-        }
-        if S {
-            scale_in_place(rest, times);
+            if S {
+                scale_in_place(tail, times);
+            }
         }
     }
 }
@@ -238,7 +259,7 @@ fn partial<B: Block>(block: Option<&[u8]>, off: usize, out: &mut [f32]) {
 }
 
 macro_rules! block {
-    ($(#[$doc:meta])* $name:ident, $table:ident, $format:expr, $elems:literal, $bytes:literal, $decode:path) => {
+    ($(#[$doc:meta])* $name:ident, $table:ident, $format:expr, $elems:literal, $bytes:literal, $decode:ident) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug)]
         #[allow(non_camel_case_types)]
@@ -256,7 +277,17 @@ macro_rules! block {
                     <&[u8; $bytes]>::try_from(block),
                     <&mut [f32; $elems]>::try_from(out),
                 ) {
-                    $decode(b, o);
+                    $decode::<false>(b, F32x8::splat(1.0), o);
+                }
+            }
+
+            #[inline(always)]
+            fn decode_scaled(block: &[u8], scale: f32, out: &mut [f32]) {
+                if let (Ok(b), Ok(o)) = (
+                    <&[u8; $bytes]>::try_from(block),
+                    <&mut [f32; $elems]>::try_from(out),
+                ) {
+                    $decode::<true>(b, F32x8::splat(scale), o);
                 }
             }
         }
@@ -306,16 +337,17 @@ block!(
     Q6K, Q6KTable, Format::Q6KSplit, 256, 210, q6_k
 );
 
-/// Sixteen lanes `x = (q - bias) * d`, stored to `out`.
+/// Sixteen lanes `x = (q - bias) * d` (times `t` when `S`), stored to
+/// `out`.
 #[inline(always)]
-fn store_mul(q: U8x16, bias: u8, d: F32x8, out: &mut [f32; 16]) {
-    store16(q.to_f32_minus(bias).map(|q| q * d), out);
+fn store_mul<const S: bool>(q: U8x16, bias: u8, d: F32x8, t: F32x8, out: &mut [f32; 16]) {
+    store16(then::<S>(q.to_f32_minus(bias).map(|q| q * d), t), out);
 }
 
-/// Sixteen lanes `x = q * d + m`, stored to `out`.
+/// Sixteen lanes `x = q * d + m` (times `t` when `S`), stored to `out`.
 #[inline(always)]
-fn store_mul_add(q: U8x16, d: F32x8, m: F32x8, out: &mut [f32; 16]) {
-    store16(q.to_f32_minus(0).map(|q| q * d + m), out);
+fn store_mul_add<const S: bool>(q: U8x16, d: F32x8, m: F32x8, t: F32x8, out: &mut [f32; 16]) {
+    store16(then::<S>(q.to_f32_minus(0).map(|q| q * d + m), t), out);
 }
 
 /// The low nibbles of `qs` (elements 0–15 of a split-halves block) and
@@ -345,57 +377,57 @@ fn halves(out: &mut [f32; 32]) -> &mut [[f32; 16]] {
 }
 
 #[inline]
-fn q8_0(b: &[u8; 34], out: &mut [f32; 32]) {
+fn q8_0<const S: bool>(b: &[u8; 34], t: F32x8, out: &mut [f32; 32]) {
     let d = F32x8::splat(f16_at(b, 0));
     let (qs, _) = b[2..].as_chunks::<16>();
     for (o, q) in halves(out).iter_mut().zip(qs) {
-        store16(i8_f32(q).map(|q| q * d), o);
+        store16(then::<S>(i8_f32(q).map(|q| q * d), t), o);
     }
 }
 
 #[inline]
-fn q4_0(b: &[u8; 18], out: &mut [f32; 32]) {
+fn q4_0<const S: bool>(b: &[u8; 18], t: F32x8, out: &mut [f32; 32]) {
     let d = F32x8::splat(f16_at(b, 0));
     let Ok(qs) = <&[u8; 16]>::try_from(&b[2..]) else {
         return;
     };
     for (o, q) in halves(out).iter_mut().zip(nibbles(qs)) {
-        store_mul(q, 8, d, o);
+        store_mul::<S>(q, 8, d, t, o);
     }
 }
 
 #[inline]
-fn q4_1(b: &[u8; 20], out: &mut [f32; 32]) {
+fn q4_1<const S: bool>(b: &[u8; 20], t: F32x8, out: &mut [f32; 32]) {
     let (d, m) = (F32x8::splat(f16_at(b, 0)), F32x8::splat(f16_at(b, 2)));
     let Ok(qs) = <&[u8; 16]>::try_from(&b[4..]) else {
         return;
     };
     for (o, q) in halves(out).iter_mut().zip(nibbles(qs)) {
-        store_mul_add(q, d, m, o);
+        store_mul_add::<S>(q, d, m, t, o);
     }
 }
 
 #[inline]
-fn q5_0(b: &[u8; 22], out: &mut [f32; 32]) {
+fn q5_0<const S: bool>(b: &[u8; 22], t: F32x8, out: &mut [f32; 32]) {
     let d = F32x8::splat(f16_at(b, 0));
     let hb = [high_bits(b[2], b[3]), high_bits(b[4], b[5])];
     let Ok(qs) = <&[u8; 16]>::try_from(&b[6..]) else {
         return;
     };
     for ((o, q), h) in halves(out).iter_mut().zip(nibbles(qs)).zip(hb) {
-        store_mul(q | h, 16, d, o);
+        store_mul::<S>(q | h, 16, d, t, o);
     }
 }
 
 #[inline]
-fn q5_1(b: &[u8; 24], out: &mut [f32; 32]) {
+fn q5_1<const S: bool>(b: &[u8; 24], t: F32x8, out: &mut [f32; 32]) {
     let (d, m) = (F32x8::splat(f16_at(b, 0)), F32x8::splat(f16_at(b, 2)));
     let hb = [high_bits(b[4], b[5]), high_bits(b[6], b[7])];
     let Ok(qs) = <&[u8; 16]>::try_from(&b[8..]) else {
         return;
     };
     for ((o, q), h) in halves(out).iter_mut().zip(nibbles(qs)).zip(hb) {
-        store_mul_add(q | h, d, m, o);
+        store_mul_add::<S>(q | h, d, m, t, o);
     }
 }
 
@@ -413,7 +445,7 @@ pub(super) fn scale_min_k4(j: usize, s: &[u8; 12]) -> (u8, u8) {
 }
 
 #[inline]
-fn q4_k(b: &[u8; 144], out: &mut [f32; 256]) {
+fn q4_k<const S: bool>(b: &[u8; 144], t: F32x8, out: &mut [f32; 256]) {
     let (d, dmin) = (f16_at(b, 0), f16_at(b, 2));
     let mut scales = [0u8; 12];
     scales.copy_from_slice(&b[4..16]);
@@ -434,14 +466,14 @@ fn q4_k(b: &[u8; 144], out: &mut [f32; 256]) {
                 } else {
                     x.shr(4)
                 };
-                store16(q.to_f32_minus(0).map(|q| q * d1 - m1), o);
+                store16(then::<S>(q.to_f32_minus(0).map(|q| q * d1 - m1), t), o);
             }
         }
     }
 }
 
 #[inline]
-fn q6_k(b: &[u8; 210], out: &mut [f32; 256]) {
+fn q6_k<const S: bool>(b: &[u8; 210], t: F32x8, out: &mut [f32; 256]) {
     let d = f16_at(b, 208);
     let (ql, _) = b[..128].as_chunks::<16>(); // 8 × 16
     let (qh, _) = b[128..192].as_chunks::<16>(); // 4 × 16
@@ -466,7 +498,7 @@ fn q6_k(b: &[u8; 210], out: &mut [f32; 256]) {
             _ => h.shr(2),
         } & U8x16::splat(0x30);
         let sc = b[192 + 8 * n + 2 * quarter + g] as i8;
-        store_mul(low | high, 32, F32x8::splat(d * f32::from(sc)), o);
+        store_mul::<S>(low | high, 32, F32x8::splat(d * f32::from(sc)), t, o);
     }
 }
 
