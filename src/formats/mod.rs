@@ -39,7 +39,8 @@
 //! SSE2/NEON instruction) and widen to `f32` at the end with unpacks; bytes
 //! become exact `f32` by the `2^23` magic-number trick with the format's
 //! offset (`-128` for `i8`, `-8` for `Q4_0`, ...) folded into its one
-//! subtraction.
+//! subtraction. A gather's scale is applied by the decoders before they
+//! store ([`Table::decode_scaled_into`]), so a scaled row is written once.
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;
