@@ -7,8 +7,9 @@
 //! `T=1` (tokens, default 512), `D=4096` (row width of the 32-element
 //! formats, default 384; the K-quants use 512 unless `D` is a multiple of
 //! 256), `DRAM=1` (a 512 MiB f32-equivalent table instead of 256 KiB) and
-//! `SCALE=1` (the gather multiplies by a scale, as Gemma's `× √d` does; the
-//! baseline stays the plain `memcpy`).
+//! `SCALE=1` (the gather multiplies by a scale, as Gemma's `× √d` does) and
+//! `ADD=1` (it adds a row per token, as GPT-2's `+ wpe` does); the baseline
+//! stays the plain `memcpy`.
 //! Tables are random bytes with moderate scales, as in the criterion bench.
 //!
 //! Each contender's time is the mean, over eight placements of the output
@@ -53,20 +54,17 @@ fn env(name: &str, default: usize) -> usize {
 fn main() {
     let only: Vec<String> = std::env::args().skip(1).collect();
     let (t, d, dram) = (env("T", 512), env("D", 384), std::env::var("DRAM").is_ok());
-    let epilogue = if std::env::var("SCALE").is_ok() {
-        Epilogue::new().scale(55.5)
-    } else {
-        Epilogue::new()
-    };
+    let (scale, add) = (std::env::var("SCALE").is_ok(), std::env::var("ADD").is_ok());
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     println!(
         "{} build, T = {t}, {}{}",
         inlayer::BACKEND,
         if dram { "DRAM" } else { "cache" },
-        if epilogue.scale.is_some() {
-            ", × scale"
-        } else {
-            ""
+        match (scale, add) {
+            (false, false) => "",
+            (true, false) => ", × scale",
+            (false, true) => ", + add row",
+            (true, true) => ", × scale + add row",
         }
     );
     for (name, format) in FORMATS {
@@ -124,6 +122,11 @@ fn main() {
             } else {
                 (800_000 / (t * dim)).max(4)
             };
+            // The epilogue: a scale, one add row per token (or neither).
+            let rows_to_add = vec![0.25f32; t * dim];
+            let mut epilogue = Epilogue::new();
+            epilogue.scale = scale.then_some(55.5);
+            epilogue.add = add.then_some(rows_to_add.as_slice());
             let (mut k, mut memcpy, mut gather) = (0, 0.0, 0.0);
             for p in 0..PLACEMENTS {
                 // 128 values = 512 bytes further each time, from a 64-byte line.

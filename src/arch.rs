@@ -222,9 +222,10 @@ pub(crate) fn sinusoidal_row<const ADD: bool>(
     0
 }
 
-/// `pub(crate) fn $name::<S>(args) -> usize`: calls the `#[target_feature]`
-/// body `crate::formats::avx2::$body::<S>` (with `S`, every value times
-/// the `times` argument before it is stored) where AVX2 and F16C run (see
+/// `pub(crate) fn $name::<S, A>(args) -> usize`: calls the `#[target_feature]`
+/// body `crate::formats::avx2::$body::<S, A>` (the epilogue `p` before each
+/// store: with `S` every value times `p.times`, with `A` plus `p.add`) where
+/// AVX2 and F16C run (see
 /// `avx2_f16c`) and returns what it wrote; returns 0 (nothing written, the
 /// caller's lanes do it all) elsewhere, and, with `lanes_win_on_avx2`, also
 /// on builds that enable AVX2 themselves, where the lanes measured faster.
@@ -234,7 +235,7 @@ macro_rules! avx2_decoder {
         $(#[$doc])*
         #[cfg(target_arch = "x86_64")]
         #[inline]
-        pub(crate) fn $name<const S: bool>($($arg: $ty),*) -> usize {
+        pub(crate) fn $name<const S: bool, const A: bool>($($arg: $ty),*) -> usize {
             if ($lanes && cfg!(target_feature = "avx2")) || !avx2_f16c() {
                 return 0;
             }
@@ -242,13 +243,13 @@ macro_rules! avx2_decoder {
             // AVX2 and F16C, which covers every feature the bodies in
             // `formats::avx2` are compiled for; they take slices and values
             // and write only through their `out` slice.
-            unsafe { crate::formats::avx2::$body::<S>($($arg),*) }
+            unsafe { crate::formats::avx2::$body::<S, A>($($arg),*) }
         }
 
         $(#[$doc])*
         #[cfg(not(target_arch = "x86_64"))]
         #[inline(always)]
-        pub(crate) fn $name<const S: bool>($(_: $ty),*) -> usize {
+        pub(crate) fn $name<const S: bool, const A: bool>($(_: $ty),*) -> usize {
             0
         }
     };
@@ -258,66 +259,72 @@ avx2_decoder!(
     /// A `bf16` row (two little-endian bytes a value). On AVX-512 builds the
     /// lanes win: the loop, which LLVM widens to 512 bits there, read 0.93–0.94×
     /// the f32 `memcpy` (cache, D = 384) against the lanes' 1.00–1.02×.
-    bf16_rows => bf16(src: &[u8], times: f32, out: &mut [f32]), lanes_win_on_avx2: true
+    bf16_rows => bf16(src: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: true
 );
 avx2_decoder!(
     /// The whole octets of an `f16` row (F16C; 8 values at a time).
-    f16_rows => f16(src: &[u8], times: f32, out: &mut [f32]), lanes_win_on_avx2: false
+    f16_rows => f16(src: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
 );
 avx2_decoder!(
     /// An `i8` row times its scale. Faster than the lanes on AVX-512 builds
     /// too (native, D = 384: cache 0.89–0.92 → 0.98–1.00× the f32 `memcpy`,
     /// one token 0.57 → 0.70–0.72).
-    i8_rows => i8(src: &[u8], scale: f32, times: f32, out: &mut [f32]), lanes_win_on_avx2: false
+    i8_rows => i8(src: &[u8], scale: f32, p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
 );
 avx2_decoder!(
     /// An FBGEMM 8-bit row: `q * scale + bias`. Faster than the lanes on
     /// AVX-512 builds too (native, D = 384: cache 10.5–10.8 → 13.0–13.4 G
     /// elem/s, one token 11.0–11.2 → 14.5–14.7).
-    fbgemm8_rows => fbgemm8(q: &[u8], scale: f32, bias: f32, times: f32, out: &mut [f32]), lanes_win_on_avx2: false
+    fbgemm8_rows => fbgemm8(q: &[u8], scale: f32, bias: f32, p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
 );
 avx2_decoder!(
     /// An FBGEMM 4-bit row from an even column: `q * scale + bias`, 16
     /// values at a time.
-    fbgemm4_rows => fbgemm4(q: &[u8], scale: f32, bias: f32, times: f32, out: &mut [f32]), lanes_win_on_avx2: false
+    fbgemm4_rows => fbgemm4(q: &[u8], scale: f32, bias: f32, p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
 );
 avx2_decoder!(
     /// Whole ggml `Q8_0` blocks. Faster than the lanes on AVX-512 builds
     /// too (native, D = 384: cache 9.9–10.1 → 12.7–12.9 G elem/s, one token
     /// 8.9 → 12.5–12.6).
-    q8_0_rows => q8_0(blocks: &[u8], times: f32, out: &mut [f32]), lanes_win_on_avx2: false
+    q8_0_rows => q8_0(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
 );
 avx2_decoder!(
     /// Whole ggml `Q4_0` blocks. Faster than the lanes on AVX-512 builds
     /// too, by a little (native, D = 384: cache 10.0 → 10.35 G elem/s, one
     /// token 8.75 → 9.75–9.8).
-    q4_0_rows => q4_0(blocks: &[u8], times: f32, out: &mut [f32]), lanes_win_on_avx2: false
+    q4_0_rows => q4_0(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
 );
 avx2_decoder!(
     /// Whole ggml `Q4_1` blocks.
-    q4_1_rows => q4_1(blocks: &[u8], times: f32, out: &mut [f32]), lanes_win_on_avx2: false
+    q4_1_rows => q4_1(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
 );
 avx2_decoder!(
     /// Whole ggml `Q5_0` blocks.
-    q5_0_rows => q5_0(blocks: &[u8], times: f32, out: &mut [f32]), lanes_win_on_avx2: false
+    q5_0_rows => q5_0(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
 );
 avx2_decoder!(
     /// Whole ggml `Q5_1` blocks.
-    q5_1_rows => q5_1(blocks: &[u8], times: f32, out: &mut [f32]), lanes_win_on_avx2: false
+    q5_1_rows => q5_1(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
 );
 avx2_decoder!(
     /// Whole ggml `Q4_K` blocks. On AVX-512 builds the lanes win (cache,
     /// D = 512: 7.9–8.2 against 7.6–7.7 G elem/s).
-    q4_k_rows => q4_k(blocks: &[u8], times: f32, out: &mut [f32]), lanes_win_on_avx2: true
+    q4_k_rows => q4_k(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: true
 );
 avx2_decoder!(
     /// Whole ggml `Q6_K` blocks. Faster than the lanes on AVX-512 builds too
     /// (native, D = 512: cache 7.1 → 8.6 G elem/s, one token 6.7 → 8.7).
-    q6_k_rows => q6_k(blocks: &[u8], times: f32, out: &mut [f32]), lanes_win_on_avx2: false
+    q6_k_rows => q6_k(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
 );
 
 #[cfg(test)]
 mod tests {
+    /// The epilogue that changes nothing.
+    const NONE: crate::formats::Post<'static> = crate::formats::Post {
+        times: 1.0,
+        add: &[],
+    };
+
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn prefetch_changes_nothing() {
@@ -357,7 +364,10 @@ mod tests {
         use crate::reference::formats::{bf16_to_f32, f16_to_f32};
         if !bodies_run_here() {
             let mut out = [1.0f32; 8];
-            assert_eq!(super::f16_rows::<false>(&[0u8; 16], 1.0, &mut out), 0);
+            assert_eq!(
+                super::f16_rows::<false, false>(&[0u8; 16], NONE, &mut out),
+                0
+            );
             assert_eq!(out, [1.0; 8]);
             return;
         }
@@ -367,7 +377,10 @@ mod tests {
         bytes.extend(patterns.iter().flat_map(|h| h.to_le_bytes()));
         let whole = patterns.len() / 8 * 8;
         let mut out = std::vec![0.0f32; patterns.len()];
-        assert_eq!(super::f16_rows::<false>(&bytes[1..], 1.0, &mut out), whole);
+        assert_eq!(
+            super::f16_rows::<false, false>(&bytes[1..], NONE, &mut out),
+            whole
+        );
         for (&got, &h) in out.iter().zip(&patterns).take(whole) {
             let want = f16_to_f32(h);
             assert_eq!(
@@ -378,7 +391,7 @@ mod tests {
         }
         // SAFETY: `avx2_f16c()` (checked above) says AVX2 runs here.
         assert_eq!(
-            unsafe { avx2::bf16::<false>(&bytes[1..], 1.0, &mut out) },
+            unsafe { avx2::bf16::<false, false>(&bytes[1..], NONE, &mut out) },
             patterns.len()
         );
         for (&got, &h) in out.iter().zip(&patterns) {
@@ -391,7 +404,8 @@ mod tests {
         }
         for len in 0..=17 {
             let mut out = [f32::MAX; 18];
-            let done = super::f16_rows::<false>(&bytes[1..1 + 2 * len], 1.0, &mut out[..len]);
+            let done =
+                super::f16_rows::<false, false>(&bytes[1..1 + 2 * len], NONE, &mut out[..len]);
             assert_eq!(done, len / 8 * 8);
             for (i, &got) in out.iter().enumerate() {
                 let want = if i < done {
@@ -428,7 +442,7 @@ mod tests {
                     .collect();
                 let bytes: std::vec::Vec<u8> = row.iter().flat_map(|h| h.to_le_bytes()).collect();
                 let mut out = [0.0f32; 40];
-                assert_eq!(super::f16_rows::<false>(&bytes, 1.0, &mut out), 40);
+                assert_eq!(super::f16_rows::<false, false>(&bytes, NONE, &mut out), 40);
                 for (&got, &h) in out.iter().zip(&row) {
                     let want = f16_to_f32(h);
                     assert!(
@@ -446,8 +460,9 @@ mod tests {
     /// fields are quiet or signalling NaN, ±inf, subnormal, -0.0 or
     /// ordinary (F16C quiets a signalling NaN scale; the multiply after it
     /// must make that invisible); the values after the written ones
-    /// untouched. Each body also runs with the gather's scale fused (`S`),
-    /// which must give the reference's values times that scale.
+    /// untouched. Each body also runs with the gather's epilogue fused (a
+    /// scale, an add row, both), which must give the reference's values
+    /// times that scale, plus that row.
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn avx2_bodies_equal_the_reference_bit_for_bit() {
@@ -522,9 +537,10 @@ mod tests {
                         Format::Fbgemm4LowFirst => dim / 16 * 16,
                         _ => dim,
                     };
-                    // Plain, then times each of a few scales (the gather's
-                    // epilogue, applied before the store): `want · t`. Under
-                    // Miri one scale.
+                    // Plain, then through the gather's epilogue, applied
+                    // before the store: times each of a few scales, and
+                    // plus an add row (`want · t + a`). Under Miri one
+                    // scale, with the add row.
                     let times: &[Option<f32>] = if cfg!(miri) {
                         &[None, Some(55.5)]
                     } else {
@@ -536,24 +552,43 @@ mod tests {
                             Some(1e-40),
                         ]
                     };
+                    let mut add = [0.0f32; 768];
+                    for (i, a) in add.iter_mut().enumerate() {
+                        *a = (i as f32 - 300.0) * 0.37;
+                    }
                     for &t in times {
-                        let mut got = [f32::MAX; 769];
-                        let out = &mut got[..dim];
-                        let done = match t {
-                            None => body::<false>(f, row, scale, units, 1.0, out),
-                            Some(t) => body::<true>(f, row, scale, units, t, out),
-                        };
-                        assert_eq!(done, whole, "{f:?}, dim {dim}");
-                        for (i, g) in got.iter().enumerate() {
-                            let w = if i < done {
-                                t.map_or(want[i], |t| want[i] * t)
-                            } else {
-                                f32::MAX
+                        for plus in [false, true] {
+                            // Under Miri the add row only with the scale.
+                            if cfg!(miri) && plus != t.is_some() {
+                                continue;
+                            }
+                            let mut got = [f32::MAX; 769];
+                            let out = &mut got[..dim];
+                            let p = crate::formats::Post {
+                                times: t.unwrap_or(1.0),
+                                add: &add[..dim],
                             };
-                            assert!(
-                                same_or_miri_nan(*g, w),
-                                "{f:?}, dim {dim}, scale {special:#06x}, times {t:?}, value {i}: {g:?} != {w:?}"
-                            );
+                            let done = match (t, plus) {
+                                (None, false) => body::<false, false>(f, row, scale, units, p, out),
+                                (Some(_), false) => {
+                                    body::<true, false>(f, row, scale, units, p, out)
+                                }
+                                (None, true) => body::<false, true>(f, row, scale, units, p, out),
+                                (Some(_), true) => body::<true, true>(f, row, scale, units, p, out),
+                            };
+                            assert_eq!(done, whole, "{f:?}, dim {dim}");
+                            for (i, g) in got.iter().enumerate() {
+                                let w = if i < done {
+                                    let w = t.map_or(want[i], |t| want[i] * t);
+                                    if plus { w + add[i] } else { w }
+                                } else {
+                                    f32::MAX
+                                };
+                                assert!(
+                                    same_or_miri_nan(*g, w),
+                                    "{f:?}, dim {dim}, scale {special:#06x}, times {t:?}, add {plus}, value {i}: {g:?} != {w:?}"
+                                );
+                            }
                         }
                     }
                 }
@@ -562,35 +597,35 @@ mod tests {
     }
 
     /// The AVX2 body of format `f` over the first `units` values (or
-    /// blocks) of `row`, times `t` with `S`.
+    /// blocks) of `row`, through the epilogue `p` (`S`: times, `A`: plus).
     #[cfg(target_arch = "x86_64")]
-    fn body<const S: bool>(
+    fn body<const S: bool, const A: bool>(
         f: crate::formats::Format,
         row: &[u8],
         scale: f32,
         units: usize,
-        t: f32,
+        p: crate::formats::Post<'_>,
         out: &mut [f32],
     ) -> usize {
         use crate::formats::{Format, avx2, f16_to_f32};
-        let (dim, p) = (out.len(), out.len().div_ceil(2));
+        let (dim, half) = (out.len(), out.len().div_ceil(2));
         // SAFETY: the caller checked `avx2_f16c()`: AVX2 and F16C run here.
         unsafe {
             match f {
-                Format::Bf16 => avx2::bf16::<S>(&row[..2 * dim], t, out),
-                Format::F16 => avx2::f16::<S>(&row[..2 * dim], t, out),
-                Format::I8 => avx2::i8::<S>(&row[..dim], scale, t, out),
-                Format::Fbgemm8 => avx2::fbgemm8::<S>(&row[..dim], scale, -scale / 3.0, t, out),
+                Format::Bf16 => avx2::bf16::<S, A>(&row[..2 * dim], p, out),
+                Format::F16 => avx2::f16::<S, A>(&row[..2 * dim], p, out),
+                Format::I8 => avx2::i8::<S, A>(&row[..dim], scale, p, out),
+                Format::Fbgemm8 => avx2::fbgemm8::<S, A>(&row[..dim], scale, -scale / 3.0, p, out),
                 Format::Fbgemm4LowFirst => {
-                    avx2::fbgemm4::<S>(&row[..p], scale, f16_to_f32(0xb555), t, out)
+                    avx2::fbgemm4::<S, A>(&row[..half], scale, f16_to_f32(0xb555), p, out)
                 }
-                Format::Q8_0 => avx2::q8_0::<S>(&row[..34 * units], t, out),
-                Format::Q4_0Split => avx2::q4_0::<S>(&row[..18 * units], t, out),
-                Format::Q4_1Split => avx2::q4_1::<S>(&row[..20 * units], t, out),
-                Format::Q5_0Split => avx2::q5_0::<S>(&row[..22 * units], t, out),
-                Format::Q5_1Split => avx2::q5_1::<S>(&row[..24 * units], t, out),
-                Format::Q4KSplit => avx2::q4_k::<S>(&row[..144 * units], t, out),
-                _ => avx2::q6_k::<S>(&row[..210 * units], t, out),
+                Format::Q8_0 => avx2::q8_0::<S, A>(&row[..34 * units], p, out),
+                Format::Q4_0Split => avx2::q4_0::<S, A>(&row[..18 * units], p, out),
+                Format::Q4_1Split => avx2::q4_1::<S, A>(&row[..20 * units], p, out),
+                Format::Q5_0Split => avx2::q5_0::<S, A>(&row[..22 * units], p, out),
+                Format::Q5_1Split => avx2::q5_1::<S, A>(&row[..24 * units], p, out),
+                Format::Q4KSplit => avx2::q4_k::<S, A>(&row[..144 * units], p, out),
+                _ => avx2::q6_k::<S, A>(&row[..210 * units], p, out),
             }
         }
     }

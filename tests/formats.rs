@@ -328,16 +328,16 @@ fn dram_sized_tables_equal_reference_bitwise() {
     }
 }
 
-/// `Table::decode_scaled_into` is `decode_into` times the scale, value for
-/// value, for every format (and through `AnyTable`), on random bytes:
-/// whole rows and column ranges that cut blocks, scales that are ordinary,
-/// -0.0, infinite, subnormal or NaN. The gather calls it only where the
-/// lanes are SIMD registers; this test runs it on every build, so the
-/// forced-scalar build checks the lanes' scaled stores too.
+/// `Table::decode_fused_into` is `decode_into` times the scale plus the add
+/// row, value for value, for every format (and through `AnyTable`), on
+/// random bytes: whole rows and column ranges that cut blocks, scales that
+/// are ordinary, -0.0, infinite, subnormal or NaN, with and without an add
+/// row, and an add row alone. The gather calls it only where the lanes are
+/// SIMD registers; this test runs it on every build, so the forced-scalar
+/// and aarch64 builds check the lanes' fused stores too.
 #[test]
-fn decode_scaled_into_is_decode_into_times_the_scale() {
+fn decode_fused_into_is_decode_into_then_the_epilogue() {
     use inlayer::formats::AnyTable;
-    let mut rng = Rng(0x6a09_e667_f3bc_c908);
     fn any(format: Format, bytes: &[u8], dim: usize) -> Option<AnyTable<'_>> {
         Some(match format {
             Format::Q8_0 => AnyTable::Q8_0(Q8_0Table::from_bytes(bytes, dim).ok()?),
@@ -346,6 +346,7 @@ fn decode_scaled_into_is_decode_into_times_the_scale() {
             _ => return None,
         })
     }
+    let mut rng = Rng(0x6a09_e667_f3bc_c908);
     for &format in ALL {
         let e = format.block_elems();
         for dim in [e.max(17), 3 * e.max(16) + usize::from(e == 1)] {
@@ -354,24 +355,43 @@ fn decode_scaled_into_is_decode_into_times_the_scale() {
             let scales = rng.f32s(rows);
             let table = view(format, &bytes, dim, &scales).unwrap();
             let other = any(format, &bytes, dim);
+            let add: Vec<f32> = (0..dim).map(|i| (i as f32 - 100.0) * 0.37).collect();
             for (c0, c1) in [(0, dim), (1, dim - 1), (dim / 3, dim / 2 + 1), (dim, dim)] {
-                for scale in [0.75f32, -3.0, -0.0, f32::INFINITY, 1e-40, f32::NAN] {
+                let add = &add[..c1 - c0];
+                let scales = [
+                    Some(0.75f32),
+                    Some(-3.0),
+                    Some(-0.0),
+                    Some(f32::INFINITY),
+                    Some(1e-40),
+                    Some(f32::NAN),
+                    None,
+                ];
+                for (scale, plus) in scales.into_iter().flat_map(|s| [(s, false), (s, true)]) {
+                    let add = plus.then_some(add);
                     for row in 0..rows {
                         let mut want = vec![0.0f32; c1 - c0];
                         table.decode_into(row, c0, &mut want);
-                        want.iter_mut().for_each(|x| *x *= scale);
+                        for (j, w) in want.iter_mut().enumerate() {
+                            if let Some(s) = scale {
+                                *w *= s;
+                            }
+                            if let Some(a) = add {
+                                *w += a[j];
+                            }
+                        }
                         let mut got = vec![SENTINEL; c1 - c0];
-                        table.decode_scaled_into(row, c0, scale, &mut got);
+                        table.decode_fused_into(row, c0, scale, add, &mut got);
                         let mut via_any = got.clone();
                         if let Some(t) = &other {
-                            t.decode_scaled_into(row, c0, scale, &mut via_any);
+                            t.decode_fused_into(row, c0, scale, add, &mut via_any);
                         }
                         for (i, ((g, a), w)) in got.iter().zip(&via_any).zip(&want).enumerate() {
                             let same =
                                 |x: &f32| x.to_bits() == w.to_bits() || (x.is_nan() && w.is_nan());
                             assert!(
                                 same(g) && same(a),
-                                "{format:?} dim {dim} cols {c0}..{c1} scale {scale} row {row} at {i}: {g} / {a} != {w}"
+                                "{format:?} dim {dim} cols {c0}..{c1} scale {scale:?} add {plus} row {row} at {i}: {g} / {a} != {w}"
                             );
                         }
                     }

@@ -15,44 +15,90 @@
 //! subnormals). Each returns how many values it wrote (whole blocks for
 //! the block formats); the caller's lanes do the rest.
 //!
-//! Each body also takes the gather's scale: with `S = true` every value is
-//! multiplied by `times` before it is stored (one more IEEE multiply, after
-//! the decode, as the reference does it), so a scaled row is written once
-//! instead of decoded, then read and written again ([`then`]).
+//! Each body also takes the gather's epilogue (`Post`): with `S` every value
+//! is multiplied by its `times`, then with `A` the add row's value at the
+//! same index is added, before the store (the reference's operations, in
+//! its order), so the row is written once instead of decoded, then read and
+//! written again ([`post`]).
 
 use core::arch::x86_64::{
     __m128i, __m256, __m256i, _mm_and_si128, _mm_set1_epi8, _mm_srli_epi16, _mm_srli_si128,
-    _mm256_and_si256, _mm256_castsi256_si128, _mm256_cvtepi32_ps, _mm256_cvtepu8_epi32,
-    _mm256_extracti128_si256, _mm256_mul_ps, _mm256_or_si256, _mm256_set1_epi8, _mm256_set1_epi32,
-    _mm256_set1_ps, _mm256_slli_epi16, _mm256_srli_epi16, _mm256_sub_epi32, _mm256_sub_ps,
+    _mm256_add_ps, _mm256_and_si256, _mm256_castsi256_si128, _mm256_cvtepi32_ps,
+    _mm256_cvtepu8_epi32, _mm256_extracti128_si256, _mm256_mul_ps, _mm256_or_si256,
+    _mm256_set1_epi8, _mm256_set1_epi32, _mm256_set1_ps, _mm256_slli_epi16, _mm256_srli_epi16,
+    _mm256_sub_epi32, _mm256_sub_ps,
 };
 
-use super::f16_to_f32;
+use super::{Post, f16_to_f32};
 
-/// `v`, times `t` when `S` (the gather's scale applied before the store).
+/// `v`, times `t` when `S`, plus `a` if there is one: the gather's epilogue
+/// applied before the store.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn then<const S: bool>(v: __m256, t: __m256) -> __m256 {
-    if S { _mm256_mul_ps(v, t) } else { v }
+fn post<const S: bool>(v: __m256, t: __m256, a: Option<&[f32; 8]>) -> __m256 {
+    let v = if S { _mm256_mul_ps(v, t) } else { v };
+    match a {
+        Some(a) => _mm256_add_ps(v, bytemuck::cast(*a)),
+        None => v,
+    }
 }
 
-/// The scalar [`then`], for the bodies that are plain loops.
+/// The add row's eight values from `k` when `A` (none otherwise, and none
+/// past its end). The bodies first cut the add row to their output's
+/// length ([`add_for`]), so the optimiser can drop most of the checks.
 #[inline(always)]
-fn then1<const S: bool>(x: f32, t: f32) -> f32 {
-    if S { x * t } else { x }
+fn add8<const A: bool>(add: &[f32], k: usize) -> Option<&[f32; 8]> {
+    if A {
+        add.get(k..)?.first_chunk::<8>()
+    } else {
+        None
+    }
+}
+
+/// The add row cut to `n` values when `A` (empty otherwise); `None` when
+/// it is shorter (a broken precondition: the body then writes nothing and
+/// the caller's lanes do the row).
+#[inline(always)]
+fn add_for<const A: bool>(p: Post<'_>, n: usize) -> Option<&[f32]> {
+    if A { p.add.get(..n) } else { Some(&[]) }
+}
+
+/// `out[j] = x(src[j])` through the epilogue, for the bodies that are plain
+/// loops (LLVM vectorizes them for the enabled features); returns how many
+/// values it wrote.
+#[inline(always)]
+fn each<const S: bool, const A: bool, T>(
+    src: &[T],
+    p: Post<'_>,
+    out: &mut [f32],
+    x: impl Fn(&T) -> f32,
+) -> usize {
+    let t = p.times;
+    let then = |v: f32| if S { v * t } else { v };
+    if A {
+        for ((o, s), a) in out.iter_mut().zip(src).zip(p.add) {
+            *o = then(x(s)) + a;
+        }
+        out.len().min(src.len()).min(p.add.len())
+    } else {
+        for (o, s) in out.iter_mut().zip(src) {
+            *o = then(x(s));
+        }
+        out.len().min(src.len())
+    }
 }
 
 /// `bf16` → `f32`: `out[j] = bits(src[2j..2j + 2]) << 16`.
 #[target_feature(enable = "avx2")]
-pub(crate) fn bf16<const S: bool>(src: &[u8], times: f32, out: &mut [f32]) -> usize {
+pub(crate) fn bf16<const S: bool, const A: bool>(
+    src: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
     let (halves, _) = src.as_chunks::<2>();
-    for (o, h) in out.iter_mut().zip(halves) {
-        *o = then1::<S>(
-            f32::from_bits(u32::from(u16::from_le_bytes(*h)) << 16),
-            times,
-        );
-    }
-    out.len().min(halves.len())
+    each::<S, A, _>(halves, p, out, |h| {
+        f32::from_bits(u32::from(u16::from_le_bytes(*h)) << 16)
+    })
 }
 
 /// `f16` → `f32` for the whole octets: `vcvtph2ps` on every octet, while
@@ -63,7 +109,7 @@ pub(crate) fn bf16<const S: bool>(src: &[u8], times: f32, out: &mut [f32]) -> us
 /// values. (A float compare of each octet's result instead, a chain of
 /// ORs, made the one-token gather at D = 384 a sixth slower.)
 #[target_feature(enable = "avx2,f16c")]
-pub(crate) fn f16<const S: bool>(src: &[u8], times: f32, out: &mut [f32]) -> usize {
+pub(crate) fn f16<const S: bool, const A: bool>(src: &[u8], p: Post<'_>, out: &mut [f32]) -> usize {
     use core::arch::x86_64::{
         _mm_and_si128, _mm_max_epu16, _mm_set1_epi16, _mm256_cmpgt_epi16, _mm256_cvtph_ps,
         _mm256_max_epu16, _mm256_movemask_epi8, _mm256_set1_epi16, _mm256_setzero_si256,
@@ -72,18 +118,29 @@ pub(crate) fn f16<const S: bool>(src: &[u8], times: f32, out: &mut [f32]) -> usi
     let (Some(src), Some(out)) = (src.get(..16 * octets), out.get_mut(..8 * octets)) else {
         return 0;
     };
+    let Some(add) = add_for::<A>(p, out.len()) else {
+        return 0;
+    };
     let (s, _) = src.as_chunks::<16>();
     let (o, _) = out.as_chunks_mut::<8>();
     let (s2, s1) = s.as_chunks::<2>();
     let (o2, o1) = o.as_chunks_mut::<2>();
-    let t = _mm256_set1_ps(times);
+    let (t, odd) = (_mm256_set1_ps(p.times), 16 * o2.len());
     let mut top = _mm256_setzero_si256();
-    for (o, s) in o2.iter_mut().zip(s2) {
+    for (i, (o, s)) in o2.iter_mut().zip(s2).enumerate() {
         let h: __m256i = bytemuck::cast(*s);
         top = _mm256_max_epu16(top, _mm256_and_si256(h, _mm256_set1_epi16(0x7fff)));
         *o = [
-            bytemuck::cast(then::<S>(_mm256_cvtph_ps(bytemuck::cast(s[0])), t)),
-            bytemuck::cast(then::<S>(_mm256_cvtph_ps(bytemuck::cast(s[1])), t)),
+            bytemuck::cast(post::<S>(
+                _mm256_cvtph_ps(bytemuck::cast(s[0])),
+                t,
+                add8::<A>(add, 16 * i),
+            )),
+            bytemuck::cast(post::<S>(
+                _mm256_cvtph_ps(bytemuck::cast(s[1])),
+                t,
+                add8::<A>(add, 16 * i + 8),
+            )),
         ];
     }
     // The odd octet, if any.
@@ -91,12 +148,12 @@ pub(crate) fn f16<const S: bool>(src: &[u8], times: f32, out: &mut [f32]) -> usi
     for (o, s) in o1.iter_mut().zip(s1) {
         let h: __m128i = bytemuck::cast(*s);
         top1 = _mm_max_epu16(top1, _mm_and_si128(h, _mm_set1_epi16(0x7fff)));
-        *o = bytemuck::cast(then::<S>(_mm256_cvtph_ps(h), t));
+        *o = bytemuck::cast(post::<S>(_mm256_cvtph_ps(h), t, add8::<A>(add, odd)));
     }
     let top = _mm256_max_epu16(top, bytemuck::cast([top1, top1]));
     if _mm256_movemask_epi8(_mm256_cmpgt_epi16(top, _mm256_set1_epi16(0x7c00))) != 0 {
-        for (o, s) in o.iter_mut().zip(s) {
-            *o = bytemuck::cast(then::<S>(f16x8(s), t));
+        for (i, (o, s)) in o.iter_mut().zip(s).enumerate() {
+            *o = bytemuck::cast(post::<S>(f16x8(s), t, add8::<A>(add, 8 * i)));
         }
     }
     8 * octets
@@ -128,50 +185,56 @@ fn f16x8(b: &[u8; 16]) -> __m256 {
 
 /// Symmetric `i8`: `out[j] = f32(src[j] as i8) * scale`.
 #[target_feature(enable = "avx2")]
-pub(crate) fn i8<const S: bool>(src: &[u8], scale: f32, times: f32, out: &mut [f32]) -> usize {
-    for (o, &q) in out.iter_mut().zip(src) {
-        *o = then1::<S>(f32::from(q as i8) * scale, times);
-    }
-    out.len().min(src.len())
+pub(crate) fn i8<const S: bool, const A: bool>(
+    src: &[u8],
+    scale: f32,
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
+    each::<S, A, _>(src, p, out, |&q| f32::from(q as i8) * scale)
 }
 
 /// FBGEMM 8-bit row-wise: `out[j] = f32(q[j]) * scale + bias`.
 #[target_feature(enable = "avx2")]
-pub(crate) fn fbgemm8<const S: bool>(
+pub(crate) fn fbgemm8<const S: bool, const A: bool>(
     q: &[u8],
     scale: f32,
     bias: f32,
-    times: f32,
+    p: Post<'_>,
     out: &mut [f32],
 ) -> usize {
-    for (o, &q) in out.iter_mut().zip(q) {
-        *o = then1::<S>(f32::from(q) * scale + bias, times);
-    }
-    out.len().min(q.len())
+    each::<S, A, _>(q, p, out, |&q| f32::from(q) * scale + bias)
 }
 
 /// FBGEMM 4-bit row-wise, from an even column: `x = q * scale + bias`,
 /// element `2i` in the low nibble of byte `i`; sixteen values (8 bytes) at
 /// a time.
 #[target_feature(enable = "avx2")]
-pub(crate) fn fbgemm4<const S: bool>(
+pub(crate) fn fbgemm4<const S: bool, const A: bool>(
     q: &[u8],
     scale: f32,
     bias: f32,
-    times: f32,
+    p: Post<'_>,
     out: &mut [f32],
 ) -> usize {
     use core::arch::x86_64::_mm_unpacklo_epi8;
     let (q, _) = q.as_chunks::<8>();
     let (o, _) = out.as_chunks_mut::<16>();
+    let Some(add) = add_for::<A>(p, 16 * o.len()) else {
+        return 0;
+    };
     let (s, b, t) = (
         _mm256_set1_ps(scale),
         _mm256_set1_ps(bias),
-        _mm256_set1_ps(times),
+        _mm256_set1_ps(p.times),
     );
-    for (o, q) in o.iter_mut().zip(q) {
+    for (i, (o, q)) in o.iter_mut().zip(q).enumerate() {
         let [lo, hi] = nibbles(bytemuck::cast([*q, [0; 8]]));
-        *o = bytemuck::cast(times16_plus(_mm_unpacklo_epi8(lo, hi), s, b).map(|v| then::<S>(v, t)));
+        let [v0, v1] = times16_plus(_mm_unpacklo_epi8(lo, hi), s, b);
+        *o = bytemuck::cast([
+            post::<S>(v0, t, add8::<A>(add, 16 * i)),
+            post::<S>(v1, t, add8::<A>(add, 16 * i + 8)),
+        ]);
     }
     16 * o.len().min(q.len())
 }
@@ -179,20 +242,28 @@ pub(crate) fn fbgemm4<const S: bool>(
 /// ggml `Q8_0` blocks (34 bytes: `f16 d`, 32 `i8`): `x = q * d`, eight
 /// bytes a `vpmovsxbd`.
 #[target_feature(enable = "avx2,f16c")]
-pub(crate) fn q8_0<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) -> usize {
+pub(crate) fn q8_0<const S: bool, const A: bool>(
+    blocks: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
     use core::arch::x86_64::_mm256_cvtepi8_epi32;
     let (b, _) = blocks.as_chunks::<34>();
     let (o, _) = out.as_chunks_mut::<32>();
-    let t = _mm256_set1_ps(times);
-    for (o, b) in o.iter_mut().zip(b) {
+    let Some(add) = add_for::<A>(p, 32 * o.len()) else {
+        return 0;
+    };
+    let t = _mm256_set1_ps(p.times);
+    for (i, (o, b)) in o.iter_mut().zip(b).enumerate() {
         let d = scale_f16c(b[0], b[1]);
         let (qs, _) = b[2..].as_chunks::<8>();
         let (o, _) = o.as_chunks_mut::<8>();
-        for (o, q) in o.iter_mut().zip(qs) {
+        for (j, (o, q)) in o.iter_mut().zip(qs).enumerate() {
             let q: __m128i = bytemuck::cast([*q, [0; 8]]);
-            *o = bytemuck::cast(then::<S>(
+            *o = bytemuck::cast(post::<S>(
                 _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), d),
                 t,
+                add8::<A>(add, 32 * i + 8 * j),
             ));
         }
     }
@@ -202,8 +273,12 @@ pub(crate) fn q8_0<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) ->
 /// ggml `Q4_0` blocks (18 bytes: `f16 d`, 16 bytes of nibbles, low nibbles
 /// are elements 0–15): `x = (q - 8) * d`.
 #[target_feature(enable = "avx2,f16c")]
-pub(crate) fn q4_0<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) -> usize {
-    blocks32::<S, 18>(blocks, times, out, |b| {
+pub(crate) fn q4_0<const S: bool, const A: bool>(
+    blocks: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
+    blocks32::<S, A, 18>(blocks, p, out, |b| {
         let d = scale_f16c(b[0], b[1]);
         let q = nibble_dwords(bytemuck::cast(*b[2..].first_chunk::<16>()?));
         Some(q.map(|x| times8(x, 8, d)))
@@ -213,8 +288,12 @@ pub(crate) fn q4_0<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) ->
 /// ggml `Q4_1` blocks (20 bytes: `f16 d`, `f16 m`, 16 bytes of nibbles,
 /// low nibbles first): `x = q * d + m`.
 #[target_feature(enable = "avx2,f16c")]
-pub(crate) fn q4_1<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) -> usize {
-    blocks32::<S, 20>(blocks, times, out, |b| {
+pub(crate) fn q4_1<const S: bool, const A: bool>(
+    blocks: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
+    blocks32::<S, A, 20>(blocks, p, out, |b| {
         let (d, m) = (scale_f16c(b[0], b[1]), scale_f16c(b[2], b[3]));
         let q = nibble_dwords(bytemuck::cast(*b[4..].first_chunk::<16>()?));
         Some(q.map(|x| times8_plus(x, d, m)))
@@ -224,8 +303,12 @@ pub(crate) fn q4_1<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) ->
 /// ggml `Q5_0` blocks (22 bytes: `f16 d`, `u32 qh`, 16 bytes of nibbles;
 /// bit `j` of `qh` is bit 4 of element `j`): `x = (q - 16) * d`.
 #[target_feature(enable = "avx2,f16c")]
-pub(crate) fn q5_0<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) -> usize {
-    blocks32::<S, 22>(blocks, times, out, |b| {
+pub(crate) fn q5_0<const S: bool, const A: bool>(
+    blocks: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
+    blocks32::<S, A, 22>(blocks, p, out, |b| {
         let d = scale_f16c(b[0], b[1]);
         Some(five_bit_dwords(&b[2..])?.map(|x| times8(x, 16, d)))
     })
@@ -234,8 +317,12 @@ pub(crate) fn q5_0<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) ->
 /// ggml `Q5_1` blocks (24 bytes: `f16 d`, `f16 m`, `u32 qh`, 16 bytes of
 /// nibbles): `x = q * d + m`.
 #[target_feature(enable = "avx2,f16c")]
-pub(crate) fn q5_1<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) -> usize {
-    blocks32::<S, 24>(blocks, times, out, |b| {
+pub(crate) fn q5_1<const S: bool, const A: bool>(
+    blocks: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
+    blocks32::<S, A, 24>(blocks, p, out, |b| {
         let (d, m) = (scale_f16c(b[0], b[1]), scale_f16c(b[2], b[3]));
         Some(five_bit_dwords(&b[4..])?.map(|x| times8_plus(x, d, m)))
     })
@@ -245,18 +332,27 @@ pub(crate) fn q5_1<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) ->
 /// values as four octets. Returns how many values it wrote.
 #[target_feature(enable = "avx2,f16c")]
 #[inline]
-fn blocks32<const S: bool, const N: usize>(
+fn blocks32<const S: bool, const A: bool, const N: usize>(
     blocks: &[u8],
-    times: f32,
+    p: Post<'_>,
     out: &mut [f32],
     block: impl Fn(&[u8; N]) -> Option<[__m256; 4]>,
 ) -> usize {
     let (b, _) = blocks.as_chunks::<N>();
     let (o, _) = out.as_chunks_mut::<32>();
-    let t = _mm256_set1_ps(times);
-    for (o, b) in o.iter_mut().zip(b) {
-        if let Some(v) = block(b) {
-            *o = bytemuck::cast(v.map(|v| then::<S>(v, t)));
+    let Some(add) = add_for::<A>(p, 32 * o.len()) else {
+        return 0;
+    };
+    let t = _mm256_set1_ps(p.times);
+    for (i, (o, b)) in o.iter_mut().zip(b).enumerate() {
+        if let Some([v0, v1, v2, v3]) = block(b) {
+            let k = 32 * i;
+            *o = bytemuck::cast([
+                post::<S>(v0, t, add8::<A>(add, k)),
+                post::<S>(v1, t, add8::<A>(add, k + 8)),
+                post::<S>(v2, t, add8::<A>(add, k + 16)),
+                post::<S>(v3, t, add8::<A>(add, k + 24)),
+            ]);
         }
     }
     32 * o.len().min(b.len())
@@ -341,11 +437,18 @@ fn widen<const K: i8>(v: __m256i) -> __m256i {
 /// `x = (d * sc_j) * q - (dmin * m_j)`, 64 values from each 32 bytes (low
 /// nibbles first).
 #[target_feature(enable = "avx2")]
-pub(crate) fn q4_k<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) -> usize {
+pub(crate) fn q4_k<const S: bool, const A: bool>(
+    blocks: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
     let (b, _) = blocks.as_chunks::<144>();
     let (o, _) = out.as_chunks_mut::<256>();
-    let t = _mm256_set1_ps(times);
-    for (o, b) in o.iter_mut().zip(b) {
+    let Some(add) = add_for::<A>(p, 256 * o.len()) else {
+        return 0;
+    };
+    let t = _mm256_set1_ps(p.times);
+    for (bi, (o, b)) in o.iter_mut().zip(b).enumerate() {
         let d = f16_to_f32(u16::from_le_bytes([b[0], b[1]]));
         let dmin = f16_to_f32(u16::from_le_bytes([b[2], b[3]]));
         let mut scales = [0u8; 12];
@@ -366,7 +469,8 @@ pub(crate) fn q4_k<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) ->
                 for (k, o) in o.iter_mut().enumerate() {
                     let x = octet(x, k);
                     let v = _mm256_mul_ps(d1, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(x)));
-                    *o = bytemuck::cast(then::<S>(_mm256_sub_ps(v, m1), t));
+                    let at = 256 * bi + 64 * i + 32 * j + 8 * k;
+                    *o = bytemuck::cast(post::<S>(_mm256_sub_ps(v, m1), t, add8::<A>(add, at)));
                 }
             }
         }
@@ -379,11 +483,18 @@ pub(crate) fn q4_k<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) ->
 /// with `q` the 6-bit value, in runs of 32 (ggml's `l` loop) of two
 /// scales each.
 #[target_feature(enable = "avx2")]
-pub(crate) fn q6_k<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) -> usize {
+pub(crate) fn q6_k<const S: bool, const A: bool>(
+    blocks: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
     let (b, _) = blocks.as_chunks::<210>();
     let (o, _) = out.as_chunks_mut::<256>();
-    let t = _mm256_set1_ps(times);
-    for (o, b) in o.iter_mut().zip(b) {
+    let Some(add) = add_for::<A>(p, 256 * o.len()) else {
+        return 0;
+    };
+    let t = _mm256_set1_ps(p.times);
+    for (bi, (o, b)) in o.iter_mut().zip(b).enumerate() {
         let d = f16_to_f32(u16::from_le_bytes([b[208], b[209]]));
         let (ql, _) = b[..128].as_chunks::<32>(); // 4 × 32
         let (qh, _) = b[128..192].as_chunks::<32>(); // 2 × 32
@@ -422,8 +533,12 @@ pub(crate) fn q6_k<const S: bool>(blocks: &[u8], times: f32, out: &mut [f32]) ->
                 } else {
                     _mm256_extracti128_si256::<1>(q)
                 };
-                let v = times16(q, 32, _mm256_set1_ps(d * f32::from(sc)));
-                *o = bytemuck::cast(v.map(|v| then::<S>(v, t)));
+                let [v0, v1] = times16(q, 32, _mm256_set1_ps(d * f32::from(sc)));
+                let at = 256 * bi + 32 * k + 16 * g;
+                *o = bytemuck::cast([
+                    post::<S>(v0, t, add8::<A>(add, at)),
+                    post::<S>(v1, t, add8::<A>(add, at + 8)),
+                ]);
             }
         }
     }
@@ -505,7 +620,6 @@ fn times8(q: __m256i, bias: i32, d: __m256) -> __m256 {
 #[target_feature(enable = "avx2")]
 #[inline]
 fn times8_plus(q: __m256i, d: __m256, m: __m256) -> __m256 {
-    use core::arch::x86_64::_mm256_add_ps;
     _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(q), d), m)
 }
 
@@ -525,7 +639,6 @@ fn times16(q: __m128i, bias: i32, d: __m256) -> [__m256; 2] {
 #[target_feature(enable = "avx2")]
 #[inline]
 fn times16_plus(q: __m128i, d: __m256, m: __m256) -> [__m256; 2] {
-    use core::arch::x86_64::_mm256_add_ps;
     let f = |x: __m128i| {
         _mm256_add_ps(
             _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(x)), d),

@@ -9,8 +9,8 @@
 //! `f16` overflows to ±inf beyond 65504 (exactly: from 65520 up), NaN becomes
 //! a quiet NaN of the same sign.
 
-use super::lanes::{bf16_lanes, f16_lanes, map_elems, then};
-use super::{Format, Table};
+use super::lanes::{bf16_lanes, f16_lanes, map_elems};
+use super::{Format, Post, Table};
 use crate::Error;
 
 macro_rules! half_table {
@@ -38,9 +38,16 @@ macro_rules! half_table {
         }
 
         impl $name<'_> {
-            /// `decode_into`, each value times `times` when `S`.
+            /// `decode_into` through the epilogue `p` (`S`: times, `A`: plus
+            /// the add row).
             #[inline]
-            fn decode<const S: bool>(&self, row: usize, c0: usize, times: f32, out: &mut [f32]) {
+            fn decode<const S: bool, const A: bool>(
+                &self,
+                row: usize,
+                c0: usize,
+                p: Post<'_>,
+                out: &mut [f32],
+            ) {
                 let start = row.saturating_mul(self.dim).saturating_add(c0).saturating_mul(2);
                 // A broken precondition must not panic: out of range, return.
                 let Some(src) = self.bytes.get(start..start.saturating_add(2 * out.len())) else {
@@ -48,10 +55,9 @@ macro_rules! half_table {
                 };
                 // AVX2 (and F16C) where the CPU runs them, on any x86_64
                 // build (`crate::arch`); the lanes for the rest.
-                let done = crate::arch::$rows::<S>(src, times, out);
+                let done = crate::arch::$rows::<S, A>(src, p, out);
                 if let (Some(src), Some(out)) = (src.get(2 * done..), out.get_mut(done..)) {
-                    let t = crate::simd::F32x8::splat(times);
-                    map_elems::<32>(src, out, |b| then::<S>($lane(b), t));
+                    map_elems::<32, S, A>(src, out, p.from(done), $lane);
                 }
             }
         }
@@ -67,15 +73,7 @@ macro_rules! half_table {
                 self.dim
             }
 
-            #[inline]
-            fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
-                self.decode::<false>(row, c0, 1.0, out);
-            }
-
-            #[inline]
-            fn decode_scaled_into(&self, row: usize, c0: usize, scale: f32, out: &mut [f32]) {
-                self.decode::<true>(row, c0, scale, out);
-            }
+            super::decode_through_post!();
 
             #[inline]
             fn prefetch(&self, row: usize) {

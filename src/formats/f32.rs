@@ -7,7 +7,7 @@
 //! rows only.
 
 use crate::Error;
-use crate::formats::Table;
+use crate::formats::{Post, Table};
 
 /// A `[rows][dim]` table of `f32`, borrowed from a slice or from bytes.
 ///
@@ -117,26 +117,41 @@ fn whole_rows(len: usize, dim: usize, elem_bytes: usize) -> Result<usize, Error>
 }
 
 impl F32Table<'_> {
-    /// `decode_into`, each value times `times` when `S`.
+    /// `decode_into` through the epilogue `p` (`S`: times, `A`: plus the
+    /// add row).
     #[inline]
-    fn decode<const S: bool>(&self, row: usize, c0: usize, times: f32, out: &mut [f32]) {
+    fn decode<const S: bool, const A: bool>(
+        &self,
+        row: usize,
+        c0: usize,
+        p: Post<'_>,
+        out: &mut [f32],
+    ) {
         let start = row.saturating_mul(self.dim).saturating_add(c0);
         let end = start.saturating_add(out.len());
-        let then = |x: f32| if S { x * times } else { x };
+        let then = |x: f32, j: usize| {
+            let x = if S { x * p.times } else { x };
+            match p.add.get(j) {
+                Some(a) if A => x + a,
+                _ => x,
+            }
+        };
         // Callers pass a validated row; `get` keeps this free of panic paths
         // (out of range: nothing is written).
         match self.repr {
             Repr::Native(d) => {
                 if let Some(src) = d.get(start..end) {
-                    out.iter_mut().zip(src).for_each(|(o, s)| *o = then(*s));
+                    for (j, (o, s)) in out.iter_mut().zip(src).enumerate() {
+                        *o = then(*s, j);
+                    }
                 }
             }
             Repr::LeBytes(b) => {
                 let src = b
                     .get(start.saturating_mul(4)..end.saturating_mul(4))
                     .unwrap_or(&[]);
-                for (o, c) in out.iter_mut().zip(src.chunks_exact(4)) {
-                    *o = then(f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+                for (j, (o, c)) in out.iter_mut().zip(src.chunks_exact(4)).enumerate() {
+                    *o = then(f32::from_le_bytes([c[0], c[1], c[2], c[3]]), j);
                 }
             }
         }
@@ -154,15 +169,7 @@ impl Table for F32Table<'_> {
         self.dim
     }
 
-    #[inline]
-    fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
-        self.decode::<false>(row, c0, 1.0, out);
-    }
-
-    #[inline]
-    fn decode_scaled_into(&self, row: usize, c0: usize, scale: f32, out: &mut [f32]) {
-        self.decode::<true>(row, c0, scale, out);
-    }
+    super::decode_through_post!();
 
     #[inline]
     fn f32_rows(&self) -> Option<&[f32]> {

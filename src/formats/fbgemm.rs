@@ -12,8 +12,8 @@
 //! same on every backend). Every byte pattern is valid, including NaN or
 //! infinite scales.
 
-use super::lanes::{f16_at, f32_at, map_elems, then, u8_f32};
-use super::{Format, Table};
+use super::lanes::{f16_at, f32_at, map_elems, u8_f32};
+use super::{Format, Post, Table};
 use crate::Error;
 use crate::simd::{F32x8, U8x16};
 
@@ -62,15 +62,7 @@ impl Table for Fbgemm8Table<'_> {
         self.dim
     }
 
-    #[inline]
-    fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
-        self.decode::<false>(row, c0, 1.0, out);
-    }
-
-    #[inline]
-    fn decode_scaled_into(&self, row: usize, c0: usize, scale: f32, out: &mut [f32]) {
-        self.decode::<true>(row, c0, scale, out);
-    }
+    super::decode_through_post!();
 
     #[inline]
     fn prefetch(&self, row: usize) {
@@ -79,9 +71,16 @@ impl Table for Fbgemm8Table<'_> {
 }
 
 impl Fbgemm8Table<'_> {
-    /// `decode_into`, each value times `times` when `S`.
+    /// `decode_into` through the epilogue `p` (`S`: times, `A`: plus the
+    /// add row).
     #[inline]
-    fn decode<const S: bool>(&self, row: usize, c0: usize, times: f32, out: &mut [f32]) {
+    fn decode<const S: bool, const A: bool>(
+        &self,
+        row: usize,
+        c0: usize,
+        p: Post<'_>,
+        out: &mut [f32],
+    ) {
         // A broken precondition must not panic: out of range, return.
         let base = row.saturating_mul(self.dim + 8);
         let Some(r) = self.bytes.get(base..base.saturating_add(self.dim + 8)) else {
@@ -92,10 +91,10 @@ impl Fbgemm8Table<'_> {
         };
         let (s, b) = (f32_at(r, self.dim), f32_at(r, self.dim + 4));
         // AVX2 where the CPU runs it (`crate::arch`); the lanes for the rest.
-        let done = crate::arch::fbgemm8_rows::<S>(q, s, b, times, out);
+        let done = crate::arch::fbgemm8_rows::<S, A>(q, s, b, p, out);
         if let (Some(q), Some(out)) = (q.get(done..), out.get_mut(done..)) {
-            let (s, b, t) = (F32x8::splat(s), F32x8::splat(b), F32x8::splat(times));
-            map_elems::<16>(q, out, |q| then::<S>(u8_f32(q).map(|q| q * s + b), t));
+            let (s, b) = (F32x8::splat(s), F32x8::splat(b));
+            map_elems::<16, S, A>(q, out, p.from(done), |q| u8_f32(q).map(|q| q * s + b));
         }
     }
 }
@@ -145,15 +144,7 @@ impl Table for Fbgemm4Table<'_> {
         self.dim
     }
 
-    #[inline]
-    fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
-        self.decode::<false>(row, c0, 1.0, out);
-    }
-
-    #[inline]
-    fn decode_scaled_into(&self, row: usize, c0: usize, scale: f32, out: &mut [f32]) {
-        self.decode::<true>(row, c0, scale, out);
-    }
+    super::decode_through_post!();
 
     #[inline]
     fn prefetch(&self, row: usize) {
@@ -163,9 +154,16 @@ impl Table for Fbgemm4Table<'_> {
 }
 
 impl Fbgemm4Table<'_> {
-    /// `decode_into`, each value times `times` when `S`.
+    /// `decode_into` through the epilogue `p` (`S`: times, `A`: plus the
+    /// add row).
     #[inline]
-    fn decode<const S: bool>(&self, row: usize, c0: usize, times: f32, out: &mut [f32]) {
+    fn decode<const S: bool, const A: bool>(
+        &self,
+        row: usize,
+        c0: usize,
+        p: Post<'_>,
+        out: &mut [f32],
+    ) {
         let packed = self.dim.div_ceil(2);
         // A broken precondition must not panic: out of range, return.
         let base = row.saturating_mul(packed + 4);
@@ -176,36 +174,40 @@ impl Fbgemm4Table<'_> {
             return;
         }
         let (s, b) = (f16_at(r, packed), f16_at(r, packed + 2));
-        let mut c0 = c0;
+        let (mut c0, mut p) = (c0, p);
         let out = match out.split_first_mut() {
             // An odd start: its element is the high nibble of its byte
             // (in range: checked above).
             Some((first, rest)) if c0 % 2 == 1 => {
                 let x = f32::from(r.get(c0 / 2).copied().unwrap_or(0) >> 4) * s + b;
-                *first = if S { x * times } else { x };
-                c0 += 1;
+                let x = if S { x * p.times } else { x };
+                *first = match p.add.first() {
+                    Some(a) if A => x + a,
+                    _ => x,
+                };
+                (c0, p) = (c0 + 1, p.from(1));
                 rest
             }
             _ => out,
         };
-        let (vs, vb, vt) = (F32x8::splat(s), F32x8::splat(b), F32x8::splat(times));
+        let (vs, vb) = (F32x8::splat(s), F32x8::splat(b));
         let Some(src) = r.get(c0 / 2..(c0 + out.len()).div_ceil(2)) else {
             return;
         };
         // AVX2 where the CPU runs it (`crate::arch`); the lanes for the rest
         // (`done` is a multiple of 16, so the rest starts on a byte).
-        let done = crate::arch::fbgemm4_rows::<S>(src, s, b, times, out);
+        let done = crate::arch::fbgemm4_rows::<S, A>(src, s, b, p, out);
         let (Some(src), Some(out)) = (src.get(done / 2..), out.get_mut(done..)) else {
             return;
         };
-        map_elems::<8>(src, out, |q| {
+        map_elems::<8, S, A>(src, out, p.from(done), |q| {
             // Low nibbles in even lanes, high nibbles in odd lanes: one
             // byte interleave of the two nibble vectors.
             let mut b = [0u8; 16];
             b[..8].copy_from_slice(q);
             let x = U8x16::load(&b);
             let (n, _) = U8x16::zip(x & U8x16::splat(0x0f), x.shr(4));
-            then::<S>(n.to_f32_minus(0).map(|n| n * vs + vb), vt)
+            n.to_f32_minus(0).map(|n| n * vs + vb)
         });
     }
 }

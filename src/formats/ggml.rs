@@ -12,8 +12,8 @@
 //! `Q8_0` (`d = max|x| / 127`) and `d` for `Q4_0` (`d = max|x| / 8`), plus
 //! the rounding of `d` to `f16`.
 
-use super::lanes::{f16_at, i8_f32, scale_in_place, store16, then};
-use super::{Format, Table};
+use super::lanes::{f16_at, i8_f32, post16, scale_in_place, store16};
+use super::{Format, Post, Table};
 use crate::Error;
 use crate::simd::{F32x8, U8x16};
 use core::marker::PhantomData;
@@ -49,7 +49,17 @@ pub trait Block: sealed::Sealed + Copy + core::fmt::Debug {
 }
 
 mod sealed {
-    pub trait Sealed {}
+    use super::Post;
+
+    pub trait Sealed {
+        /// One block on the lanes through the epilogue `p` (`S`: times,
+        /// `A`: plus `p.add`, indexed like the block's values).
+        #[allow(
+            private_interfaces,
+            reason = "`Sealed` cannot be named outside the crate, so neither can this"
+        )]
+        fn decode_post<const S: bool, const A: bool>(block: &[u8], p: Post<'_>, out: &mut [f32]);
+    }
 }
 
 /// A `[rows][dim]` table of ggml blocks, `dim / B::ELEMS` blocks per row.
@@ -103,15 +113,7 @@ impl<B: Block> Table for BlockTable<'_, B> {
         self.dim
     }
 
-    #[inline]
-    fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
-        self.decode::<false>(row, c0, 1.0, out);
-    }
-
-    #[inline]
-    fn decode_scaled_into(&self, row: usize, c0: usize, scale: f32, out: &mut [f32]) {
-        self.decode::<true>(row, c0, scale, out);
-    }
+    super::decode_through_post!();
 
     #[inline]
     fn prefetch(&self, row: usize) {
@@ -121,11 +123,18 @@ impl<B: Block> Table for BlockTable<'_, B> {
 }
 
 impl<B: Block> BlockTable<'_, B> {
-    /// `decode_into`, each value times `times` when `S`: the AVX2 bodies and
-    /// the lanes multiply before they store; only a block that a column
-    /// range cuts (decoded through a scratch block) is multiplied after.
+    /// `decode_into` through the epilogue `p` (`S`: times, `A`: plus the add
+    /// row), which the AVX2 bodies and the lanes apply before they store; a
+    /// block that a column range cuts (decoded through a scratch block) gets
+    /// it after.
     #[inline]
-    fn decode<const S: bool>(&self, row: usize, c0: usize, times: f32, out: &mut [f32]) {
+    fn decode<const S: bool, const A: bool>(
+        &self,
+        row: usize,
+        c0: usize,
+        p: Post<'_>,
+        out: &mut [f32],
+    ) {
         let (e, n) = (B::ELEMS, B::BYTES);
         let row_bytes = (self.dim / e) * n;
         // A broken precondition must not panic: out of range, return.
@@ -138,28 +147,26 @@ impl<B: Block> BlockTable<'_, B> {
         }
         let (mut first, off) = (c0 / e, c0 % e);
         let mut body = r.get(first * n..).unwrap_or(&[]);
-        let mut out = out;
+        let (mut out, mut p) = (out, p);
         if off != 0 {
             // A range that starts inside a block: decode it whole, keep
             // the part from `off`.
             let take = (e - off).min(out.len());
             let (head, rest) = out.split_at_mut(take);
             partial::<B>(body.get(..n), off, head);
-            if S {
-                scale_in_place(head, times);
-            }
-            (body, out, first) = (body.get(n..).unwrap_or(&[]), rest, first + 1);
+            after::<S, A>(head, p);
+            (body, out, first, p) = (body.get(n..).unwrap_or(&[]), rest, first + 1, p.from(take));
         }
         // Whole blocks with AVX2 where the CPU runs it and the build does
         // not enable it (`crate::arch`); the lanes below do the rest.
-        let avx2 = |body: &[u8], out: &mut [f32]| match B::FORMAT {
-            Format::Q8_0 => crate::arch::q8_0_rows::<S>(body, times, out),
-            Format::Q4_0Split => crate::arch::q4_0_rows::<S>(body, times, out),
-            Format::Q4_1Split => crate::arch::q4_1_rows::<S>(body, times, out),
-            Format::Q5_0Split => crate::arch::q5_0_rows::<S>(body, times, out),
-            Format::Q5_1Split => crate::arch::q5_1_rows::<S>(body, times, out),
-            Format::Q4KSplit => crate::arch::q4_k_rows::<S>(body, times, out),
-            Format::Q6KSplit => crate::arch::q6_k_rows::<S>(body, times, out),
+        let avx2 = |body: &[u8], p: Post<'_>, out: &mut [f32]| match B::FORMAT {
+            Format::Q8_0 => crate::arch::q8_0_rows::<S, A>(body, p, out),
+            Format::Q4_0Split => crate::arch::q4_0_rows::<S, A>(body, p, out),
+            Format::Q4_1Split => crate::arch::q4_1_rows::<S, A>(body, p, out),
+            Format::Q5_0Split => crate::arch::q5_0_rows::<S, A>(body, p, out),
+            Format::Q5_1Split => crate::arch::q5_1_rows::<S, A>(body, p, out),
+            Format::Q4KSplit => crate::arch::q4_k_rows::<S, A>(body, p, out),
+            Format::Q6KSplit => crate::arch::q6_k_rows::<S, A>(body, p, out),
             _ => 0,
         };
         // A DRAM-sized table: its rows are hinted inside the row too.
@@ -182,7 +189,7 @@ impl<B: Block> BlockTable<'_, B> {
                 for off in (0..ahead).step_by(256) {
                     crate::prefetch::read_bytes(self.bytes, at + off, ahead - off);
                 }
-                let d = avx2(b, o);
+                let d = avx2(b, p.from(done), o);
                 done += d;
                 if d < o.len() {
                     break;
@@ -190,24 +197,22 @@ impl<B: Block> BlockTable<'_, B> {
             }
             done
         } else {
-            avx2(body, out)
+            avx2(body, p, out)
         };
         if done > 0 {
             let blocks = done / e;
-            (body, out, first) = (
+            (body, out, first, p) = (
                 body.get(blocks * n..).unwrap_or(&[]),
                 out.get_mut(done..).unwrap_or(&mut []),
                 first + blocks,
+                p.from(done),
             );
         }
-        // The rest, on the lanes.
-        let block = |b: &[u8], o: &mut [f32]| {
-            if S {
-                B::decode_scaled(b, times, o);
-            } else {
-                B::decode(b, o);
-            }
+        // The rest, on the lanes: block `i` of what is left.
+        let block = |i: usize, b: &[u8], o: &mut [f32]| {
+            <B as sealed::Sealed>::decode_post::<S, A>(b, p.from(i * e), o);
         };
+        let whole_len = out.len() / e * e;
         let mut blocks = body.chunks_exact(n);
         let mut whole = out.chunks_exact_mut(e);
         if dram_sized {
@@ -216,20 +221,30 @@ impl<B: Block> BlockTable<'_, B> {
             let ahead = row * row_bytes + (first + AHEAD_BLOCKS) * n;
             for (i, (o, b)) in (&mut whole).zip(&mut blocks).enumerate() {
                 crate::prefetch::read_bytes(self.bytes, ahead + i * n, n);
-                block(b, o);
+                block(i, b, o);
             }
         } else {
-            for (o, b) in (&mut whole).zip(&mut blocks) {
-                block(b, o);
+            for (i, (o, b)) in (&mut whole).zip(&mut blocks).enumerate() {
+                block(i, b, o);
             }
         }
         let tail = whole.into_remainder();
         if !tail.is_empty() {
             partial::<B>(blocks.next(), 0, tail);
-            if S {
-                scale_in_place(tail, times);
-            }
+            after::<S, A>(tail, p.from(whole_len));
         }
+    }
+}
+
+/// The epilogue `p` applied in place to values already decoded: times (`S`),
+/// then plus the add row (`A`).
+#[inline(always)]
+fn after<const S: bool, const A: bool>(out: &mut [f32], p: Post<'_>) {
+    if S {
+        scale_in_place(out, p.times);
+    }
+    if A {
+        out.iter_mut().zip(p.add).for_each(|(x, a)| *x += a);
     }
 }
 
@@ -265,7 +280,21 @@ macro_rules! block {
         #[allow(non_camel_case_types)]
         pub struct $name;
 
-        impl sealed::Sealed for $name {}
+        impl sealed::Sealed for $name {
+            #[allow(
+                private_interfaces,
+                reason = "`Sealed` cannot be named outside the crate, so neither can this"
+            )]
+            #[inline(always)]
+            fn decode_post<const S: bool, const A: bool>(block: &[u8], p: Post<'_>, out: &mut [f32]) {
+                if let (Ok(b), Ok(o)) = (
+                    <&[u8; $bytes]>::try_from(block),
+                    <&mut [f32; $elems]>::try_from(out),
+                ) {
+                    $decode::<S, A>(b, p, o);
+                }
+            }
+        }
 
         impl Block for $name {
             const FORMAT: Format = $format;
@@ -273,22 +302,14 @@ macro_rules! block {
             const BYTES: usize = $bytes;
             #[inline(always)]
             fn decode(block: &[u8], out: &mut [f32]) {
-                if let (Ok(b), Ok(o)) = (
-                    <&[u8; $bytes]>::try_from(block),
-                    <&mut [f32; $elems]>::try_from(out),
-                ) {
-                    $decode::<false>(b, F32x8::splat(1.0), o);
-                }
+                let p = Post { times: 1.0, add: &[] };
+                <Self as sealed::Sealed>::decode_post::<false, false>(block, p, out);
             }
 
             #[inline(always)]
             fn decode_scaled(block: &[u8], scale: f32, out: &mut [f32]) {
-                if let (Ok(b), Ok(o)) = (
-                    <&[u8; $bytes]>::try_from(block),
-                    <&mut [f32; $elems]>::try_from(out),
-                ) {
-                    $decode::<true>(b, F32x8::splat(scale), o);
-                }
+                let p = Post { times: scale, add: &[] };
+                <Self as sealed::Sealed>::decode_post::<true, false>(block, p, out);
             }
         }
 
@@ -337,17 +358,37 @@ block!(
     Q6K, Q6KTable, Format::Q6KSplit, 256, 210, q6_k
 );
 
-/// Sixteen lanes `x = (q - bias) * d` (times `t` when `S`), stored to
-/// `out`.
+/// Sixteen values stored to run `k` (values `16k ..`) of a block's output
+/// through the epilogue `p` (`S`: times, `A`: plus `p.add`).
 #[inline(always)]
-fn store_mul<const S: bool>(q: U8x16, bias: u8, d: F32x8, t: F32x8, out: &mut [f32; 16]) {
-    store16(then::<S>(q.to_f32_minus(bias).map(|q| q * d), t), out);
+fn put<const S: bool, const A: bool>(v: [F32x8; 2], p: Post<'_>, k: usize, out: &mut [f32; 16]) {
+    store16(post16::<S, A>(v, F32x8::splat(p.times), p.add, 16 * k), out);
 }
 
-/// Sixteen lanes `x = q * d + m` (times `t` when `S`), stored to `out`.
+/// Sixteen lanes `x = (q - bias) * d` to run `k` of a block (see [`put`]).
 #[inline(always)]
-fn store_mul_add<const S: bool>(q: U8x16, d: F32x8, m: F32x8, t: F32x8, out: &mut [f32; 16]) {
-    store16(then::<S>(q.to_f32_minus(0).map(|q| q * d + m), t), out);
+fn store_mul<const S: bool, const A: bool>(
+    q: U8x16,
+    bias: u8,
+    d: F32x8,
+    p: Post<'_>,
+    k: usize,
+    out: &mut [f32; 16],
+) {
+    put::<S, A>(q.to_f32_minus(bias).map(|q| q * d), p, k, out);
+}
+
+/// Sixteen lanes `x = q * d + m` to run `k` of a block (see [`put`]).
+#[inline(always)]
+fn store_mul_add<const S: bool, const A: bool>(
+    q: U8x16,
+    d: F32x8,
+    m: F32x8,
+    p: Post<'_>,
+    k: usize,
+    out: &mut [f32; 16],
+) {
+    put::<S, A>(q.to_f32_minus(0).map(|q| q * d + m), p, k, out);
 }
 
 /// The low nibbles of `qs` (elements 0–15 of a split-halves block) and
@@ -377,57 +418,57 @@ fn halves(out: &mut [f32; 32]) -> &mut [[f32; 16]] {
 }
 
 #[inline]
-fn q8_0<const S: bool>(b: &[u8; 34], t: F32x8, out: &mut [f32; 32]) {
+fn q8_0<const S: bool, const A: bool>(b: &[u8; 34], p: Post<'_>, out: &mut [f32; 32]) {
     let d = F32x8::splat(f16_at(b, 0));
     let (qs, _) = b[2..].as_chunks::<16>();
-    for (o, q) in halves(out).iter_mut().zip(qs) {
-        store16(then::<S>(i8_f32(q).map(|q| q * d), t), o);
+    for (k, (o, q)) in halves(out).iter_mut().zip(qs).enumerate() {
+        put::<S, A>(i8_f32(q).map(|q| q * d), p, k, o);
     }
 }
 
 #[inline]
-fn q4_0<const S: bool>(b: &[u8; 18], t: F32x8, out: &mut [f32; 32]) {
+fn q4_0<const S: bool, const A: bool>(b: &[u8; 18], p: Post<'_>, out: &mut [f32; 32]) {
     let d = F32x8::splat(f16_at(b, 0));
     let Ok(qs) = <&[u8; 16]>::try_from(&b[2..]) else {
         return;
     };
-    for (o, q) in halves(out).iter_mut().zip(nibbles(qs)) {
-        store_mul::<S>(q, 8, d, t, o);
+    for (k, (o, q)) in halves(out).iter_mut().zip(nibbles(qs)).enumerate() {
+        store_mul::<S, A>(q, 8, d, p, k, o);
     }
 }
 
 #[inline]
-fn q4_1<const S: bool>(b: &[u8; 20], t: F32x8, out: &mut [f32; 32]) {
+fn q4_1<const S: bool, const A: bool>(b: &[u8; 20], p: Post<'_>, out: &mut [f32; 32]) {
     let (d, m) = (F32x8::splat(f16_at(b, 0)), F32x8::splat(f16_at(b, 2)));
     let Ok(qs) = <&[u8; 16]>::try_from(&b[4..]) else {
         return;
     };
-    for (o, q) in halves(out).iter_mut().zip(nibbles(qs)) {
-        store_mul_add::<S>(q, d, m, t, o);
+    for (k, (o, q)) in halves(out).iter_mut().zip(nibbles(qs)).enumerate() {
+        store_mul_add::<S, A>(q, d, m, p, k, o);
     }
 }
 
 #[inline]
-fn q5_0<const S: bool>(b: &[u8; 22], t: F32x8, out: &mut [f32; 32]) {
+fn q5_0<const S: bool, const A: bool>(b: &[u8; 22], p: Post<'_>, out: &mut [f32; 32]) {
     let d = F32x8::splat(f16_at(b, 0));
     let hb = [high_bits(b[2], b[3]), high_bits(b[4], b[5])];
     let Ok(qs) = <&[u8; 16]>::try_from(&b[6..]) else {
         return;
     };
-    for ((o, q), h) in halves(out).iter_mut().zip(nibbles(qs)).zip(hb) {
-        store_mul::<S>(q | h, 16, d, t, o);
+    for (k, ((o, q), h)) in halves(out).iter_mut().zip(nibbles(qs)).zip(hb).enumerate() {
+        store_mul::<S, A>(q | h, 16, d, p, k, o);
     }
 }
 
 #[inline]
-fn q5_1<const S: bool>(b: &[u8; 24], t: F32x8, out: &mut [f32; 32]) {
+fn q5_1<const S: bool, const A: bool>(b: &[u8; 24], p: Post<'_>, out: &mut [f32; 32]) {
     let (d, m) = (F32x8::splat(f16_at(b, 0)), F32x8::splat(f16_at(b, 2)));
     let hb = [high_bits(b[4], b[5]), high_bits(b[6], b[7])];
     let Ok(qs) = <&[u8; 16]>::try_from(&b[8..]) else {
         return;
     };
-    for ((o, q), h) in halves(out).iter_mut().zip(nibbles(qs)).zip(hb) {
-        store_mul_add::<S>(q | h, d, m, t, o);
+    for (k, ((o, q), h)) in halves(out).iter_mut().zip(nibbles(qs)).zip(hb).enumerate() {
+        store_mul_add::<S, A>(q | h, d, m, p, k, o);
     }
 }
 
@@ -445,7 +486,7 @@ pub(super) fn scale_min_k4(j: usize, s: &[u8; 12]) -> (u8, u8) {
 }
 
 #[inline]
-fn q4_k<const S: bool>(b: &[u8; 144], t: F32x8, out: &mut [f32; 256]) {
+fn q4_k<const S: bool, const A: bool>(b: &[u8; 144], p: Post<'_>, out: &mut [f32; 256]) {
     let (d, dmin) = (f16_at(b, 0), f16_at(b, 2));
     let mut scales = [0u8; 12];
     scales.copy_from_slice(&b[4..16]);
@@ -460,20 +501,22 @@ fn q4_k<const S: bool>(b: &[u8; 144], t: F32x8, out: &mut [f32; 256]) {
             let (sc, m) = scale_min_k4(2 * i + half, &scales);
             let d1 = F32x8::splat(d * f32::from(sc));
             let m1 = F32x8::splat(dmin * f32::from(m));
-            for (o, x) in o.iter_mut().zip(x) {
+            for (r, (o, x)) in o.iter_mut().zip(x).enumerate() {
                 let q = if half == 0 {
                     x & U8x16::splat(0x0f)
                 } else {
                     x.shr(4)
                 };
-                store16(then::<S>(q.to_f32_minus(0).map(|q| q * d1 - m1), t), o);
+                // Run `k` of the block: values 16k ..
+                let k = 4 * i + 2 * half + r;
+                put::<S, A>(q.to_f32_minus(0).map(|q| q * d1 - m1), p, k, o);
             }
         }
     }
 }
 
 #[inline]
-fn q6_k<const S: bool>(b: &[u8; 210], t: F32x8, out: &mut [f32; 256]) {
+fn q6_k<const S: bool, const A: bool>(b: &[u8; 210], p: Post<'_>, out: &mut [f32; 256]) {
     let d = f16_at(b, 208);
     let (ql, _) = b[..128].as_chunks::<16>(); // 8 × 16
     let (qh, _) = b[128..192].as_chunks::<16>(); // 4 × 16
@@ -498,7 +541,7 @@ fn q6_k<const S: bool>(b: &[u8; 210], t: F32x8, out: &mut [f32; 256]) {
             _ => h.shr(2),
         } & U8x16::splat(0x30);
         let sc = b[192 + 8 * n + 2 * quarter + g] as i8;
-        store_mul::<S>(low | high, 32, F32x8::splat(d * f32::from(sc)), t, o);
+        store_mul::<S, A>(low | high, 32, F32x8::splat(d * f32::from(sc)), p, k, o);
     }
 }
 

@@ -8,8 +8,8 @@
 //! at most `scale / 2` per element (plus an ulp of `x` for the rounding of
 //! the scale and the division).
 
-use super::lanes::{i8_f32, map_elems, then};
-use super::{Format, Table};
+use super::lanes::{i8_f32, map_elems};
+use super::{Format, Post, Table};
 use crate::Error;
 use crate::simd::F32x8;
 
@@ -94,15 +94,7 @@ impl Table for I8Table<'_> {
         self.dim
     }
 
-    #[inline]
-    fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
-        self.decode::<false>(row, c0, 1.0, out);
-    }
-
-    #[inline]
-    fn decode_scaled_into(&self, row: usize, c0: usize, scale: f32, out: &mut [f32]) {
-        self.decode::<true>(row, c0, scale, out);
-    }
+    super::decode_through_post!();
 
     #[inline]
     fn prefetch(&self, row: usize) {
@@ -111,9 +103,16 @@ impl Table for I8Table<'_> {
 }
 
 impl I8Table<'_> {
-    /// `decode_into`, each value times `times` when `S`.
+    /// `decode_into` through the epilogue `p` (`S`: times, `A`: plus the
+    /// add row).
     #[inline]
-    fn decode<const S: bool>(&self, row: usize, c0: usize, times: f32, out: &mut [f32]) {
+    fn decode<const S: bool, const A: bool>(
+        &self,
+        row: usize,
+        c0: usize,
+        p: Post<'_>,
+        out: &mut [f32],
+    ) {
         // A broken precondition must not panic: out of range, return.
         let s = match self.scales {
             Scales::PerRow(s) => match s.get(row) {
@@ -128,10 +127,10 @@ impl I8Table<'_> {
         };
         // AVX2 where the CPU runs it and the build does not enable it
         // (`crate::arch`); the lanes for the rest.
-        let done = crate::arch::i8_rows::<S>(src, s, times, out);
+        let done = crate::arch::i8_rows::<S, A>(src, s, p, out);
         if let (Some(src), Some(out)) = (src.get(done..), out.get_mut(done..)) {
-            let (s, t) = (F32x8::splat(s), F32x8::splat(times));
-            map_elems::<16>(src, out, |b| then::<S>(i8_f32(b).map(|q| q * s), t));
+            let s = F32x8::splat(s);
+            map_elems::<16, S, A>(src, out, p.from(done), |b| i8_f32(b).map(|q| q * s));
         }
     }
 }

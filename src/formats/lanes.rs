@@ -20,6 +20,7 @@
 //! (`crate::arch::f16_rows`), with the NaN lanes rebuilt from the input so
 //! the values stay the same bits.
 
+use super::Post;
 use crate::simd::{F32x8, I32x8, U8x16, U16x8};
 
 /// `2^-24`, the value of the `f16` subnormal unit.
@@ -110,18 +111,22 @@ pub(super) fn u8_f32(b: &[u8; 16]) -> [F32x8; 2] {
 }
 
 /// Decodes `out.len()` elements from `src`, sixteen at a time from `N`
-/// bytes with `lane`; the tail goes through `lane` too, on zero-padded
-/// bytes, so the result does not depend on where the tail starts.
+/// bytes with `lane`, through the epilogue `p` (times `p.times` with `S`,
+/// plus `p.add` with `A`, before the store); the tail goes through `lane`
+/// too, on zero-padded bytes, so the result does not depend on where the
+/// tail starts.
 #[inline(always)]
-pub(super) fn map_elems<const N: usize>(
+pub(super) fn map_elems<const N: usize, const S: bool, const A: bool>(
     src: &[u8],
     out: &mut [f32],
+    p: Post<'_>,
     lane: impl Fn(&[u8; N]) -> [F32x8; 2],
 ) {
+    let t = F32x8::splat(p.times);
     let (oc, ot) = out.as_chunks_mut::<16>();
     let (sc, _) = src.as_chunks::<N>();
-    for (o, s) in oc.iter_mut().zip(sc) {
-        store16(lane(s), o);
+    for (i, (o, s)) in oc.iter_mut().zip(sc).enumerate() {
+        store16(post16::<S, A>(lane(s), t, p.add, 16 * i), o);
     }
     if !ot.is_empty() {
         // The bytes after the whole chunks (for 4-bit rows, a last odd
@@ -132,10 +137,38 @@ pub(super) fn map_elems<const N: usize>(
             *p = *s;
         }
         let mut tmp = [0.0f32; 16];
-        store16(lane(&pad), &mut tmp);
-        for (o, t) in ot.iter_mut().zip(tmp) {
-            *o = t;
+        store16(then::<S>(lane(&pad), t), &mut tmp);
+        let add = p.add.get(oc.len() * 16..).unwrap_or(&[]);
+        for (j, (o, t)) in ot.iter_mut().zip(tmp).enumerate() {
+            *o = match add.get(j) {
+                Some(a) if A => t + a,
+                _ => t,
+            };
         }
+    }
+}
+
+/// Sixteen values `v` through the epilogue: times `t` with `S`, then plus
+/// the add row's sixteen values from `k` with `A` (none past its end).
+#[inline(always)]
+pub(super) fn post16<const S: bool, const A: bool>(
+    v: [F32x8; 2],
+    t: F32x8,
+    add: &[f32],
+    k: usize,
+) -> [F32x8; 2] {
+    let v = then::<S>(v, t);
+    let a = if A {
+        add.get(k..).and_then(|a| a.first_chunk::<16>())
+    } else {
+        None
+    };
+    match a {
+        Some(a) => {
+            let (a, _) = a.as_chunks::<8>();
+            [v[0] + F32x8::load(&a[0]), v[1] + F32x8::load(&a[1])]
+        }
+        None => v,
     }
 }
 

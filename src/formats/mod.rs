@@ -39,8 +39,9 @@
 //! SSE2/NEON instruction) and widen to `f32` at the end with unpacks; bytes
 //! become exact `f32` by the `2^23` magic-number trick with the format's
 //! offset (`-128` for `i8`, `-8` for `Q4_0`, ...) folded into its one
-//! subtraction. A gather's scale is applied by the decoders before they
-//! store ([`Table::decode_scaled_into`]), so a scaled row is written once.
+//! subtraction. A gather's scale and add row are applied by the decoders
+//! before they store ([`Table::decode_fused_into`]), so a row is written
+//! once.
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;
@@ -63,6 +64,75 @@ pub use self::ggml::{
 pub use self::int8::{I8Table, encode_i8_per_row};
 
 use crate::Error;
+
+/// The gather's epilogue as the decoders apply it before they store: each
+/// value times `times` (where the decoder's `S` is set), then plus `add[k]`
+/// (where its `A` is set; `add` is indexed like the decoder's output).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Post<'a> {
+    pub(crate) times: f32,
+    pub(crate) add: &'a [f32],
+}
+
+impl Post<'_> {
+    /// The epilogue of the values from `k` on.
+    #[inline(always)]
+    pub(crate) fn from(self, k: usize) -> Self {
+        Post {
+            times: self.times,
+            add: self.add.get(k..).unwrap_or(&[]),
+        }
+    }
+}
+
+/// Implements `Table::decode_into` and `Table::decode_fused_into` by the
+/// view's `decode::<S, A>(row, c0, post, out)`: one instance per epilogue
+/// shape, so the plain decode keeps its own code.
+macro_rules! decode_through_post {
+    () => {
+        #[inline]
+        fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
+            let p = $crate::formats::Post {
+                times: 1.0,
+                add: &[],
+            };
+            self.decode::<false, false>(row, c0, p, out);
+        }
+
+        #[inline]
+        fn decode_fused_into(
+            &self,
+            row: usize,
+            c0: usize,
+            scale: Option<f32>,
+            add: Option<&[f32]>,
+            out: &mut [f32],
+        ) {
+            use $crate::formats::Post;
+            match (scale, add) {
+                (None, None) => self.decode::<false, false>(
+                    row,
+                    c0,
+                    Post {
+                        times: 1.0,
+                        add: &[],
+                    },
+                    out,
+                ),
+                (Some(t), None) => {
+                    self.decode::<true, false>(row, c0, Post { times: t, add: &[] }, out)
+                }
+                (None, Some(a)) => {
+                    self.decode::<false, true>(row, c0, Post { times: 1.0, add: a }, out)
+                }
+                (Some(t), Some(a)) => {
+                    self.decode::<true, true>(row, c0, Post { times: t, add: a }, out)
+                }
+            }
+        }
+    };
+}
+pub(crate) use decode_through_post;
 
 /// The storage format of a table, named with its nibble order where it has
 /// one (see the [module docs](self) for each byte layout).
@@ -311,8 +381,15 @@ impl Table for AnyTable<'_> {
     }
 
     #[inline]
-    fn decode_scaled_into(&self, row: usize, c0: usize, scale: f32, out: &mut [f32]) {
-        each!(self, t => t.decode_scaled_into(row, c0, scale, out));
+    fn decode_fused_into(
+        &self,
+        row: usize,
+        c0: usize,
+        scale: Option<f32>,
+        add: Option<&[f32]>,
+        out: &mut [f32],
+    ) {
+        each!(self, t => t.decode_fused_into(row, c0, scale, add, out));
     }
 
     #[inline]
@@ -359,27 +436,41 @@ pub trait Table {
     /// `out` is then unspecified); the crate's kernels never break it.
     fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]);
 
-    /// Decodes columns `c0 .. c0 + out.len()` of row `row` into `out`, each
-    /// value times `scale`: the values of [`Table::decode_into`], each
-    /// multiplied by `scale` with one rounding, which is what the gather's
-    /// scale epilogue (e.g. Gemma's `× √d`) writes. The crate's formats
-    /// multiply before they store, so a scaled row is written once; the
-    /// default decodes, then multiplies in place.
+    /// Decodes columns `c0 .. c0 + out.len()` of row `row` into `out`
+    /// through the gather's epilogue: `out[j] = x[j] * scale + add[j]`, `x`
+    /// what [`Table::decode_into`] writes, an absent `scale` or `add`
+    /// skipped, each operation one IEEE rounding, in this order (Gemma's
+    /// `× √d`, GPT-2's `+ wpe`). The crate's formats apply it before they
+    /// store, so the row is written once; the default decodes, then applies
+    /// it in place.
     ///
-    /// Precondition: as [`Table::decode_into`].
+    /// Precondition: as [`Table::decode_into`], and `add` (if any) holds at
+    /// least `out.len()` values.
     ///
     /// ```
     /// use inlayer::formats::{Bf16Table, Table};
     /// let t = Bf16Table::from_bytes(&[0x80, 0x3f, 0x49, 0x40], 2)?; // 1.0, 3.140625
     /// let mut row = [0.0f32; 2];
-    /// t.decode_scaled_into(0, 0, 2.0, &mut row);
-    /// assert_eq!(row, [2.0, 6.28125]);
+    /// t.decode_fused_into(0, 0, Some(2.0), Some(&[0.5, 0.5]), &mut row);
+    /// assert_eq!(row, [2.5, 6.78125]);
     /// # Ok::<(), inlayer::Error>(())
     /// ```
     #[inline]
-    fn decode_scaled_into(&self, row: usize, c0: usize, scale: f32, out: &mut [f32]) {
+    fn decode_fused_into(
+        &self,
+        row: usize,
+        c0: usize,
+        scale: Option<f32>,
+        add: Option<&[f32]>,
+        out: &mut [f32],
+    ) {
         self.decode_into(row, c0, out);
-        lanes::scale_in_place(out, scale);
+        if let Some(s) = scale {
+            lanes::scale_in_place(out, s);
+        }
+        if let Some(a) = add {
+            out.iter_mut().zip(a).for_each(|(x, a)| *x += a);
+        }
     }
 
     /// Borrows the whole table (`rows * dim` values, row-major) when it is

@@ -319,20 +319,23 @@ fn decoded_one<T: Table + ?Sized>(
     Ok(())
 }
 
-/// Decodes row `tok` (columns from `c0`) into `row` through `op`: a scale
-/// is applied by the table's decoder before it stores
-/// ([`Table::decode_scaled_into`]), an add row in place after, while the
-/// row is still in L1 (the reference's operations, in its order). On MCUs
-/// (portable arrays) the scale is applied in place too: there the decode
-/// dominates, and a second, scaled instance of each decoder grew the
-/// firmware's decode-gather families by 0.4–1.5 KiB.
+/// Decodes row `tok` (columns from `c0`) into `row` through `op`, which the
+/// table's decoder applies before it stores ([`Table::decode_fused_into`]:
+/// the reference's operations, in its order). On MCUs (portable arrays) the
+/// epilogue is applied in place after the decode, while the row is in L1:
+/// there the decode dominates, and the scaled instances of the decoders
+/// grew the firmware's decode-gather families by 0.4–1.5 KiB.
 #[inline(always)]
 fn decode_row<T: Table + ?Sized>(table: &T, tok: usize, c0: usize, op: Op<'_>, row: &mut [f32]) {
     match op {
-        Op::Scale(s) if crate::simd::SIMD_REGISTERS => table.decode_scaled_into(tok, c0, s, row),
+        Op::Scale(s) if crate::simd::SIMD_REGISTERS => {
+            table.decode_fused_into(tok, c0, Some(s), None, row);
+        }
+        Op::Add(a) if crate::simd::SIMD_REGISTERS => {
+            table.decode_fused_into(tok, c0, None, Some(a), row);
+        }
         Op::ScaleAdd(s, a) if crate::simd::SIMD_REGISTERS => {
-            table.decode_scaled_into(tok, c0, s, row);
-            kernel::apply_in_place(Op::Add(a), row);
+            table.decode_fused_into(tok, c0, Some(s), Some(a), row);
         }
         op => {
             table.decode_into(tok, c0, row);

@@ -171,7 +171,9 @@ pub(super) fn row<T: Table + ?Sized>(
         // The scale applied by the decoder, before its stores (on MCUs in
         // place after: see `gather::decode_row`).
         match layer.scale {
-            Some(s) if crate::simd::SIMD_REGISTERS => table.decode_scaled_into(tok, 0, s, row),
+            Some(s) if crate::simd::SIMD_REGISTERS => {
+                table.decode_fused_into(tok, 0, Some(s), None, row)
+            }
             s => {
                 table.decode_into(tok, 0, row);
                 if let Some(s) = s {
