@@ -462,6 +462,63 @@ fn long_prefill_over_decoded_rows_adds_the_table_encodings_bitwise() {
     }
 }
 
+/// BERT's word + token type + position rows over decoded tables (the test's
+/// own `Table`, whose epilogue is the trait's default, and the crate's `bf16`
+/// and `Q8_0` views, whose decoders apply the scale and the first add row
+/// before they store): bit for bit the reference on the decoded table, for
+/// every row of a prefill and a decode step, with and without a scale.
+#[test]
+fn token_types_and_learned_positions_over_decoded_rows_equal_the_reference_bitwise() {
+    use inlayer::formats::{Bf16Table, Q8_0Table, encode_bf16, encode_q8_0};
+    let (dim, vocab) = (64usize, 5usize);
+    let x = vals(vocab * dim, 11);
+    let q: Vec<i8> = (0..vocab * dim).map(|i| (i * 37 % 251) as i8).collect();
+    let mut bf = vec![0u8; 2 * vocab * dim];
+    encode_bf16(&x, &mut bf).unwrap();
+    let mut q8 = vec![0u8; vocab * dim / 32 * 34];
+    encode_q8_0(&x, &mut q8).unwrap();
+    let tables: [&dyn Table; 3] = [
+        &I8Table {
+            q: &q,
+            dim,
+            scale: 0.01,
+        },
+        &Bf16Table::from_bytes(&bf, dim).unwrap(),
+        &Q8_0Table::from_bytes(&q8, dim).unwrap(),
+    ];
+    let (wpe, tte) = (vals(16 * dim, 12), vals(2 * dim, 13));
+    for (k, table) in tables.into_iter().enumerate() {
+        let mut dense = vec![0.0f32; vocab * dim];
+        for (r, row) in dense.chunks_exact_mut(dim).enumerate() {
+            table.decode_into(r, 0, row);
+        }
+        for scale in [None, Some(8.0f32)] {
+            let layer = InputLayer {
+                scale,
+                positions: Positions::Learned {
+                    table: &wpe,
+                    first: 0,
+                },
+                token_types: Some(&tte),
+                norm: None,
+            };
+            for (tokens, types) in [(&[2u32, 0, 4][..], &[1u32, 0, 1][..]), (&[3], &[1])] {
+                let mut got = vec![7.0f32; tokens.len() * dim];
+                let mut want = vec![7.0f32; tokens.len() * dim];
+                input_layer(&layer, table, tokens, Some(types), 5, &mut got).unwrap();
+                oracle::input_layer(&layer, &dense, dim, tokens, Some(types), 5, &mut want)
+                    .unwrap();
+                assert!(
+                    got.iter()
+                        .zip(&want)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "table {k} scale {scale:?} tokens {tokens:?}"
+                );
+            }
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(
         std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(32)

@@ -167,19 +167,20 @@ pub(super) fn row<T: Table + ?Sized>(
             table.decode_into(tok, k * 64, b);
             combine(o, b, k * 64, layer.scale, types, learned, true);
         }
+    } else if crate::simd::SIMD_REGISTERS {
+        // The scale and the first add row applied by the decoder, before
+        // its stores; a second add row (token types, then positions) after.
+        let (first, second) = match types {
+            Some(t) => (Some(t), learned),
+            None => (learned, None),
+        };
+        table.decode_fused_into(tok, 0, layer.scale, first, row);
+        combine_in_place(row, second, None);
     } else {
-        // The scale applied by the decoder, before its stores (on MCUs in
-        // place after: see `gather::decode_row`).
-        match layer.scale {
-            Some(s) if crate::simd::SIMD_REGISTERS => {
-                table.decode_fused_into(tok, 0, Some(s), None, row)
-            }
-            s => {
-                table.decode_into(tok, 0, row);
-                if let Some(s) = s {
-                    row.iter_mut().for_each(|o| *o *= s);
-                }
-            }
+        // MCUs: in place after the decode (see `gather::decode_row`).
+        table.decode_into(tok, 0, row);
+        if let Some(s) = layer.scale {
+            row.iter_mut().for_each(|o| *o *= s);
         }
         combine_in_place(row, types, learned);
     }
