@@ -173,7 +173,7 @@ pub(super) fn post16<const S: bool, const A: bool>(
 }
 
 /// `v`, times `t` when `S` (the gather's scale, applied before the store;
-/// see `Table::decode_scaled_into`).
+/// see `Table::decode_fused_into`).
 #[inline(always)]
 pub(super) fn then<const S: bool>(v: [F32x8; 2], t: F32x8) -> [F32x8; 2] {
     if S { v.map(|v| v * t) } else { v }
