@@ -31,21 +31,6 @@ pub trait Block: sealed::Sealed + Copy + core::fmt::Debug {
     /// Decodes one block (`block.len() == BYTES`, `out.len() == ELEMS`;
     /// otherwise nothing is written).
     fn decode(block: &[u8], out: &mut [f32]);
-
-    /// Decodes one block, each value times `scale` (one more IEEE multiply,
-    /// after the decode, before the store: the gather's scale epilogue);
-    /// the same preconditions as [`Block::decode`].
-    ///
-    /// ```
-    /// use inlayer::formats::{Block, Q8_0};
-    /// let mut b = [0u8; 34];
-    /// b[1] = 0x3c; // d = 1.0 (f16)
-    /// b[2] = 3; // element 0
-    /// let mut out = [0.0f32; 32];
-    /// Q8_0::decode_scaled(&b, 0.5, &mut out);
-    /// assert_eq!(out[..2], [1.5, 0.0]);
-    /// ```
-    fn decode_scaled(block: &[u8], scale: f32, out: &mut [f32]);
 }
 
 mod sealed {
@@ -306,11 +291,6 @@ macro_rules! block {
                 <Self as sealed::Sealed>::decode_post::<false, false>(block, p, out);
             }
 
-            #[inline(always)]
-            fn decode_scaled(block: &[u8], scale: f32, out: &mut [f32]) {
-                let p = Post { times: scale, add: &[] };
-                <Self as sealed::Sealed>::decode_post::<true, false>(block, p, out);
-            }
         }
 
         #[doc = concat!("A table of [`", stringify!($name), "`] blocks.")]
