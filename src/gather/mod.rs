@@ -327,20 +327,17 @@ fn decoded_one<T: Table + ?Sized>(
 /// grew the firmware's decode-gather families by 0.4–1.5 KiB.
 #[inline(always)]
 fn decode_row<T: Table + ?Sized>(table: &T, tok: usize, c0: usize, op: Op<'_>, row: &mut [f32]) {
-    match op {
-        Op::Scale(s) if crate::simd::SIMD_REGISTERS => {
-            table.decode_fused_into(tok, c0, Some(s), None, row);
-        }
-        Op::Add(a) if crate::simd::SIMD_REGISTERS => {
-            table.decode_fused_into(tok, c0, None, Some(a), row);
-        }
-        Op::ScaleAdd(s, a) if crate::simd::SIMD_REGISTERS => {
-            table.decode_fused_into(tok, c0, Some(s), Some(a), row);
-        }
-        op => {
-            table.decode_into(tok, c0, row);
-            kernel::apply_in_place(op, row);
-        }
+    if crate::simd::SIMD_REGISTERS {
+        let (scale, add) = match op {
+            Op::Copy => (None, None),
+            Op::Scale(s) => (Some(s), None),
+            Op::Add(a) => (None, Some(a)),
+            Op::ScaleAdd(s, a) => (Some(s), Some(a)),
+        };
+        table.decode_fused_into(tok, c0, scale, add, row);
+    } else {
+        table.decode_into(tok, c0, row);
+        kernel::apply_in_place(op, row);
     }
 }
 
