@@ -2,7 +2,7 @@
 //!
 //! Algorithm per row: token row · scale (read in place when the table holds
 //! f32, else decoded into the row and scaled), `+ type row`, `+ position`
-//! (sinusoidal: the f32-polynomial kernel adding into the row; learned: a
+//! (sinusoidal: the one-row f32 kernel adding into the row; learned: a
 //! row add), then LayerNorm with statistics summed in 32 f32 lanes in a
 //! fixed order (so every backend gives the same bits). Element-wise steps are
 //! plain IEEE adds and multiplies in the reference's order.

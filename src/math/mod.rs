@@ -13,8 +13,9 @@
 //! 2. the phase of position `p` is then `p.wrapping_mul(F)` (exact modulo one
 //!    turn), or `phase + F` when stepping to the next position;
 //! 3. [`sincos_octets`] / [`sincos_turns`] evaluate sin and cos of
-//!    `2π·phase/2^64` with an exact octant reduction on the integer phase and
-//!    a short polynomial on [`F32x8`](crate::simd::F32x8) lanes (no fused
+//!    `2π·phase/2^64` with an exact reduction to the nearest 32nd of a turn
+//!    on the integer phase, two short polynomials of the remainder and an
+//!    angle addition from a 32-entry table, on [`F32x8`](crate::simd::F32x8) lanes (no fused
 //!    multiply-add, so results are bit-identical on every target and
 //!    backend, and the scalar twin equals one lane of the vector version).
 //!

@@ -1,58 +1,101 @@
 //! `sin` and `cos` of `2π · phase / 2^64` for a 64-bit fixed-point phase.
 //!
 //! Algorithm:
-//! 1. **Exact quadrant reduction on the integer.** `w0`, the top 32 bits
-//!    of the phase (the phase truncated to `2^-32` turn: the dropped low
-//!    bits are `< 2^-32` turn, 1.5e-9 rad), splits into the quadrant `q`,
-//!    the top two bits of `w = w0 + 2^29` (the nearest quarter turn), and
-//!    a signed remainder `r ∈ [-2^29, 2^29)` in units of `2^-32` turn, the
-//!    low 30 bits of `w0` sign-extended, so that `w0/2^32 = q/4 + r/2^32`
-//!    exactly. No floating-point range reduction happens, so accuracy
-//!    does not depend on the position.
-//! 2. `x = f32(4r) · (2π/2^34) ∈ [-π/4, π/4)` (`4r` is `w0 << 2` as an
-//!    `i32`; the same `x` as `f32(r) · (2π/2^32)`, one operation fewer),
-//!    then the Cephes `sinf`/`cosf`
-//!    minimax polynomials (degree 7 and 8), evaluated with separate IEEE
-//!    multiplies and adds (never a fused multiply-add), `cos` as
-//!    `1 - (x²/2 - x⁴·P(x²))`: the small terms first, so the only rounding
-//!    near 1 is the last one.
-//! 3. Rotate by `q` quarter turns: swap (`q` odd) and flip signs, by bit
-//!    operations on the lanes.
+//! 1. **Exact reduction on the integer.** `w0`, the top 32 bits of the
+//!    phase (the phase truncated to `2^-32` turn: the dropped low bits are
+//!    `< 2^-32` turn, 1.5e-9 rad), splits into `k`, the nearest 32nd of a
+//!    turn (the top five bits of `w0 + 2^26`), and a signed remainder
+//!    `b ∈ [-1/64, 1/64)` turn, the low 27 bits of `w0` sign-extended
+//!    (`w0 << 5` as an `i32`, in units of `2^-37` turn), so that
+//!    `w0/2^32 = k/32 + b` exactly. No floating-point range reduction
+//!    happens, so accuracy does not depend on the position.
+//! 2. `b` in radians (`f32(w0 << 5) · (2π/2^37)`, `|b| ≤ π/32`), then two
+//!    short polynomials, minimax on `[-π/32, π/32]` (fitted by the Remez
+//!    algorithm for this crate): `sin b ≈ b + b³·S3` and
+//!    `1 - cos b ≈ b²·(1/2 - b²·H4)`.
+//! 3. Angle addition with `sin` and `cos` of `2πk/32` from two 32-entry
+//!    tables (f32, correctly rounded):
+//!    `sin = Sk + (Ck·sin b - Sk·(1 - cos b))`,
+//!    `cos = Ck - (Ck·(1 - cos b) + Sk·sin b)`: the small terms first, so
+//!    the one rounding of the size of the result is the last. The table
+//!    covers the whole turn, so no quadrant rotation follows.
 //!
-//! Source: the quadrant trick is the classical integer phase accumulator
-//! (DDS); the polynomial coefficients are those of Cephes `sinf.c`/`cosf.c`
-//! (S. L. Moshier), valid on `[-π/4, π/4]`.
+//! Every step uses separate IEEE multiplies and adds (never a fused
+//! multiply-add), so the vector and scalar versions and every backend give
+//! the same bits. On AVX-512 each table is two registers and a lookup one
+//! `vpermt2ps` (`crate::sinusoidal::avx512`); the lanes look up each lane.
+//!
+//! Source: the integer reduction is the classical phase accumulator (DDS);
+//! table plus short polynomial is the textbook table-driven method (Tang's
+//! `exp`/`log` tables, the `sincos` of many libms).
 //!
 //! Error bound: [`SINCOS_TURNS_MAX_ABS_ERR`] absolute against the exact
 //! `sin`/`cos` of the exact phase, for every `u64` phase (tested against an
 //! f64 oracle in `reference` over random phases and a dense sweep).
-//! The vector and scalar versions are bit-identical.
 
 use crate::simd::{F32x8, I32x8};
 
 /// Absolute error bound of [`sincos_octets`] / [`sincos_turns`] against the
 /// exact sine and cosine of the exact phase: `2^-23` (1.19e-7). Measured
-/// worst case 1.07e-7 over 2^26 phases (`INLAYER_EXTENSIVE=1`), 9.75e-8 in
-/// the default run; the tests assert this bound. (With `cos` as a
-/// compensated `(1 - x²/2) + x⁴·P(x²)` the worst case was 9.43e-8, for three
-/// operations more per lane; dropping them made the single D = 4096
-/// sinusoidal row 1.64 → 1.79 G values/s on the default build.)
+/// worst case 7.1e-8 over 2^26 phases and a sweep of every 64th phase word
+/// (the polynomials' own error is 1.4e-8 for `sin b` and 1.8e-10 for
+/// `1 - cos b`; the rest is the f32 roundings of the table, of `b` and of
+/// the angle addition); the tests assert the bound. (The octant-reduced
+/// Cephes polynomials of earlier versions read 1.07e-7, for five
+/// operations more a vector.)
 #[allow(dead_code, reason = "asserted by the tests, cited by the rope kernels")]
 pub(crate) const SINCOS_TURNS_MAX_ABS_ERR: f64 = 1.0 / 8_388_608.0;
 
-use coefficients::{C1, C2, C3, RAD_PER_UNIT, S1, S2, S3};
+use coefficients::{COS, H4, RAD_PER_UNIT, S3, SIN};
 
-/// The constants of the polynomial (shared with the AVX-512 row kernel).
+/// The constants of the algorithm (shared with the x86 row bodies).
 pub(crate) mod coefficients {
-    /// `2π / 2^34` rounded to f32: radians per unit of `4r` (`w0 << 2`).
-    pub(crate) const RAD_PER_UNIT: f32 = 1.462_918_1e-9 / 4.0;
+    /// `2π / 2^37` rounded to f32: radians per unit of `b` (`w0 << 5`).
+    pub(crate) const RAD_PER_UNIT: f32 = 4.571_619e-11;
 
-    pub(crate) const S1: f32 = -1.666_665_5e-1;
-    pub(crate) const S2: f32 = 8.332_161e-3;
-    pub(crate) const S3: f32 = -1.951_529_6e-4;
-    pub(crate) const C1: f32 = 4.166_664_6e-2;
-    pub(crate) const C2: f32 = -1.388_731_6e-3;
-    pub(crate) const C3: f32 = 2.443_315_7e-5;
+    /// `sin b ≈ b + b³·S3` on `[-π/32, π/32]` (minimax; Taylor's `-1/6`
+    /// would be off by 7.6e-8 at the ends).
+    pub(crate) const S3: f32 = -0.166_586_37;
+    /// `1 - cos b ≈ b²·(1/2 - b²·H4)` on `[-π/32, π/32]` (minimax).
+    pub(crate) const H4: f32 = 0.041_653_283;
+
+    /// `sin(2πj/32)` for `j = 0..=8`, correctly rounded to f32.
+    const QUARTER: [f32; 9] = [
+        0.0,
+        0.195_090_32,
+        0.382_683_43,
+        0.555_570_24,
+        0.707_106_77,
+        0.831_469_6,
+        0.923_879_5,
+        0.980_785_25,
+        1.0,
+    ];
+
+    /// `sin(2πk/32)` for `k = 0..32` by symmetry from [`QUARTER`] (the
+    /// zeros are `+0.0`).
+    pub(crate) const SIN: [f32; 32] = {
+        let mut t = [0.0; 32];
+        let mut k = 0;
+        while k < 32 {
+            let j = k % 16;
+            let v = if j <= 8 { QUARTER[j] } else { QUARTER[16 - j] };
+            t[k] = if k > 16 { -v } else { v };
+            k += 1;
+        }
+        t
+    };
+
+    /// `cos(2πk/32) = sin(2π(k + 8)/32)` for `k = 0..32`.
+    pub(crate) const COS: [f32; 32] = {
+        let mut t = [0.0; 32];
+        let mut k = 0;
+        while k < 32 {
+            t[k] = SIN[(k + 8) % 32];
+            k += 1;
+        }
+        t
+    };
 }
 
 /// The top 32 bits of `phase`: `w0` of the module docs.
@@ -69,34 +112,23 @@ pub(crate) fn sincos_turns8(phase: [u64; 8]) -> (F32x8, F32x8) {
     sincos_words8(I32x8::new(phase.map(phase_word)))
 }
 
-/// The polynomial and the quadrant rotation on lanes of type `$f` (floats)
-/// and `$i` (their `i32` twins), from phase words `$w` (`w0`): the one text of
-/// [`sincos_words8`] and, on AVX-512 builds, of `sincos_phases16`.
+/// The reduction, the polynomials and the angle addition on lanes of type
+/// `$f` (floats) and `$i` (their `i32` twins), from phase words `$w`
+/// (`w0`): the one text of [`sincos_words8`] and, on AVX-512 builds, of
+/// `sincos_phases16`.
 macro_rules! sincos_lanes {
     ($f:ident, $i:ident, $w:expr) => {{
         let w0 = $w;
-        let w = w0 + $i::splat(1 << 29);
-        let x = $f::from_i32(w0 << 2) * $f::splat(RAD_PER_UNIT);
-        let z = x * x;
-        // sin(x) = x + x·z·(S1 + z·(S2 + z·S3))
-        let ps = ($f::splat(S3) * z + $f::splat(S2)) * z + $f::splat(S1);
-        let s = ps * z * x + x;
-        // cos(x) = 1 - (z/2 - z²·(C1 + z·(C2 + z·C3))): the terms below 1/2
-        // first, so the one rounding near 1 is the last.
-        let pc = ($f::splat(C3) * z + $f::splat(C2)) * z + $f::splat(C1);
-        let h = $f::splat(0.5) * z;
-        let one = $f::splat(1.0);
-        let c = one - (h - z * z * pc);
-        // Rotate by q quarter turns, q being the top two bits of w, by bit
-        // operations only: swap sin and cos where q is odd (bit 30), negate
-        // sin where q ≥ 2 (bit 31) and cos where q is 1 or 2 (bit 31 XOR
-        // bit 30).
-        let sign = $i::splat(i32::MIN);
-        let w1 = w << 1;
-        let odd = w1 >> 31;
-        let swap = s.xor_bits(c.to_bits()).to_bits() & odd;
-        let sin = s.xor_bits(swap).xor_bits(w & sign);
-        let cos = c.xor_bits(swap).xor_bits((w ^ w1) & sign);
+        // k: the top five bits of w0 + 2^26 (the lookup reads five bits).
+        let k = (w0 + $i::splat(1 << 26)) >> 27;
+        let b = $f::from_i32(w0 << 5) * $f::splat(RAD_PER_UNIT);
+        let z = b * b;
+        let sb = b * z * $f::splat(S3) + b;
+        let hb = z * ($f::splat(0.5) - z * $f::splat(H4));
+        let sk = $f::lookup32(&SIN, k);
+        let ck = $f::lookup32(&COS, k);
+        let sin = sk + (ck * sb - sk * hb);
+        let cos = ck - (ck * hb + sk * sb);
         (sin, cos)
     }};
 }
@@ -213,22 +245,18 @@ pub(crate) fn sincos_turns(phase: u64) -> (f32, f32) {
 #[inline]
 #[must_use]
 fn sincos_word(w0: i32) -> (f32, f32) {
-    let q = (w0.wrapping_add(1 << 29) >> 30) & 3;
-    let x = (w0 << 2) as f32 * RAD_PER_UNIT;
-    let z = x * x;
-    let ps = (S3 * z + S2) * z + S1;
-    let s = ps * z * x + x;
-    let pc = (C3 * z + C2) * z + C1;
-    let h = 0.5 * z;
-    let c = 1.0 - (h - z * z * pc);
-    let (sin, cos) = if q & 1 == 1 { (c, s) } else { (s, c) };
-    let flip = |v: f32, neg: bool| if neg { -v } else { v };
-    (flip(sin, q & 2 != 0), flip(cos, (q + 1) & 2 != 0))
+    let k = ((w0.wrapping_add(1 << 26) >> 27) & 31) as usize;
+    let b = (w0 << 5) as f32 * RAD_PER_UNIT;
+    let z = b * b;
+    let sb = b * z * S3 + b;
+    let hb = z * (0.5 - z * H4);
+    let (sk, ck) = (SIN[k], COS[k]);
+    (sk + (ck * sb - sk * hb), ck - (ck * hb + sk * sb))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{SINCOS_TURNS_MAX_ABS_ERR, sincos_octets, sincos_turns};
+    use super::{COS, SIN, SINCOS_TURNS_MAX_ABS_ERR, sincos_octets, sincos_turns};
     use crate::reference::math::sincos_turns_exact;
 
     fn lanes(v: crate::simd::F32x8) -> [f32; 8] {
@@ -308,10 +336,12 @@ mod tests {
     }
 
     #[test]
-    fn sincos_turns_exact_at_octant_and_quadrant_edges() {
+    fn sincos_turns_within_bound_at_table_points_and_segment_edges() {
+        // k << 58 for even k is a table point (a 32nd of a turn), for odd k
+        // the edge where the nearest table point changes.
         let mut worst = 0.0;
-        for k in 0..8u64 {
-            let base = k << 61;
+        for k in 0..64u64 {
+            let base = k << 58;
             for d in [0u64, 1, 1 << 31, (1 << 31) - 1, (1 << 32) + 1, 1 << 40] {
                 check(
                     &[
@@ -321,17 +351,41 @@ mod tests {
                         base.wrapping_add(d << 3),
                         base.wrapping_sub(d << 3),
                         base ^ d,
-                        base.wrapping_add(1 << 60),
-                        base.wrapping_sub(1 << 60),
+                        base.wrapping_add(1 << 57),
+                        base.wrapping_sub(1 << 57),
                     ],
                     &mut worst,
                 );
             }
         }
-        // Quarter turns are exact.
-        assert_eq!(sincos_turns(0), (0.0, 1.0));
-        assert_eq!(sincos_turns(1 << 62), (1.0, 0.0));
-        assert_eq!(sincos_turns(1 << 63), (-0.0, -1.0));
-        assert_eq!(sincos_turns(3 << 62), (-1.0, 0.0));
+    }
+
+    #[test]
+    fn quarter_turns_are_exact_with_positive_zeros() {
+        let bits = |(s, c): (f32, f32)| (s.to_bits(), c.to_bits());
+        assert_eq!(bits(sincos_turns(0)), bits((0.0, 1.0)));
+        assert_eq!(bits(sincos_turns(1 << 62)), bits((1.0, 0.0)));
+        assert_eq!(bits(sincos_turns(1 << 63)), bits((0.0, -1.0)));
+        assert_eq!(bits(sincos_turns(3 << 62)), bits((-1.0, 0.0)));
+    }
+
+    #[test]
+    fn tables_are_sin_and_cos_of_each_32nd_of_a_turn_correctly_rounded() {
+        for k in 0..32 {
+            let a = core::f64::consts::TAU * f64::from(k as u8) / 32.0;
+            for (t, exact) in [(SIN[k], libm::sin(a)), (COS[k], libm::cos(a))] {
+                if exact.abs() < 1e-15 {
+                    assert_eq!(t.to_bits(), 0, "k {k}: a zero is +0.0");
+                    continue;
+                }
+                // Within half a unit in the last place of t (f64's own error
+                // is far below that).
+                let ulp = f64::from(f32::from_bits(t.abs().to_bits() + 1) - t.abs());
+                assert!(
+                    (f64::from(t) - exact).abs() <= ulp / 2.0,
+                    "k {k}: {t} vs {exact}"
+                );
+            }
+        }
     }
 }

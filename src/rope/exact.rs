@@ -4,7 +4,7 @@
 //! fixed-point number of turns per position `F_j` ([`math`](crate::math)),
 //! the phase of position `p` is the exact integer `p·F_j mod 2^64`, and
 //! `sincos_turns8` evaluates sin/cos of eight phases at once on SIMD lanes
-//! with an integer quadrant reduction. No floating-point angle `p·ω` is
+//! with an exact integer reduction. No floating-point angle `p·ω` is
 //! ever formed, so the error does not grow with the position.
 //!
 //! Error bound: every cos/sin is within `2^-23 + 2^-32·π` (< 1.2e-7) of the
@@ -266,7 +266,7 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
             {
                 // Several interleaved heads share each position: write the
                 // expanded row (`[c, c]`, `[-s, s]` pairs) straight from the
-                // polynomial.
+                // sin/cos lanes.
                 let dh = q_shape.head_dim;
                 let (qrow, krow) = (q_shape.heads * dh, k_heads * dh);
                 let mut kt = k.chunks_exact_mut(krow.max(1));

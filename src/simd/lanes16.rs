@@ -1,13 +1,14 @@
 //! [`F32x16`] and [`I32x16`] on `wide::f32x16` / `wide::i32x16`, only on
 //! AVX-512 builds: one 64-byte register a vector, so a kernel issues half
 //! the instructions of two eight-lane vectors (Zen 4 still executes each
-//! as two 32-byte halves). Used by the single-row `sin`/`cos` polynomial
+//! as two 32-byte halves). Used by the single-row `sin`/`cos`
 //! (`crate::math::sincos_octets`: the D = 4096 sinusoidal row went from 3.3
-//! to 3.7 G values/s on one vector a step, 4.3 on three); every other
+//! to 3.7 G values/s on one vector a step, 4.3 on three, before the
+//! AVX-512 body took the row over); every other
 //! kernel stays on [`F32x8`].
 
 use super::F32x8;
-use core::ops::{Add, BitAnd, BitXor, Mul, Shl, Shr, Sub};
+use core::ops::{Add, Mul, Shl, Shr, Sub};
 
 /// Sixteen `f32` lanes.
 #[derive(Clone, Copy, Debug)]
@@ -26,23 +27,19 @@ impl F32x16 {
         Self(wide::f32x16::splat(x))
     }
 
+    /// `table[k & 31]` in each lane, `k` the lane of `k` (the
+    /// table-driven `sin`/`cos` of `crate::math`; one lookup a lane).
+    #[inline(always)]
+    pub(crate) fn lookup32(table: &[f32; 32], k: I32x16) -> Self {
+        Self(wide::f32x16::new(
+            k.0.to_array().map(|k| table[(k & 31) as usize]),
+        ))
+    }
+
     /// Converts each lane exactly-rounded from `i32` (`vcvtdq2ps`).
     #[inline(always)]
     pub(crate) fn from_i32(v: I32x16) -> Self {
         Self(wide::f32x16::from_i32x16(v.0))
-    }
-
-    /// Reinterprets each lane as `i32` bits.
-    #[inline(always)]
-    pub(crate) fn to_bits(self) -> I32x16 {
-        I32x16(bytemuck::cast(self.0))
-    }
-
-    /// Bitwise XOR of each lane's bits with the bits of `m`.
-    #[inline(always)]
-    pub(crate) fn xor_bits(self, m: I32x16) -> Self {
-        let m: wide::f32x16 = bytemuck::cast(m.0);
-        Self(self.0 ^ m)
     }
 
     /// Lanes 0–7 and 8–15.
@@ -81,7 +78,7 @@ macro_rules! lanewise {
 }
 
 lanewise!(F32x16: Add add +, Sub sub -, Mul mul *);
-lanewise!(I32x16: Add add +, BitAnd bitand &, BitXor bitxor ^);
+lanewise!(I32x16: Add add +);
 
 /// Arithmetic (sign-filling) right shift of every lane; `n < 32`.
 impl Shr<u32> for I32x16 {

@@ -26,6 +26,13 @@ impl F32x8 {
         *a = self.0;
     }
 
+    /// `table[k & 31]` in each lane, `k` the lane of `k` (the
+    /// table-driven `sin`/`cos` of `crate::math`; one lookup a lane).
+    #[inline(always)]
+    pub(crate) fn lookup32(table: &[f32; 32], k: I32x8) -> Self {
+        Self(k.0.map(|k| table[(k & 31) as usize]))
+    }
+
     /// Converts each lane exactly-rounded from `i32`.
     #[inline(always)]
     pub(crate) fn from_i32(v: I32x8) -> Self {

@@ -26,6 +26,15 @@ impl F32x8 {
         *a = self.0.to_array();
     }
 
+    /// `table[k & 31]` in each lane, `k` the lane of `k` (the
+    /// table-driven `sin`/`cos` of `crate::math`; one lookup a lane).
+    #[inline(always)]
+    pub(crate) fn lookup32(table: &[f32; 32], k: I32x8) -> Self {
+        Self(wide::f32x8::new(
+            k.0.to_array().map(|k| table[(k & 31) as usize]),
+        ))
+    }
+
     /// Converts each lane exactly-rounded from `i32` (`cvtdq2ps`).
     #[inline(always)]
     pub(crate) fn from_i32(v: I32x8) -> Self {

@@ -17,22 +17,22 @@
 //!   leave the `[sin, cos]` pairs of frequencies 0..4 and 4..8: the
 //!   interleaved layout needs no other permutation; the halves layout puts
 //!   the words in order first (`vpermq`).
-//! - The quadrant swap by `vblendvps` on bit 30 (shifted to the sign), the
-//!   sign flips by XOR.
+//! - Each table lookup by four `vpermps` (8-entry quarters of the table)
+//!   and three `vblendvps`, the cosine's from the same four (`lookup`).
 //!
-//! The polynomial, the stores and the driver over the row are the text it
+//! The arithmetic, the stores and the driver over the row are the text it
 //! shares with `avx512.rs` (`x86_body!`). Two vectors a step (16
 //! frequencies): two independent chains, which the sixteen registers hold.
 
 use core::arch::x86_64::{
-    __m256, __m256i, _mm256_add_epi32, _mm256_add_ps, _mm256_and_ps, _mm256_blendv_ps,
-    _mm256_castps_si256, _mm256_castsi256_ps, _mm256_cvtepi32_ps, _mm256_mul_epu32, _mm256_mul_ps,
-    _mm256_mullo_epi32, _mm256_permute4x64_epi64, _mm256_set1_epi32, _mm256_set1_ps,
-    _mm256_shuffle_ps, _mm256_slli_epi32, _mm256_sub_ps, _mm256_unpackhi_ps, _mm256_unpacklo_ps,
-    _mm256_xor_ps,
+    __m256, __m256i, _mm256_add_epi32, _mm256_add_ps, _mm256_blendv_ps, _mm256_castps_si256,
+    _mm256_castsi256_ps, _mm256_cvtepi32_ps, _mm256_mul_epu32, _mm256_mul_ps, _mm256_mullo_epi32,
+    _mm256_permute4x64_epi64, _mm256_permutevar8x32_ps, _mm256_set1_epi32, _mm256_set1_ps,
+    _mm256_shuffle_ps, _mm256_slli_epi32, _mm256_srli_epi32, _mm256_sub_ps, _mm256_unpackhi_ps,
+    _mm256_unpacklo_ps,
 };
 
-use crate::math::sincos_coefficients::{C1, C2, C3, RAD_PER_UNIT, S1, S2, S3};
+use crate::math::sincos_coefficients::{H4, RAD_PER_UNIT, S3, SIN};
 
 /// `⌊p · F / 2^32⌋ mod 2^32` in the high half of each 64-bit lane of `f`
 /// (the low half is of no use): `p` is in every 32-bit lane of `p`.
@@ -78,21 +78,28 @@ x86_body!(
     [_mm256_add_epi32, _mm256_slli_epi32, _mm256_set1_epi32]
 );
 
-/// sin and cos of eight phase words: `math::sincos`'s `sincos_lanes!`, the
-/// same operations in the same order.
+/// `sin` and `cos` of `2πk/32`, `k` the top five bits of each lane of
+/// `wk`: `vpermps` reads three bits, so each of the four 8-entry quarters
+/// of the sine table is looked up once and two levels of `vblendvps` pick
+/// by bit 3 (bit 30 of `wk`, moved to the sign) and bit 4 (bit 31, the
+/// sign). The cosine table is the sine table a quarter on (`cos(2πk/32) =
+/// sin(2π(k + 8)/32)`), so the same four lookups serve it.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn sincos8(w0: __m256i) -> (__m256, __m256) {
-    let (s, c, w) = polynomial(w0);
-    // Quadrant q = the top two bits of w: where q is odd (bit 30, moved to
-    // the sign bit that `vblendvps` reads), sin takes c and cos takes -s;
-    // then both flip sign where bit 31 is set (q ≥ 2).
-    let odd = _mm256_castsi256_ps(_mm256_slli_epi32::<1>(w));
-    let sign = splat(-0.0);
-    let sin = _mm256_blendv_ps(s, c, odd);
-    let cos = _mm256_blendv_ps(c, _mm256_xor_ps(s, sign), odd);
-    let flip = _mm256_and_ps(_mm256_castsi256_ps(w), sign);
-    (_mm256_xor_ps(sin, flip), _mm256_xor_ps(cos, flip))
+fn lookup(wk: __m256i) -> (__m256, __m256) {
+    let k = _mm256_srli_epi32::<27>(wk);
+    let q: [[f32; 8]; 4] = bytemuck::cast(SIN);
+    let [q0, q1, q2, q3] = q.map(|t| _mm256_permutevar8x32_ps(bytemuck::cast(t), k));
+    let bit3 = _mm256_castsi256_ps(_mm256_slli_epi32::<1>(wk));
+    let bit4 = _mm256_castsi256_ps(wk);
+    let pick = |a, b, c, d| {
+        _mm256_blendv_ps(
+            _mm256_blendv_ps(a, b, bit3),
+            _mm256_blendv_ps(c, d, bit3),
+            bit4,
+        )
+    };
+    (pick(q0, q1, q2, q3), pick(q1, q2, q3, q0))
 }
 
 /// The position in every 32-bit lane (`vpmuludq` reads the low one of
@@ -108,7 +115,7 @@ fn position(pos: u32) -> __m256i {
 #[target_feature(enable = "avx2")]
 #[inline]
 fn sincos_one(p: __m256i, t: &[u64; 8], interleaved: bool) -> (__m256, __m256) {
-    sincos8(words(p, t, !interleaved))
+    sincos(words(p, t, !interleaved))
 }
 
 /// sin and cos of the 16 frequencies of `t` at `p`: two independent
@@ -117,8 +124,8 @@ fn sincos_one(p: __m256i, t: &[u64; 8], interleaved: bool) -> (__m256, __m256) {
 #[inline]
 fn sincos_step(p: __m256i, t: &[[u64; 8]; 2], interleaved: bool) -> [(__m256, __m256); 2] {
     [
-        sincos8(words(p, &t[0], !interleaved)),
-        sincos8(words(p, &t[1], !interleaved)),
+        sincos(words(p, &t[0], !interleaved)),
+        sincos(words(p, &t[1], !interleaved)),
     ]
 }
 

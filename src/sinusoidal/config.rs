@@ -42,7 +42,7 @@ pub enum TableKernel {
     /// f64 arithmetic is hardware (x86, aarch64, wasm32).
     #[default]
     Rotation,
-    /// The one-row f32 polynomial on every row (bound `2^-23` + 7.4e-10, within
+    /// The one-row f32 kernel on every row (bound `2^-23` + 7.4e-10, within
     /// [`MAX_ABS_ERR`](super::MAX_ABS_ERR)): no f64 arithmetic at all, so no
     /// soft-float code on targets whose FPU is single precision (Cortex-M4F,
     /// M33) or absent. Where the optimiser sees this constant in the plan

@@ -12,7 +12,7 @@
 //!
 //! Error bound per output, against `sin`/`cos` of the exact `p · ω_i` (ω_i
 //! the f64 frequency): `SINCOS_TURNS_MAX_ABS_ERR` (2^-23) for the
-//! polynomial on the exact phase (the truncation of the phase to `2^-32`
+//! `sin`/`cos` of the exact phase (the truncation of the phase to `2^-32`
 //! turn included), plus `2π · p · 2^-65` rad ≤ 7.4e-10 for the rounding of
 //! `F_i`, for every `p < 2^32`: below 1.2e-7 < 2^-22.
 
@@ -123,11 +123,11 @@ pub(crate) fn emit<const ADD: bool>(shape: &Shape, turns: &[u64], pos: u32, row:
     let turns = turns.get(i0..).unwrap_or(&[]);
     if crate::simd::SIMD_REGISTERS {
         // The phases are formed in registers, eight at a time, right where
-        // the polynomial needs them (no round trip through a phase buffer).
+        // the sin/cos lanes need them (no round trip through a phase buffer).
         emit_phases::<ADD>(shape, turns, i0, row, |f| p.wrapping_mul(f));
     } else {
         // Portable arrays: through a phase buffer, so this shares its
-        // `emit_phases` with `emit_rows` (one copy of the polynomial).
+        // `emit_phases` with `emit_rows` (one copy of the sin/cos lanes).
         let mut ph = [0u64; BLOCK];
         for (b, f) in turns.chunks(BLOCK).enumerate() {
             let ph = &mut ph[..f.len()];

@@ -26,9 +26,10 @@
 /// What the x86 bodies of the one-row kernel (`avx512.rs`, `avx2.rs`)
 /// share, for float vectors `$v` of `$n` lanes and their `i32` twins
 /// `$vi`, compiled for `$feature`, `$k` vectors a step: the arithmetic,
-/// `put` (store or add), `polynomial` (`math::sincos`'s `sincos_lanes!` up
-/// to the quadrant rotation: the same operations in the same order), and
-/// the driver `row`. The module supplies `position(pos)` (the position in
+/// `put` (store or add), `sincos` (`math::sincos`'s `sincos_lanes!`: the
+/// same operations in the same order), and the driver `row`. The module
+/// supplies `lookup(wk)` (`sin` and `cos` of `2πk/32` for `k` the top five
+/// bits of each lane of `wk`), `position(pos)` (the position in
 /// every lane as its multiply wants it), `sincos_one(p, t, interleaved)`
 /// and `sincos_step(p, t, interleaved)` (sin and cos of one vector and of
 /// `$k` vectors of frequencies, lanes in the order `pairs` needs for the
@@ -72,21 +73,18 @@ macro_rules! x86_body {
             *d = bytemuck::cast(if ADD { add(bytemuck::cast(*d), v) } else { v });
         }
 
-        /// `sin` and `cos` of the remainders of the phase words `w0`
-        /// (`math::sincos`), before the quadrant rotation, and the words
-        /// `w = w0 + 2^29`, whose top two bits are the quadrant.
+        /// `sin` and `cos` of the phase words `w0` (`math::sincos`).
         #[target_feature(enable = $feature)]
         #[inline]
-        fn polynomial(w0: $vi) -> ($v, $v, $vi) {
-            let w = $addi(w0, $set1i(1 << 29));
-            let x = mul($cvt($slli::<2>(w0)), splat(RAD_PER_UNIT));
-            let z = mul(x, x);
-            let ps = add(mul(add(mul(splat(S3), z), splat(S2)), z), splat(S1));
-            let s = add(mul(mul(ps, z), x), x);
-            let pc = add(mul(add(mul(splat(C3), z), splat(C2)), z), splat(C1));
-            let h = mul(splat(0.5), z);
-            let c = sub(splat(1.0), sub(h, mul(mul(z, z), pc)));
-            (s, c, w)
+        fn sincos(w0: $vi) -> ($v, $v) {
+            let (sk, ck) = lookup($addi(w0, $set1i(1 << 26)));
+            let b = mul($cvt($slli::<5>(w0)), splat(RAD_PER_UNIT));
+            let z = mul(b, b);
+            let sb = add(mul(mul(b, z), splat(S3)), b);
+            let hb = mul(z, sub(splat(0.5), mul(z, splat(H4))));
+            let sin = add(sk, sub(mul(ck, sb), mul(sk, hb)));
+            let cos = sub(ck, add(mul(ck, hb), mul(sk, sb)));
+            (sin, cos)
         }
 
         /// [`pairs`] for each step of frequencies `steps` yields, in its
@@ -198,10 +196,10 @@ use kernel::{BLOCK, Shape, emit, emit_rows, fill_row_edges, row_edges};
 use rotate::rotate_rows;
 
 /// From this many rows on, the table kernels use angle addition from f64
-/// anchors (`rotate.rs`); below, the f32 polynomial on every row (`kernel.rs`).
+/// anchors (`rotate.rs`); below, the one-row f32 kernel on every row (`kernel.rs`).
 /// The angle addition's per-call setup (f64 `sin`/`cos` of every frequency)
 /// pays off from about 28 rows: at D = 384 and 4096, 16 rows take 6.3 µs /
-/// 67 µs by angle addition against 4.1 / 43 by the polynomial, 32 rows
+/// 67 µs by angle addition against 4.1 / 43 by the one-row kernel, 32 rows
 /// 7.3 / 78 against 8.1 / 86.
 pub(crate) const ROTATE_MIN_ROWS: usize = 32;
 
@@ -229,7 +227,7 @@ fn block_rows(
 /// | kernel | bound (abs) | measured max |
 /// |---|---|---|
 /// | every entry point (the contract) | [`MAX_ABS_ERR`] = `2^-22` (2.4e-7) | — |
-/// | one row, fewer than 32 rows, or [`TableKernel::PerRow`]: f32 polynomial on the exact phase | `2^-23` + 7.4e-10 | 1.07e-7 |
+/// | one row, fewer than 32 rows, or [`TableKernel::PerRow`]: f32 table and polynomials on the exact phase | `2^-23` + 7.4e-10 | 7.1e-8 |
 /// | 32 rows or more ([`TableKernel::Rotation`], the default): f32 angle addition to f64 anchors (every 16 rows; exact every 1024) | [`TABLE_MAX_ABS_ERR`] = 2.06e-7 | 1.4e-7 |
 ///
 /// Both kernels are bit-identical across targets and SIMD backends (no
@@ -467,7 +465,7 @@ impl<'t> Sinusoidal<'t> {
             && (t < ROTATE_MIN_ROWS || self.kernel == TableKernel::PerRow)
         {
             // The one-row kernel's AVX-512 or AVX2 body, row by row, instead
-            // of the lanes' multi-row kernel: the same polynomial, so the same bits.
+            // of the lanes' multi-row kernel: the same arithmetic, so the same bits.
             // (From 32 rows on, the angle addition stays, on every machine,
             // although these rows beat it up to about 100 rows at D = 384
             // (native build) and 250 at D = 4096: which kernel runs must not
