@@ -330,6 +330,21 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
         Ok(())
     }
 
+    /// Calls `f(sin, cos)` for the octets of frequencies `t8` at position
+    /// `p`, in order. Where an x86 one-row body runs (`crate::arch`: AVX-512
+    /// or AVX2, chosen at run time, so on a default build too), it computes
+    /// up to 64 frequencies a call into a stack block; the lanes do the
+    /// rest. The same bits either way (the bodies equal the lanes).
+    #[inline(always)]
+    fn octets_at(&self, p: u64, t8: &[[u64; 8]], mut f: impl FnMut(F32x8, F32x8)) {
+        #[cfg(target_arch = "x86_64")]
+        let t8 = body_octets(p, t8, &mut f);
+        for t in t8 {
+            let (vs, vc) = sincos_turns8(t.map(|x| p.wrapping_mul(x)));
+            f(vs, vc);
+        }
+    }
+
     /// cos/sin of position `p` expanded for the interleaved layout:
     /// `cd = [c0, c0, c1, c1, …]`, `sd = [-s0, s0, -s1, s1, …]` (each
     /// `2·half` long), the values of [`row_at`](Self::row_at) through
@@ -342,8 +357,11 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
         let (t8, tt) = turns.as_chunks::<8>();
         let (cd16, cdt) = cd.as_chunks_mut::<16>();
         let (sd16, sdt) = sd.as_chunks_mut::<16>();
-        for ((t, cd), sd) in t8.iter().zip(cd16).zip(sd16) {
-            let (vs, vc) = sincos_turns8(t.map(|f| p.wrapping_mul(f)));
+        let mut cds = cd16.iter_mut().zip(sd16);
+        self.octets_at(p, t8, |vs, vc| {
+            let Some((cd, sd)) = cds.next() else {
+                return;
+            };
             let (c, s) = (vc * scale, vs * scale);
             let (c_lo, c_hi) = F32x8::interleave(c, c);
             let (s_lo, s_hi) = F32x8::interleave(s.xor_bits(sign), s);
@@ -360,7 +378,7 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
                 s_lo.store(e);
                 s_hi.store(f);
             }
-        }
+        });
         let pairs = cdt
             .as_chunks_mut::<2>()
             .0
@@ -382,15 +400,55 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
         let (t8, tt) = turns.as_chunks::<8>();
         let (c8, ct) = c.as_chunks_mut::<8>();
         let (s8, st) = s.as_chunks_mut::<8>();
-        for ((t, c), s) in t8.iter().zip(c8).zip(s8) {
-            let (vs, vc) = sincos_turns8(t.map(|f| p.wrapping_mul(f)));
-            (vc * scale).store(c);
-            (vs * scale).store(s);
-        }
+        let mut cs = c8.iter_mut().zip(s8);
+        self.octets_at(p, t8, |vs, vc| {
+            if let Some((c, s)) = cs.next() {
+                (vc * scale).store(c);
+                (vs * scale).store(s);
+            }
+        });
         for ((&f, c), s) in tt.iter().zip(ct).zip(st) {
             let (vs, vc) = sincos_turns(p.wrapping_mul(f));
             *c = vc * self.cs_scale;
             *s = vs * self.cs_scale;
         }
     }
+}
+
+/// The x86 part of [`Rope::octets_at`]: calls `f(sin, cos)` for the
+/// octets of `t8` in order, up to 64 frequencies a call of the one-row body
+/// into a stack block (the lanes do an octet the body leaves), and returns
+/// the octets left when no body runs here (all of them) or `p` is past
+/// `u32`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn body_octets<'t>(
+    p: u64,
+    mut t8: &'t [[u64; 8]],
+    f: &mut impl FnMut(F32x8, F32x8),
+) -> &'t [[u64; 8]] {
+    let Ok(pos) = u32::try_from(p) else {
+        return t8;
+    };
+    let mut block = [0.0f32; 128];
+    while !t8.is_empty() {
+        let (now, rest) = t8.split_at(t8.len().min(8));
+        let done =
+            crate::arch::sinusoidal_row::<false>(now.as_flattened(), pos, false, 64, &mut block)
+                / 8;
+        if done == 0 {
+            break;
+        }
+        let (sin, cos) = block.split_at(64);
+        let (sin, cos) = (sin.as_chunks::<8>().0, cos.as_chunks::<8>().0);
+        for (s, c) in sin.iter().zip(cos).take(done) {
+            f(F32x8::load(s), F32x8::load(c));
+        }
+        for t in now.get(done..).unwrap_or(&[]) {
+            let (vs, vc) = sincos_turns8(t.map(|x| p.wrapping_mul(x)));
+            f(vs, vc);
+        }
+        t8 = rest;
+    }
+    t8
 }
