@@ -320,6 +320,7 @@ avx2_decoder!(
 #[cfg(test)]
 mod tests {
     /// The epilogue that changes nothing.
+    #[cfg(target_arch = "x86_64")]
     const NONE: crate::formats::Post<'static> = crate::formats::Post {
         times: 1.0,
         add: &[],
@@ -338,6 +339,7 @@ mod tests {
     /// Rust leaves open which NaN a multiply with a NaN operand returns,
     /// and Miri picks one at random; the hardware's answer is fixed, so
     /// natively the bits must match.
+    #[cfg(target_arch = "x86_64")]
     fn same_or_miri_nan(got: f32, want: f32) -> bool {
         got.to_bits() == want.to_bits() || (cfg!(miri) && got.is_nan() && want.is_nan())
     }
