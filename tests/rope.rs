@@ -6,6 +6,8 @@
     reason = "tests index several arrays in step"
 )]
 
+mod common;
+use common::fnv;
 use inlayer::Error;
 use inlayer::reference::rope as r;
 use inlayer::rope::{
@@ -481,13 +483,6 @@ fn deterministic_sweep_of_widths_and_offsets() {
             }
         }
     }
-}
-
-/// FNV-1a over the bits of the values.
-fn fnv(v: &[f32]) -> u64 {
-    v.iter().fold(0xcbf2_9ce4_8422_2325, |h, x| {
-        (h ^ u64::from(x.to_bits())).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 #[test]

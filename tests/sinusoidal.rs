@@ -2,6 +2,8 @@
 //! preset and odd/even width, edge positions, the plan/plan-less/fixed-shape
 //! entry points agreeing bit for bit, and errors leaving the output untouched.
 
+mod common;
+use common::fnv;
 use inlayer::Error;
 use inlayer::reference::sinusoidal as oracle;
 use inlayer::sinusoidal::{
@@ -407,13 +409,6 @@ proptest! {
             prop_assert!(a.iter().all(|&x| x == 5.0));
         }
     }
-}
-
-/// FNV-1a over the bits of the values.
-fn fnv(v: &[f32]) -> u64 {
-    v.iter().fold(0xcbf2_9ce4_8422_2325, |h, x| {
-        (h ^ u64::from(x.to_bits())).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 #[test]
