@@ -319,12 +319,8 @@ avx2_decoder!(
 
 #[cfg(test)]
 mod tests {
-    /// The epilogue that changes nothing.
     #[cfg(target_arch = "x86_64")]
-    const NONE: crate::formats::Post<'static> = crate::formats::Post {
-        times: 1.0,
-        add: &[],
-    };
+    use crate::formats::Post;
 
     #[cfg(target_arch = "x86_64")]
     #[test]
@@ -367,7 +363,7 @@ mod tests {
         if !bodies_run_here() {
             let mut out = [1.0f32; 8];
             assert_eq!(
-                super::f16_rows::<false, false>(&[0u8; 16], NONE, &mut out),
+                super::f16_rows::<false, false>(&[0u8; 16], Post::NONE, &mut out),
                 0
             );
             assert_eq!(out, [1.0; 8]);
@@ -380,7 +376,7 @@ mod tests {
         let whole = patterns.len() / 8 * 8;
         let mut out = std::vec![0.0f32; patterns.len()];
         assert_eq!(
-            super::f16_rows::<false, false>(&bytes[1..], NONE, &mut out),
+            super::f16_rows::<false, false>(&bytes[1..], Post::NONE, &mut out),
             whole
         );
         for (&got, &h) in out.iter().zip(&patterns).take(whole) {
@@ -393,7 +389,7 @@ mod tests {
         }
         // SAFETY: `avx2_f16c()` (checked above) says AVX2 runs here.
         assert_eq!(
-            unsafe { avx2::bf16::<false, false>(&bytes[1..], NONE, &mut out) },
+            unsafe { avx2::bf16::<false, false>(&bytes[1..], Post::NONE, &mut out) },
             patterns.len()
         );
         for (&got, &h) in out.iter().zip(&patterns) {
@@ -406,8 +402,11 @@ mod tests {
         }
         for len in 0..=17 {
             let mut out = [f32::MAX; 18];
-            let done =
-                super::f16_rows::<false, false>(&bytes[1..1 + 2 * len], NONE, &mut out[..len]);
+            let done = super::f16_rows::<false, false>(
+                &bytes[1..1 + 2 * len],
+                crate::formats::Post::NONE,
+                &mut out[..len],
+            );
             assert_eq!(done, len / 8 * 8);
             for (i, &got) in out.iter().enumerate() {
                 let want = if i < done {
@@ -444,7 +443,10 @@ mod tests {
                     .collect();
                 let bytes: std::vec::Vec<u8> = row.iter().flat_map(|h| h.to_le_bytes()).collect();
                 let mut out = [0.0f32; 40];
-                assert_eq!(super::f16_rows::<false, false>(&bytes, NONE, &mut out), 40);
+                assert_eq!(
+                    super::f16_rows::<false, false>(&bytes, Post::NONE, &mut out),
+                    40
+                );
                 for (&got, &h) in out.iter().zip(&row) {
                     let want = f16_to_f32(h);
                     assert!(

@@ -287,8 +287,7 @@ macro_rules! block {
             const BYTES: usize = $bytes;
             #[inline(always)]
             fn decode(block: &[u8], out: &mut [f32]) {
-                let p = Post { times: 1.0, add: &[] };
-                <Self as sealed::Sealed>::decode_post::<false, false>(block, p, out);
+                <Self as sealed::Sealed>::decode_post::<false, false>(block, Post::NONE, out);
             }
 
         }

@@ -75,6 +75,12 @@ pub(crate) struct Post<'a> {
 }
 
 impl Post<'_> {
+    /// The epilogue that changes nothing (the plain decode).
+    pub(crate) const NONE: Post<'static> = Post {
+        times: 1.0,
+        add: &[],
+    };
+
     /// The epilogue of the values from `k` on.
     #[inline(always)]
     pub(crate) fn from(self, k: usize) -> Self {
@@ -92,11 +98,7 @@ macro_rules! decode_through_post {
     () => {
         #[inline]
         fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
-            let p = $crate::formats::Post {
-                times: 1.0,
-                add: &[],
-            };
-            self.decode::<false, false>(row, c0, p, out);
+            self.decode::<false, false>(row, c0, $crate::formats::Post::NONE, out);
         }
 
         #[inline]
@@ -110,15 +112,7 @@ macro_rules! decode_through_post {
         ) {
             use $crate::formats::Post;
             match (scale, add) {
-                (None, None) => self.decode::<false, false>(
-                    row,
-                    c0,
-                    Post {
-                        times: 1.0,
-                        add: &[],
-                    },
-                    out,
-                ),
+                (None, None) => self.decode::<false, false>(row, c0, Post::NONE, out),
                 (Some(t), None) => {
                     self.decode::<true, false>(row, c0, Post { times: t, add: &[] }, out)
                 }
