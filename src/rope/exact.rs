@@ -416,10 +416,10 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
 }
 
 /// The x86 part of [`Rope::octets_at`]: calls `f(sin, cos)` for the
-/// octets of `t8` in order, up to 64 frequencies a call of the one-row body
-/// into a stack block (the lanes do an octet the body leaves), and returns
-/// the octets left when no body runs here (all of them) or `p` is past
-/// `u32`.
+/// leading octets of `t8` that the one-row body computes, up to 64
+/// frequencies a call into a stack block, and returns the octets it left
+/// for the lanes (all of them where no body runs here or `p` is past
+/// `u32`; else at most the tail of the last block).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn body_octets<'t>(
@@ -432,23 +432,19 @@ fn body_octets<'t>(
     };
     let mut block = [0.0f32; 128];
     while !t8.is_empty() {
-        let (now, rest) = t8.split_at(t8.len().min(8));
+        let now = t8.len().min(8);
+        let block_turns = t8.get(..now).unwrap_or(&[]).as_flattened();
         let done =
-            crate::arch::sinusoidal_row::<false>(now.as_flattened(), pos, false, 64, &mut block)
-                / 8;
-        if done == 0 {
-            break;
-        }
+            crate::arch::sinusoidal_row::<false>(block_turns, pos, false, 64, &mut block) / 8;
         let (sin, cos) = block.split_at(64);
         let (sin, cos) = (sin.as_chunks::<8>().0, cos.as_chunks::<8>().0);
         for (s, c) in sin.iter().zip(cos).take(done) {
             f(F32x8::load(s), F32x8::load(c));
         }
-        for t in now.get(done..).unwrap_or(&[]) {
-            let (vs, vc) = sincos_turns8(t.map(|x| p.wrapping_mul(x)));
-            f(vs, vc);
+        t8 = t8.get(done..).unwrap_or(&[]);
+        if done < now {
+            break;
         }
-        t8 = rest;
     }
     t8
 }
