@@ -7,7 +7,8 @@
 //! the same IEEE operations in the same order, no fused multiply-add (Rust
 //! never contracts `a * b + c`). `bf16`, `i8` and FBGEMM 8-bit are plain
 //! loops that LLVM vectorizes for the enabled features (eight values a
-//! 32-byte store, where SSE2 stores 16 bytes). FBGEMM 4-bit and the ggml
+//! 32-byte store, where SSE2 stores 16 bytes), as is the epilogue of `f32`
+//! rows. FBGEMM 4-bit and the ggml
 //! block formats use intrinsics: as plain loops LLVM vectorized `Q4_0`
 //! across blocks, with gathers, at half the speed. The 32-element blocks
 //! convert their `f16` scales with F16C (`Q8_0` and `Q4_0` a tenth to a
@@ -86,6 +87,29 @@ fn each<const S: bool, const A: bool, T>(
         }
         out.len().min(src.len())
     }
+}
+
+/// `f32` rows through the epilogue: `out[j] = src[j]`, times `times` and
+/// plus `add[j]`: the gather's fused `× scale + add` on 32-byte vectors
+/// (a default build's lanes are SSE2's 16 bytes).
+#[target_feature(enable = "avx2")]
+pub(crate) fn f32<const S: bool, const A: bool>(
+    src: &[f32],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
+    each::<S, A, _>(src, p, out, |x| *x)
+}
+
+/// `out[j] = src[j] × times + out[j]` (`src[j] + out[j]` without `S`): the
+/// fused input layer's token rows added onto the encodings already in
+/// `out`, on 32-byte vectors.
+#[target_feature(enable = "avx2")]
+pub(crate) fn f32_onto<const S: bool>(src: &[f32], times: f32, out: &mut [f32]) -> usize {
+    for (o, s) in out.iter_mut().zip(src) {
+        *o += if S { s * times } else { *s };
+    }
+    out.len().min(src.len())
 }
 
 /// `bf16` → `f32`: `out[j] = bits(src[2j..2j + 2]) << 16`.

@@ -129,7 +129,7 @@ impl F32Table<'_> {
     ) {
         let start = row.saturating_mul(self.dim).saturating_add(c0);
         let end = start.saturating_add(out.len());
-        let then = |x: f32, j: usize| {
+        let then = |x: f32, p: Post<'_>, j: usize| {
             let x = if S { x * p.times } else { x };
             match p.add.get(j) {
                 Some(a) if A => x + a,
@@ -141,8 +141,21 @@ impl F32Table<'_> {
         match self.repr {
             Repr::Native(d) => {
                 if let Some(src) = d.get(start..end) {
+                    // The epilogue's AVX2 body where it runs and the build's
+                    // lanes are narrower (`crate::arch::f32_rows`), then
+                    // this loop for the rest.
+                    let k = if S || A {
+                        crate::arch::f32_rows::<S, A>(src, p, out)
+                    } else {
+                        0
+                    };
+                    let (src, out, p) = (
+                        src.get(k..).unwrap_or(&[]),
+                        out.get_mut(k..).unwrap_or(&mut []),
+                        p.from(k),
+                    );
                     for (j, (o, s)) in out.iter_mut().zip(src).enumerate() {
-                        *o = then(*s, j);
+                        *o = then(*s, p, j);
                     }
                 }
             }
@@ -151,7 +164,7 @@ impl F32Table<'_> {
                     .get(start.saturating_mul(4)..end.saturating_mul(4))
                     .unwrap_or(&[]);
                 for (j, (o, c)) in out.iter_mut().zip(src.chunks_exact(4)).enumerate() {
-                    *o = then(f32::from_le_bytes([c[0], c[1], c[2], c[3]]), j);
+                    *o = then(f32::from_le_bytes([c[0], c[1], c[2], c[3]]), p, j);
                 }
             }
         }
