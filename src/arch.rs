@@ -278,6 +278,54 @@ pub(crate) fn f32_onto_rows<const S: bool>(src: &[f32], times: f32, out: &mut [f
     unsafe { crate::formats::avx2::f32_onto::<S>(src, times, out) }
 }
 
+/// The mean and the variance of `row` by the AVX2 body
+/// (`input::avx2::norm_stats`, the lanes' bits) where AVX2 runs and the build
+/// does not enable it (the lanes are as wide there); `None` elsewhere.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn layer_norm_stats(row: &[f32]) -> Option<(f32, f32)> {
+    if cfg!(target_feature = "avx2") || !avx2_f16c() {
+        return None;
+    }
+    // SAFETY: `avx2_f16c()` is true only where the CPU and the OS run AVX2;
+    // the body only reads `row`.
+    Some(unsafe { crate::input::avx2::norm_stats(row) })
+}
+
+/// `row = ((row - mean) · rstd) · gamma + beta` by the AVX2 body
+/// (`input::avx2::norm_apply`), where [`layer_norm_stats`] runs its body;
+/// returns whether it did it.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn layer_norm_apply(
+    row: &mut [f32],
+    mean: f32,
+    rstd: f32,
+    gamma: &[f32],
+    beta: &[f32],
+) -> bool {
+    if cfg!(target_feature = "avx2") || !avx2_f16c() {
+        return false;
+    }
+    // SAFETY: as in `layer_norm_stats`; the body writes only through `row`.
+    unsafe { crate::input::avx2::norm_apply(row, mean, rstd, gamma, beta) };
+    true
+}
+
+/// The stub of [`layer_norm_stats`] on other architectures: not done.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn layer_norm_stats(_: &[f32]) -> Option<(f32, f32)> {
+    None
+}
+
+/// The stub of [`layer_norm_apply`] on other architectures: not done.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn layer_norm_apply(_: &mut [f32], _: f32, _: f32, _: &[f32], _: &[f32]) -> bool {
+    false
+}
+
 /// The stub of [`f32_onto_rows`] on other architectures: nothing done.
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
@@ -625,6 +673,75 @@ mod tests {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// The AVX2 LayerNorm bodies (statistics, normalisation) against the
+    /// lanes, bit for bit, where AVX2 runs: every width up to 100 (whole and partial blocks of 32; 37
+    /// under Miri), rows of mixed magnitudes with `-0.0`, subnormals and
+    /// equal values (a zero variance), and rows with ±inf or NaN (NaN out:
+    /// only NaN-ness is compared there).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_layer_norm_bodies_equal_the_lanes_bit_for_bit() {
+        use crate::input::{norm_apply, norm_stats};
+        if !bodies_run_here() {
+            return;
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let widths = if cfg!(miri) { 37..=37 } else { 0..=100 };
+        for dim in widths {
+            let gamma: std::vec::Vec<f32> = (0..dim).map(|i| 0.5 + i as f32 / 64.0).collect();
+            let beta: std::vec::Vec<f32> = (0..dim).map(|i| (i as f32 - 20.0) / 8.0).collect();
+            for kind in 0..4 {
+                let row: std::vec::Vec<f32> = (0..dim)
+                    .map(|i| {
+                        let r = next();
+                        let v = f32::from_bits(0x3f80_0000 | (r as u32 >> 9)) - 1.5;
+                        match (kind, r >> 60) {
+                            (1, _) => 3.25,
+                            (2, 0) => -0.0,
+                            (2, 1) => 1e-41,
+                            (2, _) => v * 1e4,
+                            (3, 0) => f32::INFINITY,
+                            (3, 1) => f32::NAN,
+                            _ if i % 7 == 0 => v * 1e-3,
+                            _ => v,
+                        }
+                    })
+                    .collect();
+                // SAFETY: `avx2_f16c()` (checked above) says AVX2 runs here.
+                let (mean, var) = unsafe { crate::input::avx2::norm_stats(&row) };
+                let (m, v) = norm_stats(&row);
+                let same =
+                    |a: f32, b: f32| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+                assert!(
+                    same(mean, m) && same(var, v),
+                    "dim {dim}, kind {kind}: ({mean:?}, {var:?}) != ({m:?}, {v:?})"
+                );
+                // (Miri cannot run `libm`'s x86 square root: any `rstd` does.)
+                let rstd = if cfg!(miri) {
+                    1.0 / (v + 1e-5)
+                } else {
+                    1.0 / libm::sqrtf(v + 1e-5)
+                };
+                let (mut got, mut want) = (row.clone(), row.clone());
+                // SAFETY: as above.
+                unsafe { crate::input::avx2::norm_apply(&mut got, m, rstd, &gamma, &beta) };
+                norm_apply(&mut want, m, rstd, &gamma, &beta);
+                for (i, (&g, &w)) in got.iter().zip(&want).enumerate() {
+                    assert!(
+                        same(g, w),
+                        "dim {dim}, kind {kind}, value {i}: {g:?} != {w:?}"
+                    );
                 }
             }
         }

@@ -288,14 +288,32 @@ fn sum32(x: &[f32], pad: f32, f: impl Fn(F32x8) -> F32x8) -> f32 {
     ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]))
 }
 
+/// LayerNorm of `row`: the statistics and the normalisation by the AVX2
+/// bodies where those run and the build's lanes are narrower
+/// (`crate::arch::layer_norm_stats` and `layer_norm_apply`, the same bits),
+/// else by [`norm_stats`] and [`norm_apply`].
 #[inline]
 pub(super) fn layer_norm(row: &mut [f32], n: &LayerNorm<'_>) {
+    let (mean, var) = crate::arch::layer_norm_stats(row).unwrap_or_else(|| norm_stats(row));
+    let rstd = 1.0 / libm::sqrtf(var + n.eps);
+    if !crate::arch::layer_norm_apply(row, mean, rstd, n.gamma, n.beta) {
+        norm_apply(row, mean, rstd, n.gamma, n.beta);
+    }
+}
+
+/// The mean and the variance of `row`, each by [`sum32`].
+#[inline]
+pub(crate) fn norm_stats(row: &[f32]) -> (f32, f32) {
     let d = row.len() as f32;
     let mean = sum32(row, 0.0, |v| v) / d;
     let m = F32x8::splat(mean);
-    let var = sum32(row, mean, |v| (v - m) * (v - m)) / d;
-    let rstd = 1.0 / libm::sqrtf(var + n.eps);
-    for ((o, &g), &b) in row.iter_mut().zip(n.gamma).zip(n.beta) {
+    (mean, sum32(row, mean, |v| (v - m) * (v - m)) / d)
+}
+
+/// `row = ((row - mean) · rstd) · gamma + beta`.
+#[inline]
+pub(crate) fn norm_apply(row: &mut [f32], mean: f32, rstd: f32, gamma: &[f32], beta: &[f32]) {
+    for ((o, &g), &b) in row.iter_mut().zip(gamma).zip(beta) {
         *o = (*o - mean) * rstd * g + b;
     }
 }

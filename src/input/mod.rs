@@ -21,7 +21,11 @@
 //! LayerNorm sums in f32 lanes (relative error ~`D · 2^-24` on the
 //! statistics).
 
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2;
 mod kernel;
+#[cfg(all(test, target_arch = "x86_64"))]
+pub(crate) use kernel::{norm_apply, norm_stats};
 
 pub(crate) use kernel::validate;
 
