@@ -209,6 +209,43 @@ pub(crate) fn sinusoidal_row_avx2<const ADD: bool>(
     unsafe { crate::sinusoidal::avx2::row::<ADD>(turns, pos, interleaved, n_sin, row) }
 }
 
+/// The sinusoidal table kernel's rows of one group for a whole block of
+/// frequencies by the AVX2 body (`sinusoidal::avx2::rotate_group`, the
+/// lanes' bits) where AVX2 runs and the build does not enable it (the
+/// lanes are as wide there); returns whether it did them.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn rotate_group<const ADD: bool, const N: usize>(
+    layout: (bool, usize, usize),
+    anchor: (&[f32; N], &[f32; N]),
+    offsets: (&[[f32; N]], &[[f32; N]]),
+    group: &mut [f32],
+    row_len: usize,
+) -> bool {
+    if cfg!(target_feature = "avx2") || !avx2_f16c() {
+        return false;
+    }
+    // SAFETY: `avx2_f16c()` is true only where the CPU and the OS run AVX2;
+    // the body takes slices and values and writes only through `group`.
+    unsafe {
+        crate::sinusoidal::avx2::rotate_group::<ADD, N>(layout, anchor, offsets, group, row_len);
+    }
+    true
+}
+
+/// The stub of [`rotate_group`] on other architectures: not done.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn rotate_group<const ADD: bool, const N: usize>(
+    _: (bool, usize, usize),
+    _: (&[f32; N], &[f32; N]),
+    _: (&[[f32; N]], &[[f32; N]]),
+    _: &mut [f32],
+    _: usize,
+) -> bool {
+    false
+}
+
 /// The stub of [`sinusoidal_row`] on other architectures: nothing done.
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
@@ -741,6 +778,84 @@ mod tests {
                     assert!(
                         same(g, w),
                         "dim {dim}, kind {kind}, value {i}: {g:?} != {w:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The sinusoidal table kernel's AVX2 group body against the lanes'
+    /// operations (`sa·co + ca·so`, `ca·co − sa·so`), bit for bit, where
+    /// AVX2 runs: both layouts, written and added, a block at column 0 and
+    /// one further in, full and short groups; the columns outside the block
+    /// untouched.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_table_group_equals_the_lanes_operations_bit_for_bit() {
+        if !bodies_run_here() {
+            return;
+        }
+        let value = |i: usize| ((i * 37 % 101) as f32 - 50.0) / 51.0;
+        let sa: [f32; 32] = core::array::from_fn(value);
+        let ca: [f32; 32] = core::array::from_fn(|k| value(k + 7));
+        let os: [[f32; 32]; 16] =
+            core::array::from_fn(|r| core::array::from_fn(|k| value(k + r * 3)));
+        let oc: [[f32; 32]; 16] =
+            core::array::from_fn(|r| core::array::from_fn(|k| value(k * 5 + r)));
+        let groups: &[(bool, usize, usize, usize)] = if cfg!(miri) {
+            &[(true, 80, 8, 3)]
+        } else {
+            &[
+                (true, 64, 0, 16),
+                (true, 80, 8, 3),
+                (false, 64, 0, 16),
+                (false, 90, 13, 16),
+            ]
+        };
+        for &(interleaved, dim, i0, rows) in groups {
+            let n_sin = dim.div_ceil(2);
+            for add in [false, true] {
+                let mut got: std::vec::Vec<f32> = (0..rows * dim).map(|i| value(i + 11)).collect();
+                let mut want = got.clone();
+                let layout = (interleaved, n_sin, i0);
+                // SAFETY: `avx2_f16c()` (checked above) says AVX2 runs here.
+                unsafe {
+                    if add {
+                        crate::sinusoidal::avx2::rotate_group::<true, 32>(
+                            layout,
+                            (&sa, &ca),
+                            (&os, &oc),
+                            &mut got,
+                            dim,
+                        );
+                    } else {
+                        crate::sinusoidal::avx2::rotate_group::<false, 32>(
+                            layout,
+                            (&sa, &ca),
+                            (&os, &oc),
+                            &mut got,
+                            dim,
+                        );
+                    }
+                }
+                for (r, row) in want.chunks_exact_mut(dim).enumerate() {
+                    for k in 0..32 {
+                        let s = sa[k] * oc[r][k] + ca[k] * os[r][k];
+                        let c = ca[k] * oc[r][k] - sa[k] * os[r][k];
+                        let (js, jc) = if interleaved {
+                            (2 * (i0 + k), 2 * (i0 + k) + 1)
+                        } else {
+                            (i0 + k, n_sin + i0 + k)
+                        };
+                        row[js] = if add { row[js] + s } else { s };
+                        row[jc] = if add { row[jc] + c } else { c };
+                    }
+                }
+                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert_eq!(
+                        g.to_bits(),
+                        w.to_bits(),
+                        "{interleaved} {dim} {i0} add {add}: value {i}"
                     );
                 }
             }

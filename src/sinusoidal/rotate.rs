@@ -126,9 +126,19 @@ pub(crate) fn rotate_rows<const ADD: bool>(
             <&[f32; BLOCK]>::try_from(&*sa),
             <&[f32; BLOCK]>::try_from(&*ca),
         ) {
-            // A whole block of columns, no padding row: fixed-size rows.
-            for ((row, os), oc) in group.chunks_exact_mut(row_len).zip(&os).zip(&oc) {
-                write_block::<ADD>(shape, i0, (sa, ca), (os, oc), row);
+            // A whole block of columns, no padding row: fixed-size rows,
+            // by the AVX2 body where that runs (`crate::arch`), else here.
+            let layout = (shape.interleaved, shape.n_sin, i0);
+            if !crate::arch::rotate_group::<ADD, BLOCK>(
+                layout,
+                (sa, ca),
+                (&os, &oc),
+                group,
+                row_len,
+            ) {
+                for ((row, os), oc) in group.chunks_exact_mut(row_len).zip(&os).zip(&oc) {
+                    write_block::<ADD>(shape, i0, (sa, ca), (os, oc), row);
+                }
             }
         } else {
             for (k, row) in group.chunks_exact_mut(row_len).enumerate() {
