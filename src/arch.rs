@@ -246,6 +246,55 @@ pub(crate) fn rotate_group<const ADD: bool, const N: usize>(
     false
 }
 
+/// Rotates every head of `tok` (whole heads of `dh`) by `(c, s)` with the
+/// AVX2 body (`rope::avx2::rotate_heads`, the kernels' bits) where AVX2
+/// runs and the build does not enable it (the lanes are as wide there);
+/// returns whether it did.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn rope_heads(
+    interleaved: bool,
+    tok: &mut [f32],
+    dh: usize,
+    c: &[f32],
+    s: &[f32],
+) -> bool {
+    if cfg!(target_feature = "avx2") || !avx2_f16c() {
+        return false;
+    }
+    // SAFETY: `avx2_f16c()` is true only where the CPU and the OS run AVX2;
+    // the body takes slices and values and writes only through `tok`.
+    unsafe { crate::rope::avx2::rotate_heads(interleaved, tok, dh, c, s) };
+    true
+}
+
+/// [`rope_heads`] from an expanded interleaved row
+/// (`rope::avx2::rotate_heads_expanded`).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn rope_heads_expanded(tok: &mut [f32], dh: usize, cd: &[f32], sd: &[f32]) -> bool {
+    if cfg!(target_feature = "avx2") || !avx2_f16c() {
+        return false;
+    }
+    // SAFETY: as in `rope_heads`.
+    unsafe { crate::rope::avx2::rotate_heads_expanded(tok, dh, cd, sd) };
+    true
+}
+
+/// The stub of [`rope_heads`] on other architectures: not done.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn rope_heads(_: bool, _: &mut [f32], _: usize, _: &[f32], _: &[f32]) -> bool {
+    false
+}
+
+/// The stub of [`rope_heads_expanded`] on other architectures: not done.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn rope_heads_expanded(_: &mut [f32], _: usize, _: &[f32], _: &[f32]) -> bool {
+    false
+}
+
 /// The stub of [`sinusoidal_row`] on other architectures: nothing done.
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
@@ -856,6 +905,59 @@ mod tests {
                         g.to_bits(),
                         w.to_bits(),
                         "{interleaved} {dim} {i0} add {add}: value {i}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The RoPE AVX2 bodies against the reference rotation of each pair
+    /// (`x0·c − x1·s`, `x0·s + x1·c`), bit for bit, where AVX2 runs: both
+    /// layouts, and the interleaved one from an expanded row too; rotary
+    /// widths that are and are not whole vectors (1, 4, 7, 64 pairs; 7
+    /// under Miri), partial rotary (the rest of each head untouched), three
+    /// heads.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_rope_bodies_equal_the_reference_rotation_bit_for_bit() {
+        use crate::reference::rope::rotate;
+        use crate::rope::Layout;
+        if !bodies_run_here() {
+            return;
+        }
+        let value = |i: usize| ((i * 53 % 97) as f32 - 48.0) / 7.0;
+        let widths: &[usize] = if cfg!(miri) { &[7] } else { &[1, 4, 7, 64] };
+        for &h in widths {
+            let dh = 2 * h + 3;
+            let c: std::vec::Vec<f32> = (0..h).map(|j| value(j + 5) / 7.0).collect();
+            let s: std::vec::Vec<f32> = (0..h).map(|j| value(j + 9) / 7.0).collect();
+            let cd: std::vec::Vec<f32> = c.iter().flat_map(|&c| [c, c]).collect();
+            let sd: std::vec::Vec<f32> = s.iter().flat_map(|&s| [-s, s]).collect();
+            let x: std::vec::Vec<f32> = (0..3 * dh).map(value).collect();
+            for (layout, expanded) in [
+                (Layout::HalfSplit, false),
+                (Layout::Interleaved, false),
+                (Layout::Interleaved, true),
+            ] {
+                let mut got = x.clone();
+                // SAFETY: `avx2_f16c()` (checked above) says AVX2 runs here.
+                unsafe {
+                    if expanded {
+                        crate::rope::avx2::rotate_heads_expanded(&mut got, dh, &cd, &sd);
+                    } else {
+                        let interleaved = layout == Layout::Interleaved;
+                        crate::rope::avx2::rotate_heads(interleaved, &mut got, dh, &c, &s);
+                    }
+                }
+                let mut want = x.clone();
+                for head in want.chunks_exact_mut(dh) {
+                    rotate(layout, head, &c, &s);
+                }
+                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert_eq!(
+                        g.to_bits(),
+                        w.to_bits(),
+                        "{layout:?} {expanded} h {h}: value {i}"
                     );
                 }
             }

@@ -25,6 +25,8 @@
 //! The rotation kernels (`kernel.rs`) are bit-identical to
 //! [`reference::rope`](crate::reference::rope) given the same cos/sin.
 
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2;
 mod config;
 mod exact;
 mod kernel;
@@ -199,6 +201,9 @@ pub(crate) fn for_each_head(
 /// Rotates one head vector by `(c, s)` in `layout`.
 #[inline(always)]
 pub(crate) fn rotate(layout: Layout, v: &mut [f32], c: &[f32], s: &[f32]) {
+    if crate::arch::rope_heads(layout == Layout::Interleaved, v, v.len(), c, s) {
+        return;
+    }
     match layout {
         Layout::HalfSplit => kernel::rotate_half_split(v, c, s),
         Layout::Interleaved => kernel::rotate_interleaved(v, c, s),
@@ -235,6 +240,7 @@ pub(crate) fn rotate_token(
 ) {
     let h = c.len();
     match layout {
+        Layout::HalfSplit if crate::arch::rope_heads(false, tok, dh, c, s) => {}
         Layout::Interleaved if h <= kernel::EXPAND_MAX && tok.len() > dh => {
             let (Some(cd), Some(sd)) = (scratch.cd.get_mut(..2 * h), scratch.sd.get_mut(..2 * h))
             else {
@@ -248,6 +254,7 @@ pub(crate) fn rotate_token(
                 kernel::rotate_half_split(v, c, s);
             }
         }),
+        Layout::Interleaved if crate::arch::rope_heads(true, tok, dh, c, s) => {}
         Layout::Interleaved => each_head(tok, dh, h, |v, _| {
             kernel::rotate_interleaved(v, c, s);
         }),
@@ -268,6 +275,9 @@ pub(crate) fn rotate_token_expanded(
     sd: &[f32],
     one_token: bool,
 ) {
+    if crate::arch::rope_heads_expanded(tok, dh, cd, sd) {
+        return;
+    }
     if one_token {
         kernel::rotate_heads_interleaved_expanded(tok, dh, cd, sd);
     } else {
