@@ -914,9 +914,9 @@ mod tests {
     /// The RoPE AVX2 bodies against the reference rotation of each pair
     /// (`x0·c − x1·s`, `x0·s + x1·c`), bit for bit, where AVX2 runs: both
     /// layouts, and the interleaved one from an expanded row too; rotary
-    /// widths that are and are not whole vectors (1, 4, 7, 64 pairs; 7
-    /// under Miri), partial rotary (the rest of each head untouched), three
-    /// heads.
+    /// widths that are and are not whole vectors, and the two the half-split
+    /// body unrolls (1, 4, 7, 64, 128 pairs; 7 and 64 under Miri), partial
+    /// rotary (the rest of each head untouched), three heads.
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn avx2_rope_bodies_equal_the_reference_rotation_bit_for_bit() {
@@ -926,7 +926,11 @@ mod tests {
             return;
         }
         let value = |i: usize| ((i * 53 % 97) as f32 - 48.0) / 7.0;
-        let widths: &[usize] = if cfg!(miri) { &[7] } else { &[1, 4, 7, 64] };
+        let widths: &[usize] = if cfg!(miri) {
+            &[7, 64]
+        } else {
+            &[1, 4, 7, 64, 128]
+        };
         for &h in widths {
             let dh = 2 * h + 3;
             let c: std::vec::Vec<f32> = (0..h).map(|j| value(j + 5) / 7.0).collect();

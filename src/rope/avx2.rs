@@ -70,18 +70,36 @@ pub(crate) fn rotate_heads(interleaved: bool, tok: &mut [f32], dh: usize, c: &[f
                 rotate_pair(x, c, s);
             }
         } else {
-            let Some((x1, rest)) = v.split_at_mut_checked(h) else {
-                continue;
-            };
-            let Some(x2) = rest.get_mut(..h) else {
-                continue;
-            };
-            for (((a, b), &c), &s) in x1.iter_mut().zip(x2).zip(c).zip(s) {
-                let (p, q) = (*a, *b);
-                *a = p * c - q * s;
-                *b = q * c + p * s;
+            // The common rotary widths with a constant trip count (the
+            // loop unrolled), as the lanes' `each_head`.
+            match h {
+                64 => half_split::<64>(v, c, s),
+                128 => half_split::<128>(v, c, s),
+                _ => half_split::<0>(v, c, s),
             }
         }
+    }
+}
+
+/// Half-split rotation of `v[..2h]` by `(c, s)`, `h = c.len()`, or `H`
+/// where that is not 0 (then `c.len() == H`).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn half_split<const H: usize>(v: &mut [f32], c: &[f32], s: &[f32]) {
+    let h = if H == 0 { c.len().min(s.len()) } else { H };
+    let (Some(c), Some(s)) = (c.get(..h), s.get(..h)) else {
+        return;
+    };
+    let Some((x1, rest)) = v.split_at_mut_checked(h) else {
+        return;
+    };
+    let Some(x2) = rest.get_mut(..h) else {
+        return;
+    };
+    for (((a, b), &c), &s) in x1.iter_mut().zip(x2).zip(c).zip(s) {
+        let (p, q) = (*a, *b);
+        *a = p * c - q * s;
+        *b = q * c + p * s;
     }
 }
 
