@@ -94,6 +94,15 @@ pub(crate) fn avx2_f16c() -> bool {
     features() & AVX2_F16C != 0
 }
 
+/// Whether the AVX2 bodies that do what the lanes do, on wider vectors,
+/// run: AVX2 on the CPU ([`avx2_f16c`]) and a build that does not enable it
+/// (a build that does has lanes as wide).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn avx2_widens_lanes() -> bool {
+    !cfg!(target_feature = "avx2") && avx2_f16c()
+}
+
 /// Whether AVX-512F and AVX-512DQ instructions can run here (see
 /// [`features`]).
 #[cfg(target_arch = "x86_64")]
@@ -222,10 +231,10 @@ pub(crate) fn rotate_group<const ADD: bool, const N: usize>(
     group: &mut [f32],
     row_len: usize,
 ) -> bool {
-    if cfg!(target_feature = "avx2") || !avx2_f16c() {
+    if !avx2_widens_lanes() {
         return false;
     }
-    // SAFETY: `avx2_f16c()` is true only where the CPU and the OS run AVX2;
+    // SAFETY: `avx2_widens_lanes()` is true only where the CPU and the OS run AVX2;
     // the body takes slices and values and writes only through `group`.
     unsafe {
         crate::sinusoidal::avx2::rotate_group::<ADD, N>(layout, anchor, offsets, group, row_len);
@@ -259,10 +268,10 @@ pub(crate) fn rope_heads(
     c: &[f32],
     s: &[f32],
 ) -> bool {
-    if cfg!(target_feature = "avx2") || !avx2_f16c() {
+    if !avx2_widens_lanes() {
         return false;
     }
-    // SAFETY: `avx2_f16c()` is true only where the CPU and the OS run AVX2;
+    // SAFETY: `avx2_widens_lanes()` is true only where the CPU and the OS run AVX2;
     // the body takes slices and values and writes only through `tok`.
     unsafe { crate::rope::avx2::rotate_heads(interleaved, tok, dh, c, s) };
     true
@@ -273,7 +282,7 @@ pub(crate) fn rope_heads(
 #[cfg(target_arch = "x86_64")]
 #[inline]
 pub(crate) fn rope_heads_expanded(tok: &mut [f32], dh: usize, cd: &[f32], sd: &[f32]) -> bool {
-    if cfg!(target_feature = "avx2") || !avx2_f16c() {
+    if !avx2_widens_lanes() {
         return false;
     }
     // SAFETY: as in `rope_heads`.
@@ -356,10 +365,10 @@ avx2_decoder!(
 #[cfg(target_arch = "x86_64")]
 #[inline]
 pub(crate) fn f32_onto_rows<const S: bool>(src: &[f32], times: f32, out: &mut [f32]) -> usize {
-    if cfg!(target_feature = "avx2") || !avx2_f16c() {
+    if !avx2_widens_lanes() {
         return 0;
     }
-    // SAFETY: `avx2_f16c()` is true only where the CPU and the OS run AVX2;
+    // SAFETY: `avx2_widens_lanes()` is true only where the CPU and the OS run AVX2;
     // the body takes slices and a value and writes only through `out`.
     unsafe { crate::formats::avx2::f32_onto::<S>(src, times, out) }
 }
@@ -370,10 +379,10 @@ pub(crate) fn f32_onto_rows<const S: bool>(src: &[f32], times: f32, out: &mut [f
 #[cfg(target_arch = "x86_64")]
 #[inline]
 pub(crate) fn layer_norm_stats(row: &[f32]) -> Option<(f32, f32)> {
-    if cfg!(target_feature = "avx2") || !avx2_f16c() {
+    if !avx2_widens_lanes() {
         return None;
     }
-    // SAFETY: `avx2_f16c()` is true only where the CPU and the OS run AVX2;
+    // SAFETY: `avx2_widens_lanes()` is true only where the CPU and the OS run AVX2;
     // the body only reads `row`.
     Some(unsafe { crate::input::avx2::norm_stats(row) })
 }
@@ -390,7 +399,7 @@ pub(crate) fn layer_norm_apply(
     gamma: &[f32],
     beta: &[f32],
 ) -> bool {
-    if cfg!(target_feature = "avx2") || !avx2_f16c() {
+    if !avx2_widens_lanes() {
         return false;
     }
     // SAFETY: as in `layer_norm_stats`; the body writes only through `row`.
