@@ -24,28 +24,24 @@ pub(crate) enum Op<'a> {
     ScaleAdd(f32, &'a [f32]),
 }
 
-impl<'a> Op<'a> {
-    /// The same operation with the add row `a` (if it has one).
+impl Op<'_> {
+    /// The operation on the values from `k` on (its add row cut there).
     #[inline(always)]
-    fn with_add(self, a: &'a [f32]) -> Self {
+    fn from(self, k: usize) -> Self {
         match self {
-            Op::Add(_) => Op::Add(a),
-            Op::ScaleAdd(s, _) => Op::ScaleAdd(s, a),
+            Op::Add(a) => Op::Add(tail(a, k)),
+            Op::ScaleAdd(s, a) => Op::ScaleAdd(s, tail(a, k)),
             op => op,
         }
     }
 }
 
-/// [`apply`] through the AVX2 body first where that runs
-/// ([`wide_epilogue`]): for rows longer than [`INLINE_COPY_MAX`].
+/// [`apply`], first by the AVX2 body where that runs ([`avx2_epilogue`]),
+/// for rows longer than [`INLINE_COPY_MAX`].
 #[inline(always)]
 pub(crate) fn apply_wide(op: Op<'_>, src: &[f32], out: &mut [f32]) {
-    let k = wide_epilogue(op, src, out);
-    let a = match op {
-        Op::Add(a) | Op::ScaleAdd(_, a) => tail(a, k),
-        _ => &[],
-    };
-    apply(op.with_add(a), tail(src, k), tail_mut(out, k));
+    let k = avx2_epilogue(op, src, out);
+    apply(op.from(k), tail(src, k), tail_mut(out, k));
 }
 
 /// Applies `op` from `src` into `out` (`src.len() == out.len()`, and the add
@@ -60,14 +56,14 @@ pub(crate) fn apply(op: Op<'_>, src: &[f32], out: &mut [f32]) {
     }
 }
 
-/// The epilogue of a row longer than [`INLINE_COPY_MAX`] by the AVX2 body
-/// (`crate::arch::f32_rows`), where the CPU has AVX2 and the build does not
-/// (its 32-byte stores against the lanes' 16); returns how many values it
-/// did (the whole row there, none elsewhere). Shorter rows lose more to
-/// the call than they gain (D = 64, T = 512: 0.67 → 0.49× the per-row
-/// `memcpy`); a copy stays a `memcpy`.
+/// The epilogue of a row by the AVX2 body (`crate::arch::f32_rows`), where
+/// the CPU has AVX2 and the build does not (its 32-byte stores against the
+/// lanes' 16); returns how many values it did (the whole row there, none
+/// elsewhere; a copy stays a `memcpy`). For rows longer than
+/// [`INLINE_COPY_MAX`]: shorter ones lose more to the call than they gain
+/// (D = 64, T = 512: 0.67 → 0.49× the per-row `memcpy`).
 #[inline(always)]
-fn wide_epilogue(op: Op<'_>, src: &[f32], out: &mut [f32]) -> usize {
+fn avx2_epilogue(op: Op<'_>, src: &[f32], out: &mut [f32]) -> usize {
     use crate::arch::f32_rows;
     match op {
         Op::Copy => 0,
@@ -170,7 +166,7 @@ fn map2(
 /// (the same IEEE operations as `src * s` followed by `+ pe`).
 #[inline(always)]
 pub(crate) fn scale_accumulate(src: &[f32], s: Option<f32>, out: &mut [f32]) {
-    // The AVX2 body first, where it runs (as in `wide_epilogue`).
+    // The AVX2 body first, where it runs (as in `avx2_epilogue`).
     let k = match s {
         _ if src.len() <= INLINE_COPY_MAX => 0,
         Some(t) => crate::arch::f32_onto_rows::<true>(src, t, out),

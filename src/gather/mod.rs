@@ -500,9 +500,8 @@ fn native_cols(
     Ok(())
 }
 
-/// The write phase of [`native_cols`], after validation: every id is a row
-/// and `out` holds every output row.
-/// Whether the rows' epilogue goes to [`wide_rows`]: on x86_64, a scale or
+/// Whether the rows' epilogue takes `kernel::apply_wide` (the AVX2 body
+/// where it runs; many tokens through [`wide_rows`]): on x86_64, a scale or
 /// an add row on rows longer than [`kernel::INLINE_COPY_MAX`].
 #[inline(always)]
 fn wide_epilogue(epilogue: &Epilogue<'_>, width: usize) -> bool {
@@ -522,6 +521,8 @@ fn wide_rows(rows: NativeRows<'_, '_>, epilogue: &Epilogue<'_>) {
     });
 }
 
+/// The write phase of [`native_cols`], after validation: every id is a row
+/// and `out` holds every output row.
 struct NativeRows<'a, 'o> {
     data: &'a [f32],
     dim: usize,
