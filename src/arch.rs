@@ -25,6 +25,14 @@
 //!   reference on every input, so only the speed depends on the CPU.
 //!   Elsewhere (other CPUs, other architectures, `--cfg
 //!   inlayer_force_scalar`) they return 0 and the lanes decode.
+//! - `f32_rows`, `f32_onto_rows`, `layer_norm_stats`, `layer_norm_apply`,
+//!   `rotate_group`, `rope_heads`, `rope_heads_expanded`: calls of AVX2
+//!   bodies that do what the lanes do on 32-byte vectors (the gather's
+//!   epilogue, the input layer's add and LayerNorm, the sinusoidal table
+//!   kernel's rows, the RoPE rotations), where `avx2_widens_lanes` says
+//!   they run: AVX2 on the CPU, a build whose lanes are SSE2's. The same
+//!   bits as the lanes; each body is tested against them (or the
+//!   reference) bit for bit, under Miri too.
 
 #![allow(unsafe_code)]
 
