@@ -25,10 +25,10 @@
 //!   reference on every input, so only the speed depends on the CPU.
 //!   Elsewhere (other CPUs, other architectures, `--cfg
 //!   inlayer_force_scalar`) they return 0 and the lanes decode.
-//! - `f32_rows`, `f32_onto_rows`, `layer_norm_stats`, `layer_norm_apply`,
+//! - `f32_rows`, `f32_onto_rows`, `input_combine`, `layer_norm_stats`, `layer_norm_apply`,
 //!   `rotate_group`, `rope_heads`, `rope_heads_expanded`: calls of AVX2
 //!   bodies that do what the lanes do on 32-byte vectors (the gather's
-//!   epilogue, the input layer's add and LayerNorm, the sinusoidal table
+//!   epilogue, the input layer's sums and LayerNorm, the sinusoidal table
 //!   kernel's rows, the RoPE rotations), where `avx2_widens_lanes` says
 //!   they run: AVX2 on the CPU, a build whose lanes are SSE2's. The same
 //!   bits as the lanes; each body is tested against them (or the
@@ -379,6 +379,40 @@ pub(crate) fn f32_onto_rows<const S: bool>(src: &[f32], times: f32, out: &mut [f
     // SAFETY: `avx2_widens_lanes()` is true only where the CPU and the OS run AVX2;
     // the body takes slices and a value and writes only through `out`.
     unsafe { crate::formats::avx2::f32_onto::<S>(src, times, out) }
+}
+
+/// The input layer's `o = ((x · s) + a) + b [+ o]` by the AVX2 body
+/// (`input::avx2::combine`, the lanes' bits) where [`avx2_widens_lanes`];
+/// returns whether it did it.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn input_combine<const S: bool, const A: bool, const B: bool, const ACC: bool>(
+    o: &mut [f32],
+    x: &[f32],
+    s: f32,
+    a: &[f32],
+    b: &[f32],
+) -> bool {
+    if !avx2_widens_lanes() {
+        return false;
+    }
+    // SAFETY: `avx2_widens_lanes()` is true only where the CPU and the OS run AVX2;
+    // the body takes slices and a value and writes only through `o`.
+    unsafe { crate::input::avx2::combine::<S, A, B, ACC>(o, x, s, a, b) };
+    true
+}
+
+/// The stub of [`input_combine`] on other architectures: not done.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn input_combine<const S: bool, const A: bool, const B: bool, const ACC: bool>(
+    _: &mut [f32],
+    _: &[f32],
+    _: f32,
+    _: &[f32],
+    _: &[f32],
+) -> bool {
+    false
 }
 
 /// The mean and the variance of `row` by the AVX2 body
@@ -979,6 +1013,63 @@ mod tests {
                         g.to_bits(),
                         w.to_bits(),
                         "{layout:?} {expanded} h {h}: value {i}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The input layer's AVX2 row-sum body against the lanes' loop
+    /// (`input::combine_k`), bit for bit, where AVX2 runs: every term
+    /// present, none, and two mixes; lengths up to 20 (11 under Miri),
+    /// values with ±inf, subnormals and -0.0.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_input_combine_equals_the_lanes_bit_for_bit() {
+        use crate::input::avx2::combine;
+        use crate::input::combine_k;
+        if !bodies_run_here() {
+            return;
+        }
+        let specials = [f32::INFINITY, 1e-40, -0.0, 2.5, -3.75, 1e30, 0.125];
+        let value = |i: usize| specials[i % specials.len()] * (1.0 + (i % 5) as f32);
+        let lens = if cfg!(miri) { 11..=11 } else { 0..=20 };
+        for len in lens {
+            let x: std::vec::Vec<f32> = (0..len).map(value).collect();
+            let a: std::vec::Vec<f32> = (0..len).map(|i| value(i + 2)).collect();
+            let b: std::vec::Vec<f32> = (0..len).map(|i| value(i + 4)).collect();
+            let o: std::vec::Vec<f32> = (0..len).map(|i| value(i + 1)).collect();
+            type Pair = (
+                unsafe fn(&mut [f32], &[f32], f32, &[f32], &[f32]),
+                fn(&mut [f32], &[f32], f32, &[f32], &[f32]),
+            );
+            let pairs: [Pair; 4] = [
+                (
+                    combine::<true, true, true, true>,
+                    combine_k::<true, true, true, true>,
+                ),
+                (
+                    combine::<false, false, false, false>,
+                    combine_k::<false, false, false, false>,
+                ),
+                (
+                    combine::<true, false, true, false>,
+                    combine_k::<true, false, true, false>,
+                ),
+                (
+                    combine::<false, true, false, true>,
+                    combine_k::<false, true, false, true>,
+                ),
+            ];
+            for (k, (body, lanes)) in pairs.into_iter().enumerate() {
+                let (mut got, mut want) = (o.clone(), o.clone());
+                // SAFETY: `avx2_f16c()` (checked above) says AVX2 runs here.
+                unsafe { body(&mut got, &x, 55.5, &a, &b) };
+                lanes(&mut want, &x, 55.5, &a, &b);
+                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert!(
+                        same_or_miri_nan(*g, *w),
+                        "combination {k}, len {len}, value {i}: {g:?} != {w:?}"
                     );
                 }
             }

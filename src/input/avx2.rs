@@ -1,7 +1,8 @@
-//! AVX2 bodies of the input layer's LayerNorm (`kernel::layer_norm`), for
+//! AVX2 bodies of the input layer's row sums (`kernel::combine_k`) and
+//! LayerNorm (`kernel::layer_norm`), for
 //! x86_64 CPUs with AVX2 running a build that does not enable it:
 //! `#[target_feature]` functions with safe bodies, called only through
-//! `crate::arch::{layer_norm_stats, layer_norm_apply}`, which check (once,
+//! `crate::arch::{input_combine, layer_norm_stats, layer_norm_apply}`, which check (once,
 //! by `cpuid`) that the CPU runs them; that call is the `unsafe` part.
 //!
 //! The same operations in the same order as the lanes, so the same bits:
@@ -61,4 +62,18 @@ pub(crate) fn norm_apply(row: &mut [f32], mean: f32, rstd: f32, gamma: &[f32], b
     for ((o, &g), &b) in row.iter_mut().zip(gamma).zip(beta) {
         *o = (*o - mean) * rstd * g + b;
     }
+}
+
+/// `o = ((x · s) + a) + b [+ o]` for the terms present (`S`, `A`, `B`,
+/// `ACC`): `kernel::combine_k`, the same loop compiled for AVX2 (32-byte
+/// vectors), so the same operations and bits.
+#[target_feature(enable = "avx2")]
+pub(crate) fn combine<const S: bool, const A: bool, const B: bool, const ACC: bool>(
+    o: &mut [f32],
+    x: &[f32],
+    s: f32,
+    a: &[f32],
+    b: &[f32],
+) {
+    super::kernel::combine_k::<S, A, B, ACC>(o, x, s, a, b);
 }

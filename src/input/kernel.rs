@@ -212,7 +212,7 @@ fn combine(
     macro_rules! dispatch {
         ($($S:literal $A:literal $B:literal $C:literal),*) => {
             match (s.is_some(), a.is_some(), b.is_some(), acc) {
-                $(($S, $A, $B, $C) => combine_k::<$S, $A, $B, $C>(o, x, sv, a.unwrap_or(x), b.unwrap_or(x)),)*
+                $(($S, $A, $B, $C) => combine_any::<$S, $A, $B, $C>(o, x, sv, a.unwrap_or(x), b.unwrap_or(x)),)*
             }
         };
     }
@@ -224,10 +224,26 @@ fn combine(
     );
 }
 
+/// [`combine_k`] by the AVX2 body where that runs and the build's lanes
+/// are narrower (`crate::arch::input_combine`: the same loop on 32-byte
+/// vectors, the same bits), else here.
+#[inline(always)]
+fn combine_any<const S: bool, const A: bool, const B: bool, const ACC: bool>(
+    o: &mut [f32],
+    x: &[f32],
+    s: f32,
+    a: &[f32],
+    b: &[f32],
+) {
+    if !crate::arch::input_combine::<S, A, B, ACC>(o, x, s, a, b) {
+        combine_k::<S, A, B, ACC>(o, x, s, a, b);
+    }
+}
+
 /// The loop of [`combine`] for one combination of present terms (absent
 /// slices are passed as `x` and never read).
 #[inline(always)]
-fn combine_k<const S: bool, const A: bool, const B: bool, const ACC: bool>(
+pub(crate) fn combine_k<const S: bool, const A: bool, const B: bool, const ACC: bool>(
     o: &mut [f32],
     x: &[f32],
     s: f32,

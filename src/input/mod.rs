@@ -25,7 +25,7 @@
 pub(crate) mod avx2;
 mod kernel;
 #[cfg(all(test, target_arch = "x86_64"))]
-pub(crate) use kernel::{norm_apply, norm_stats};
+pub(crate) use kernel::{combine_k, norm_apply, norm_stats};
 
 pub(crate) use kernel::validate;
 
