@@ -25,10 +25,11 @@
 //!   reference on every input, so only the speed depends on the CPU.
 //!   Elsewhere (other CPUs, other architectures, `--cfg
 //!   inlayer_force_scalar`) they return 0 and the lanes decode.
-//! - `f32_rows`, `f32_onto_rows`, `input_combine`, `layer_norm_stats`, `layer_norm_apply`,
-//!   `rotate_group`, `rope_heads`, `rope_heads_expanded`: calls of AVX2
-//!   bodies that do what the lanes do on 32-byte vectors (the gather's
-//!   epilogue, the input layer's sums and LayerNorm, the sinusoidal table
+//! - `f32_rows`, `gather_epilogue_rows`, `f32_onto_rows`, `input_combine`,
+//!   `layer_norm_stats`, `layer_norm_apply`, `rotate_group`, `rope_heads`,
+//!   `rope_heads_expanded`: calls of AVX2 bodies that do what the lanes do
+//!   on 32-byte vectors (the gather's epilogue, one row or the whole
+//!   many-token loop, the input layer's sums and LayerNorm, the sinusoidal table
 //!   kernel's rows, the RoPE rotations), where `avx2_widens_lanes` says
 //!   they run: AVX2 on the CPU, a build whose lanes are SSE2's. The same
 //!   bits as the lanes; each body is tested against them (or the
@@ -296,6 +297,46 @@ pub(crate) fn rope_heads_expanded(tok: &mut [f32], dh: usize, cd: &[f32], sd: &[
     // SAFETY: as in `rope_heads`.
     unsafe { crate::rope::avx2::rotate_heads_expanded(tok, dh, cd, sd) };
     true
+}
+
+/// The many-token gather's rows through their epilogue by the AVX2 body
+/// (`gather::avx2::epilogue_rows`: the token loop inside, 32-byte vectors)
+/// where AVX2 runs and the build does not enable it; gives `rows` back,
+/// untouched, where it does not.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn gather_epilogue_rows<'a, 'o>(
+    rows: crate::gather::NativeRows<'a, 'o>,
+    epilogue: &crate::gather::Epilogue<'_>,
+) -> Option<crate::gather::NativeRows<'a, 'o>> {
+    use crate::gather::avx2::epilogue_rows;
+    if !avx2_widens_lanes() {
+        return Some(rows);
+    }
+    let (s, a) = (epilogue.scale, epilogue.add);
+    // SAFETY: `avx2_widens_lanes()` is true only where the CPU and the OS run AVX2;
+    // the body takes validated rows, a value and a slice, and writes only
+    // through the rows' `out`.
+    unsafe {
+        match (s, a) {
+            (Some(s), Some(a)) => epilogue_rows::<true, true>(rows, s, a),
+            (Some(s), None) => epilogue_rows::<true, false>(rows, s, &[]),
+            (None, Some(a)) => epilogue_rows::<false, true>(rows, 1.0, a),
+            (None, None) => return Some(rows),
+        }
+    }
+    None
+}
+
+/// The stub of [`gather_epilogue_rows`] on other architectures: gives
+/// `rows` back.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn gather_epilogue_rows<'a, 'o>(
+    rows: crate::gather::NativeRows<'a, 'o>,
+    _: &crate::gather::Epilogue<'_>,
+) -> Option<crate::gather::NativeRows<'a, 'o>> {
+    Some(rows)
 }
 
 /// The stub of [`rope_heads`] on other architectures: not done.
@@ -1127,6 +1168,85 @@ mod tests {
                         same_or_miri_nan(g, w),
                         "len {len}, times {times:?}, value {i}: {g:?} != {w:?}"
                     );
+                }
+            }
+        }
+    }
+
+    /// The many-token gather's AVX2 body (`gather::avx2::epilogue_rows`)
+    /// against the reference's operations, bit for bit, where AVX2 runs:
+    /// four tokens (one repeated) of row widths around the 8-value step and
+    /// the 64-value inline limit (0 and 9 under Miri), a column range that
+    /// starts at 0 or 3, output rows two values apart, table values with
+    /// NaN, ±inf, subnormals and -0.0; times, plus or both. The values
+    /// between the output rows stay untouched.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_gather_epilogue_rows_equal_the_reference_bit_for_bit() {
+        use crate::gather::{NativeRows, avx2::epilogue_rows};
+        if !bodies_run_here() {
+            return;
+        }
+        let specials = [
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            1e-40,
+            -0.0,
+            0.0,
+            3.5,
+            -1.25e30,
+        ];
+        let value = |i: usize| specials[i % specials.len()] * (1.0 + (i / 8) as f32);
+        let widths: &[usize] = if cfg!(miri) {
+            &[0, 9]
+        } else {
+            &[0, 1, 7, 8, 9, 17, 63, 64, 65, 100]
+        };
+        let tokens = [2u32, 0, 2, 1];
+        for &width in widths {
+            for c0 in [0, 3] {
+                let (dim, stride) = (c0 + width + 1, width + 2);
+                let table: std::vec::Vec<f32> = (0..3 * dim).map(value).collect();
+                // No NaN in the add rows: which of two NaN operands an add
+                // returns is the compiler's choice (it may swap them).
+                let add: std::vec::Vec<f32> = (0..tokens.len() * width)
+                    .map(|i| value(3 * i + 1))
+                    .map(|a| if a.is_nan() { -7.0 } else { a })
+                    .collect();
+                for (times, plus) in [(Some(55.5f32), true), (Some(-0.0), false), (None, true)] {
+                    let mut got = std::vec![f32::MAX; tokens.len() * stride];
+                    let rows = NativeRows {
+                        data: &table,
+                        dim,
+                        c0,
+                        width,
+                        tokens: &tokens,
+                        out: &mut got,
+                        stride,
+                    };
+                    // SAFETY: `avx2_f16c()` (checked above) says AVX2 runs here.
+                    unsafe {
+                        match (times, plus) {
+                            (Some(t), true) => epilogue_rows::<true, true>(rows, t, &add),
+                            (Some(t), false) => epilogue_rows::<true, false>(rows, t, &[]),
+                            _ => epilogue_rows::<false, true>(rows, 1.0, &add),
+                        }
+                    }
+                    for (i, &g) in got.iter().enumerate() {
+                        let (t, j) = (i / stride, i % stride);
+                        let w = if j < width {
+                            let x = table[tokens[t] as usize * dim + c0 + j];
+                            let x = times.map_or(x, |s| x * s);
+                            if plus { x + add[t * width + j] } else { x }
+                        } else {
+                            f32::MAX
+                        };
+                        assert!(
+                            same_or_miri_nan(g, w),
+                            "width {width}, c0 {c0}, {times:?} {plus}: value {i}: {g:?} != {w:?}"
+                        );
+                    }
                 }
             }
         }

@@ -26,6 +26,8 @@
 //! trained). To match PyTorch, leave `padding_id` unset in forward and pass it
 //! to [`gather_backward`] only.
 
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2;
 mod kernel;
 
 use crate::Error;
@@ -470,7 +472,6 @@ fn native_cols(
     };
     // Validated: the add rows are `tokens.len() * width` long, so `get`
     // below only removes a panic path.
-    let add = |t: usize| epilogue.add.and_then(|a| a.get(t * width..(t + 1) * width));
     match (epilogue.scale, epilogue.add.is_some()) {
         // The plain copy, whose per-row cost is mostly loop overhead, gets the
         // dense-rows loop (see `each`; for the epilogues it would only grow
@@ -484,6 +485,27 @@ fn native_cols(
             short_rows_by_memcpy(data, dim, tokens, out);
         }
         (None, false) => rows.each(true, |_, src, row| kernel::apply(Op::Copy, src, row)),
+        _ => epilogue_rows(rows, epilogue),
+    }
+    Ok(())
+}
+
+/// The many-token rows with an epilogue (a scale, an add row or both). The
+/// whole loop runs in the AVX2 body where that runs (`gather::avx2`);
+/// elsewhere each row takes `kernel::apply_wide` ([`wide_rows`]) or the
+/// lanes. Out of line on x86_64: in [`native_cols`] the AVX2 call made the
+/// plain D = 64 copy slower (0.96–0.98 → 0.92–0.93× the per-row `memcpy`,
+/// default build). Inlined elsewhere, where it is the lanes' loops alone
+/// (out of line, the firmware's input layer grew by 1.2–4 KiB).
+#[cfg_attr(target_arch = "x86_64", inline(never))]
+#[cfg_attr(not(target_arch = "x86_64"), inline(always))]
+fn epilogue_rows(rows: NativeRows<'_, '_>, epilogue: &Epilogue<'_>) {
+    let Some(rows) = crate::arch::gather_epilogue_rows(rows, epilogue) else {
+        return;
+    };
+    let width = rows.width;
+    let add = |t: usize| epilogue.add.and_then(|a| a.get(t * width..(t + 1) * width));
+    match (epilogue.scale, epilogue.add.is_some()) {
         _ if wide_epilogue(epilogue, width) => wide_rows(rows, epilogue),
         (Some(s), false) => rows.each(false, |_, src, row| kernel::apply(Op::Scale(s), src, row)),
         (None, true) => rows.each(false, |t, src, row| {
@@ -496,8 +518,9 @@ fn native_cols(
                 kernel::apply(Op::ScaleAdd(s, a), src, row);
             }
         }),
+        // No epilogue: `native_cols` copies such rows itself.
+        (None, false) => {}
     }
-    Ok(())
 }
 
 /// Whether the rows' epilogue takes `kernel::apply_wide` (the AVX2 body
@@ -523,14 +546,21 @@ fn wide_rows(rows: NativeRows<'_, '_>, epilogue: &Epilogue<'_>) {
 
 /// The write phase of [`native_cols`], after validation: every id is a row
 /// and `out` holds every output row.
-struct NativeRows<'a, 'o> {
-    data: &'a [f32],
-    dim: usize,
-    c0: usize,
-    width: usize,
-    tokens: &'a [u32],
-    out: &'o mut [f32],
-    stride: usize,
+pub(crate) struct NativeRows<'a, 'o> {
+    /// The table, `rows × dim` values.
+    pub(crate) data: &'a [f32],
+    /// The table's row length.
+    pub(crate) dim: usize,
+    /// The first gathered column.
+    pub(crate) c0: usize,
+    /// How many columns are gathered, from `c0`.
+    pub(crate) width: usize,
+    /// The ids, every one a row of `data`.
+    pub(crate) tokens: &'a [u32],
+    /// The output, with room for every row at `stride`.
+    pub(crate) out: &'o mut [f32],
+    /// Where output row `t` starts: `t * stride`.
+    pub(crate) stride: usize,
 }
 
 impl NativeRows<'_, '_> {
@@ -540,7 +570,7 @@ impl NativeRows<'_, '_> {
     /// row: then short whole rows into a dense `out` take a loop of their
     /// own with less bookkeeping per row.
     #[inline(always)]
-    fn each(self, plain_copy: bool, f: impl Fn(usize, &[f32], &mut [f32])) {
+    pub(crate) fn each(self, plain_copy: bool, f: impl Fn(usize, &[f32], &mut [f32])) {
         let Self {
             data,
             dim,
