@@ -492,8 +492,7 @@ fn native_cols(
 
 /// The many-token rows with an epilogue (a scale, an add row or both). The
 /// whole loop runs in the AVX2 body where that runs (`gather::avx2`);
-/// elsewhere each row takes `kernel::apply_wide` ([`wide_rows`]) or the
-/// lanes. Out of line on x86_64: in [`native_cols`] the AVX2 call made the
+/// elsewhere each row takes the lanes. Out of line on x86_64: in [`native_cols`] the AVX2 call made the
 /// plain D = 64 copy slower (0.96–0.98 → 0.92–0.93× the per-row `memcpy`,
 /// default build). Inlined elsewhere, where it is the lanes' loops alone
 /// (out of line, the firmware's input layer grew by 1.2–4 KiB).
@@ -506,7 +505,6 @@ fn epilogue_rows(rows: NativeRows<'_, '_>, epilogue: &Epilogue<'_>) {
     let width = rows.width;
     let add = |t: usize| epilogue.add.and_then(|a| a.get(t * width..(t + 1) * width));
     match (epilogue.scale, epilogue.add.is_some()) {
-        _ if wide_epilogue(epilogue, width) => wide_rows(rows, epilogue),
         (Some(s), false) => rows.each(false, |_, src, row| kernel::apply(Op::Scale(s), src, row)),
         (None, true) => rows.each(false, |t, src, row| {
             if let Some(a) = add(t) {
@@ -523,25 +521,14 @@ fn epilogue_rows(rows: NativeRows<'_, '_>, epilogue: &Epilogue<'_>) {
     }
 }
 
-/// Whether the rows' epilogue takes `kernel::apply_wide` (the AVX2 body
-/// where it runs; many tokens through [`wide_rows`]): on x86_64, a scale or
-/// an add row on rows longer than [`kernel::INLINE_COPY_MAX`].
+/// Whether a one-token row's epilogue takes `kernel::apply_wide` (the AVX2
+/// row body where it runs): on x86_64, a scale or an add row on rows longer
+/// than [`kernel::INLINE_COPY_MAX`].
 #[inline(always)]
 fn wide_epilogue(epilogue: &Epilogue<'_>, width: usize) -> bool {
     cfg!(target_arch = "x86_64")
         && width > kernel::INLINE_COPY_MAX
         && (epilogue.scale.is_some() || epilogue.add.is_some())
-}
-
-/// The many-token rows with an epilogue through `kernel::apply_wide` (the
-/// AVX2 body where it runs), out of line: in the general body its code made
-/// the D = 64 rows a quarter slower.
-#[inline(never)]
-fn wide_rows(rows: NativeRows<'_, '_>, epilogue: &Epilogue<'_>) {
-    let width = rows.width;
-    rows.each(false, |t, src, row| {
-        kernel::apply_wide(epilogue.op_for(t, width), src, row);
-    });
 }
 
 /// The write phase of [`native_cols`], after validation: every id is a row
