@@ -596,6 +596,20 @@ mod tests {
         got.to_bits() == want.to_bits() || (cfg!(miri) && got.is_nan() && want.is_nan())
     }
 
+    /// Values of every class the `f32` bodies' tests mix: NaN, ±inf, a
+    /// subnormal, ±0.0, ordinary and huge.
+    #[cfg(target_arch = "x86_64")]
+    const SPECIALS: [f32; 8] = [
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        1e-40,
+        -0.0,
+        0.0,
+        3.5,
+        -1.25e30,
+    ];
+
     /// Whether AVX2 and F16C run here; says so when they do not (the AVX2
     /// bodies are then not tested on this machine).
     #[cfg(target_arch = "x86_64")]
@@ -1128,17 +1142,7 @@ mod tests {
         if !bodies_run_here() {
             return;
         }
-        let specials = [
-            f32::NAN,
-            f32::INFINITY,
-            f32::NEG_INFINITY,
-            1e-40,
-            -0.0,
-            0.0,
-            3.5,
-            -1.25e30,
-        ];
-        let value = |i: usize, k: usize| specials[(i * 5 + k) % specials.len()] * (1.0 + i as f32);
+        let value = |i: usize, k: usize| SPECIALS[(i * 5 + k) % SPECIALS.len()] * (1.0 + i as f32);
         let lens = if cfg!(miri) { 9..=9 } else { 0..=40 };
         for len in lens {
             let src: std::vec::Vec<f32> = (0..len).map(|i| value(i, 0)).collect();
@@ -1187,17 +1191,7 @@ mod tests {
         if !bodies_run_here() {
             return;
         }
-        let specials = [
-            f32::NAN,
-            f32::INFINITY,
-            f32::NEG_INFINITY,
-            1e-40,
-            -0.0,
-            0.0,
-            3.5,
-            -1.25e30,
-        ];
-        let value = |i: usize| specials[i % specials.len()] * (1.0 + (i / 8) as f32);
+        let value = |i: usize| SPECIALS[i % SPECIALS.len()] * (1.0 + (i / 8) as f32);
         let widths: &[usize] = if cfg!(miri) {
             &[0, 9]
         } else {
