@@ -7,7 +7,11 @@
 //! reference first.
 //!
 //! `cargo run --release --example gather_speed`; `COLD=1` for the cold
-//! 512 MiB table instead (see `cold`).
+//! 512 MiB table instead (see `cold`). `ALIGN=64` starts the table, the add
+//! rows and the output on a 64-byte boundary (as a runtime's aligned
+//! activation buffers are), `ALIGN=16` 16 bytes past one; unset, they lie
+//! where `Vec` puts them (16 bytes past a line, for these sizes, with
+//! glibc).
 
 use inlayer::formats::F32Table;
 use inlayer::gather::{Epilogue, gather_view};
@@ -65,18 +69,35 @@ fn main() {
         "{} build, vocab {VOCAB}, ratio to the per-row memcpy (best of 100 alternating runs)",
         inlayer::BACKEND
     );
+    let align = std::env::var("ALIGN").ok().map(|a| match a.as_str() {
+        "64" => 0,
+        "16" => 16,
+        _ => panic!("ALIGN is 64 or 16"),
+    });
+    if let Some(past) = align {
+        println!("buffers {past} bytes past a 64-byte boundary");
+    }
     for dim in [64, 384, 768, 4096] {
-        let table: Vec<f32> = (0..VOCAB * dim).map(|i| (i % 1021) as f32 * 0.5).collect();
-        let view = F32Table::new(&table, dim).expect("whole rows");
+        let mut table = Placed::new(VOCAB * dim, align);
+        for (i, x) in table.get_mut().iter_mut().enumerate() {
+            *x = (i % 1021) as f32 * 0.5;
+        }
+        let table = table.get();
+        let view = F32Table::new(table, dim).expect("whole rows");
         for t in [1usize, 512] {
             let ids: Vec<u32> = (0..t).map(|_| (next() % VOCAB as u64) as u32).collect();
-            let add: Vec<f32> = (0..t * dim).map(|i| (i % 7) as f32).collect();
+            let mut add = Placed::new(t * dim, align);
+            for (i, x) in add.get_mut().iter_mut().enumerate() {
+                *x = (i % 7) as f32;
+            }
+            let add = add.get();
             let s = (dim as f32).sqrt();
-            let mut out = vec![0.0f32; t * dim];
+            let mut out = Placed::new(t * dim, align);
+            let out = out.get_mut();
             let mut want = vec![0.0f32; t * dim];
-            reference::gather::gather(&table, dim, &ids, Some(s), Some(&add), None, &mut want)
+            reference::gather::gather(table, dim, &ids, Some(s), Some(add), None, &mut want)
                 .expect("valid");
-            gather_fused(&view, dim, &ids, s, &add, &mut out);
+            gather_fused(&view, dim, &ids, s, add, out);
             assert!(
                 out.iter()
                     .zip(&want)
@@ -91,12 +112,12 @@ fn main() {
                     for _ in 0..reps {
                         let ids = black_box(&ids[..]);
                         match k {
-                            0 => memcpy_rows(&table, dim, ids, &mut out),
-                            1 => gather(&view, dim, ids, &mut out),
-                            2 => gather_fused(&view, dim, ids, s, &add, &mut out),
-                            _ => naive_scale_add(&table, dim, ids, s, &add, &mut out),
+                            0 => memcpy_rows(table, dim, ids, out),
+                            1 => gather(&view, dim, ids, out),
+                            2 => gather_fused(&view, dim, ids, s, add, out),
+                            _ => naive_scale_add(table, dim, ids, s, add, out),
                         }
-                        black_box(&mut out);
+                        black_box(&mut *out);
                     }
                     *best = best.min(t0.elapsed().as_secs_f64() / reps as f64);
                 }
@@ -109,6 +130,36 @@ fn main() {
                 (t * dim * 4) as f64 / best[0] / 1e9
             );
         }
+    }
+}
+
+/// `len` values placed `past` bytes after a 64-byte boundary (`Some`), or
+/// where `Vec` puts them (`None`).
+struct Placed {
+    buf: Vec<f32>,
+    start: usize,
+    len: usize,
+}
+
+impl Placed {
+    fn new(len: usize, past: Option<usize>) -> Self {
+        let buf = vec![0.0f32; len + 32];
+        let start = match past {
+            Some(past) => {
+                let to_line = (64 - buf.as_ptr().addr() % 64) % 64;
+                (to_line + past) / 4
+            }
+            None => 0,
+        };
+        Self { buf, start, len }
+    }
+
+    fn get(&self) -> &[f32] {
+        &self.buf[self.start..self.start + self.len]
+    }
+
+    fn get_mut(&mut self) -> &mut [f32] {
+        &mut self.buf[self.start..self.start + self.len]
     }
 }
 

@@ -25,11 +25,12 @@
 //!   reference on every input, so only the speed depends on the CPU.
 //!   Elsewhere (other CPUs, other architectures, `--cfg
 //!   inlayer_force_scalar`) they return 0 and the lanes decode.
-//! - `f32_rows`, `gather_epilogue_rows`, `f32_onto_rows`, `input_combine`,
-//!   `layer_norm_stats`, `layer_norm_apply`, `rotate_group`, `rope_heads`,
-//!   `rope_heads_expanded`: calls of AVX2 bodies that do what the lanes do
-//!   on 32-byte vectors (the gather's epilogue, one row or the whole
-//!   many-token loop, the input layer's sums and LayerNorm, the sinusoidal table
+//! - `f32_rows`, `gather_epilogue_rows`, `gather_copy_rows`, `f32_onto_rows`,
+//!   `input_combine`, `layer_norm_stats`, `layer_norm_apply`, `rotate_group`,
+//!   `rope_heads`, `rope_heads_expanded`: calls of AVX2 bodies that do what
+//!   the lanes do on 32-byte vectors (the gather's epilogue, one row or the
+//!   whole many-token loop, its plain copy of short rows, the input layer's
+//!   sums and LayerNorm, the sinusoidal table
 //!   kernel's rows, the RoPE rotations), where `avx2_widens_lanes` says
 //!   they run: AVX2 on the CPU, a build whose lanes are SSE2's. The same
 //!   bits as the lanes; each body is tested against them (or the
@@ -326,6 +327,34 @@ pub(crate) fn gather_epilogue_rows<'a, 'o>(
         }
     }
     None
+}
+
+/// The many-token plain copy of short whole rows into a dense `out` by the
+/// AVX2 body (`gather::avx2::copy_rows`: the token loop inside, 32-byte
+/// moves) where AVX2 runs and the build does not enable it; gives `rows`
+/// back, untouched, where it does not.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn gather_copy_rows<'a, 'o>(
+    rows: crate::gather::NativeRows<'a, 'o>,
+) -> Option<crate::gather::NativeRows<'a, 'o>> {
+    if !avx2_widens_lanes() {
+        return Some(rows);
+    }
+    // SAFETY: `avx2_widens_lanes()` is true only where the CPU and the OS run AVX2;
+    // the body takes validated rows and writes only through their `out`.
+    unsafe { crate::gather::avx2::copy_rows(rows) };
+    None
+}
+
+/// The stub of [`gather_copy_rows`] on other architectures: gives `rows`
+/// back.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn gather_copy_rows<'a, 'o>(
+    rows: crate::gather::NativeRows<'a, 'o>,
+) -> Option<crate::gather::NativeRows<'a, 'o>> {
+    Some(rows)
 }
 
 /// The stub of [`gather_epilogue_rows`] on other architectures: gives
@@ -1241,6 +1270,62 @@ mod tests {
                             "width {width}, c0 {c0}, {times:?} {plus}: value {i}: {g:?} != {w:?}"
                         );
                     }
+                }
+            }
+        }
+    }
+
+    /// The AVX2 plain copy of short rows (`gather::avx2::copy_rows`) writes
+    /// every table row of the ids bit for bit (NaN payloads, ±inf,
+    /// subnormals, -0.0), for row lengths around its 8-value step and the
+    /// `INLINE_COPY_MAX` limit, with output rows at every 16-byte offset
+    /// from a 32-byte boundary; nothing past the last row is written.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_gather_copy_rows_write_the_table_rows_bit_for_bit() {
+        use crate::gather::{NativeRows, avx2::copy_rows};
+        if !bodies_run_here() {
+            return;
+        }
+        let widths: &[usize] = if cfg!(miri) {
+            &[17, 20]
+        } else {
+            &[1, 7, 8, 9, 17, 24, 31, 33, 63, 64]
+        };
+        let tokens = [2u32, 0, 2, 1, 2];
+        for &dim in widths {
+            let table: std::vec::Vec<f32> = (0..3 * dim)
+                .map(|i| match i % 11 {
+                    0 => f32::from_bits(0x7fa0_0001 + i as u32), // a signalling NaN
+                    k => SPECIALS[k % SPECIALS.len()] * (1.0 + i as f32),
+                })
+                .collect();
+            for skip in [0, 4] {
+                let mut buf = std::vec![f32::MAX; tokens.len() * dim + 4 + 8];
+                let out = &mut buf[skip..skip + tokens.len() * dim];
+                let rows = NativeRows {
+                    data: &table,
+                    dim,
+                    c0: 0,
+                    width: dim,
+                    tokens: &tokens,
+                    out,
+                    stride: dim,
+                };
+                // SAFETY: `avx2_f16c()` (checked above) says AVX2 runs here.
+                unsafe { copy_rows(rows) };
+                for (i, &g) in buf.iter().enumerate() {
+                    let w = match i.checked_sub(skip) {
+                        Some(k) if k < tokens.len() * dim => {
+                            table[tokens[k / dim] as usize * dim + k % dim]
+                        }
+                        _ => f32::MAX,
+                    };
+                    assert_eq!(
+                        g.to_bits(),
+                        w.to_bits(),
+                        "dim {dim}, skip {skip}: value {i}"
+                    );
                 }
             }
         }

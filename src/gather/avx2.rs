@@ -1,8 +1,10 @@
-//! The AVX2 body of the many-token gather with an epilogue (`× scale`,
-//! `+ add` row), for x86_64 CPUs with AVX2 running a build that does not
-//! enable it: a `#[target_feature]` function with a safe body, called only
-//! through `crate::arch::gather_epilogue_rows`, which checks (once, by
-//! `cpuid`) that the CPU runs it; that call is the `unsafe` part.
+//! The AVX2 bodies of the many-token gather, for x86_64 CPUs with AVX2
+//! running a build that does not enable it: the rows through an epilogue
+//! (`× scale`, `+ add` row), and the plain copy of short rows.
+//! `#[target_feature]` functions with safe bodies, called only through
+//! `crate::arch` (`gather_epilogue_rows`, `gather_copy_rows`), which checks
+//! (once, by `cpuid`) that the CPU runs them; that call is the `unsafe`
+//! part.
 //!
 //! The whole token loop runs inside the body (the loop, prefetch and bounds
 //! of `NativeRows::each`), so a row costs no call and no dispatch: rows of
@@ -30,5 +32,23 @@ pub(crate) fn epilogue_rows<const S: bool, const A: bool>(
             &[]
         };
         crate::formats::avx2::f32::<S, A>(src, Post { times, add }, row);
+    });
+}
+
+/// `out[t] = table[tokens[t]]` for every token: the plain copy of short
+/// whole rows into a dense `out` (`gather::short_rows`), 32 bytes a move
+/// where the SSE2 lanes move 16, and every bit as it was (NaN payloads
+/// too: moves, no arithmetic).
+#[target_feature(enable = "avx2")]
+pub(crate) fn copy_rows(rows: NativeRows<'_, '_>) {
+    rows.each(true, |_, src, row| {
+        let (o8, o1) = row.as_chunks_mut::<8>();
+        let (s8, s1) = src.as_chunks::<8>();
+        for (o, s) in o8.iter_mut().zip(s8) {
+            *o = *s;
+        }
+        for (o, s) in o1.iter_mut().zip(s1) {
+            *o = *s;
+        }
     });
 }

@@ -484,10 +484,44 @@ fn native_cols(
         {
             short_rows_by_memcpy(data, dim, tokens, out);
         }
+        (None, false)
+            if cfg!(target_arch = "x86_64")
+                && (width, stride) == (dim, dim)
+                && dim <= kernel::INLINE_COPY_MAX =>
+        {
+            short_rows(rows);
+        }
         (None, false) => rows.each(true, |_, src, row| kernel::apply(Op::Copy, src, row)),
         _ => epilogue_rows(rows, epilogue),
     }
     Ok(())
+}
+
+/// The many-token plain copy of short whole rows (up to
+/// [`kernel::INLINE_COPY_MAX`] values) into a dense `out`, on x86_64: the
+/// AVX2 body where it runs (`gather::avx2::copy_rows`: the loop inside,
+/// 32-byte moves), else the lanes, which also keep the rows that all start
+/// 16 bytes past a 32-byte boundary (there the 32-byte moves lost 3–7 %).
+/// Out of line, which helped the AVX-512 build's own lanes too (D = 32 on
+/// 64-byte aligned buffers: 45 → 52 GB/s). Hot D = 64, T = 512, ratio to
+/// the per-row `memcpy`, default build (`ALIGN=64 cargo run --release
+/// --example gather_speed`): the SSE2 lanes' 16-byte moves read 0.74–0.78
+/// on 64-byte aligned buffers, where `memcpy`'s wider moves never straddle
+/// a cache line; the AVX2 body reads 0.93–0.94. With `ALIGN=16` both read
+/// 0.96–1.01.
+#[inline(never)]
+fn short_rows(rows: NativeRows<'_, '_>) {
+    // Every output row 16 bytes past a 32-byte boundary: half the 32-byte
+    // stores would straddle a cache line, and the 16-byte lanes never do.
+    let straddle = rows.out.as_ptr().addr() % 32 == 16 && rows.dim.is_multiple_of(8);
+    let rows = if straddle {
+        Some(rows)
+    } else {
+        crate::arch::gather_copy_rows(rows)
+    };
+    if let Some(rows) = rows {
+        rows.each(true, |_, src, row| kernel::apply(Op::Copy, src, row));
+    }
 }
 
 /// The many-token rows with an epilogue (a scale, an add row or both). The
