@@ -357,6 +357,45 @@ pub(crate) fn gather_copy_rows<'a, 'o>(
     Some(rows)
 }
 
+/// The many-token decode of whole rows of a ggml table
+/// (`formats::avx2::block_rows`: the token loop, its prefetch hints and
+/// each row's AVX2 body in one function) where the format's AVX2 body runs
+/// (as [`q5_0_rows`] and the others decide: AVX2 and F16C on the CPU, and
+/// not `Q4_K` on builds that enable AVX2, whose lanes win there); `false`,
+/// nothing written, elsewhere.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn block_rows<B: crate::formats::Block, const S: bool, const A: bool>(
+    table: &crate::formats::BlockTable<'_, B>,
+    tokens: &[u32],
+    p: crate::formats::Post<'_>,
+    out: &mut [f32],
+    stride: usize,
+) -> bool {
+    use crate::formats::Format;
+    let lanes_win = B::FORMAT == Format::Q4KSplit && cfg!(target_feature = "avx2");
+    if lanes_win || !avx2_f16c() {
+        return false;
+    }
+    // SAFETY: `avx2_f16c()` is true only where the CPU and the OS run AVX2
+    // and F16C, the features the body is compiled for; it takes a table
+    // view, slices and values and writes only through `out`.
+    unsafe { crate::formats::avx2::block_rows::<B, S, A>(table, tokens, p, out, stride) }
+}
+
+/// The stub of [`block_rows`] on other architectures: nothing written.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn block_rows<B: crate::formats::Block, const S: bool, const A: bool>(
+    _: &crate::formats::BlockTable<'_, B>,
+    _: &[u32],
+    _: crate::formats::Post<'_>,
+    _: &mut [f32],
+    _: usize,
+) -> bool {
+    false
+}
+
 /// The stub of [`gather_epilogue_rows`] on other architectures: gives
 /// `rows` back.
 #[cfg(not(target_arch = "x86_64"))]
@@ -1329,6 +1368,76 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The many-token loop of the ggml views (`block_rows`, the AVX2 body)
+    /// writes row `tokens[t]` into output row `t` through the epilogue with
+    /// add row `t`, as the row-by-row decode (`Table::decode_fused_into`)
+    /// writes it, for every ggml format, repeated tokens, output rows with
+    /// gaps (left untouched). The rows' values are the same body's (tested
+    /// against the reference above), so two NaNs count as equal.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_block_rows_equal_the_row_by_row_decode() {
+        use crate::formats::{
+            Block, BlockTable, Format, Post, Q4_0, Q4_1, Q4K, Q5_0, Q5_1, Q6K, Q8_0, Table,
+        };
+        fn check<B: Block>() {
+            let dim = B::ELEMS * if cfg!(miri) { 1 } else { 2 };
+            let rows = 3;
+            let row_bytes = dim / B::ELEMS * B::BYTES;
+            let mut x = 0x2545_f491_4f6c_dd1du64;
+            let bytes: std::vec::Vec<u8> = (0..rows * row_bytes)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            let table = BlockTable::<B>::from_bytes(&bytes, dim).expect("whole rows");
+            let tokens = [2u32, 0, 2, 1];
+            let add: std::vec::Vec<f32> = (0..tokens.len() * dim).map(|i| i as f32 - 7.5).collect();
+            let stride = dim + 3;
+            let mut got = std::vec![f32::MAX; tokens.len() * stride];
+            let p = Post {
+                times: 1.5,
+                add: &add,
+            };
+            if !super::block_rows::<B, true, true>(&table, &tokens, p, &mut got, stride) {
+                // Only where the lanes win: `Q4_K` on a build with AVX2.
+                assert!(B::FORMAT == Format::Q4KSplit && cfg!(target_feature = "avx2"));
+                assert!(
+                    got.iter().all(|&g| g == f32::MAX),
+                    "{:?}: written",
+                    B::FORMAT
+                );
+                return;
+            }
+            let mut want = std::vec![f32::MAX; tokens.len() * stride];
+            for (t, &tok) in tokens.iter().enumerate() {
+                let a = &add[t * dim..(t + 1) * dim];
+                let row = &mut want[t * stride..t * stride + dim];
+                table.decode_fused_into(tok as usize, 0, Some(1.5), Some(a), row);
+            }
+            for (i, (&g, &w)) in got.iter().zip(&want).enumerate() {
+                assert!(
+                    g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()),
+                    "{:?}: value {i}: {g:?} != {w:?}",
+                    B::FORMAT
+                );
+            }
+        }
+        if !bodies_run_here() {
+            return;
+        }
+        check::<Q8_0>();
+        check::<Q4_0>();
+        check::<Q4_1>();
+        check::<Q5_0>();
+        check::<Q5_1>();
+        check::<Q4K>();
+        check::<Q6K>();
     }
 
     /// The AVX2 body of format `f` over the first `units` values (or

@@ -328,6 +328,50 @@ fn dram_sized_tables_equal_reference_bitwise() {
     }
 }
 
+/// Whole rows for many tokens without a padding id take the view's own token
+/// loop where it has one (`Table::decode_rows_fused`: the ggml views' AVX2
+/// loop): every format, one to three blocks a row, 2, 5 and 40 tokens (past
+/// the prefetch distance), each epilogue, dense and strided outputs, and a
+/// table of 4 MiB (whose rows the loop hints ahead); the same bits as the
+/// reference.
+#[test]
+fn whole_rows_of_many_tokens_equal_reference_bitwise() {
+    let epilogues = [
+        (None, false, 0),
+        (Some(1.5), false, 3),
+        (None, true, 1),
+        (Some(-0.0), true, 0),
+    ];
+    for (k, &format) in ALL.iter().enumerate() {
+        let e = format.block_elems();
+        for blocks in 1..=3 {
+            let dim = if e == 1 { 13 * blocks } else { e * blocks };
+            let dram_rows = (4 << 20) / format.row_bytes(dim).unwrap() + 1;
+            let shapes = [(2, 3), (5, 7), (40, 9), (40, dram_rows)];
+            for (s, &(n, rows)) in shapes.iter().enumerate() {
+                let tokens: Vec<u32> = (0..n).map(|i| ((i * 7 + k) % rows) as u32).collect();
+                // The 4 MiB table with one epilogue only: its bytes take a
+                // while to draw.
+                for &(scale, add, extra) in &epilogues[if s == 3 { 3 } else { 0 }..] {
+                    check(&Case {
+                        format,
+                        dim,
+                        rows,
+                        seed: 0x9e37_79b9_7f4a_7c15 ^ (k * 64 + blocks * 8 + s) as u64,
+                        tokens: tokens.clone(),
+                        cols: (0, dim),
+                        scale,
+                        add,
+                        padding_id: None,
+                        per_tensor: false,
+                        extra_stride: extra,
+                    });
+                }
+            }
+        }
+    }
+}
+
 /// `Table::decode_fused_into` is `decode_into` times the scale plus the add
 /// row, value for value, for every format (and through `AnyTable`), on
 /// random bytes: whole rows and column ranges that cut blocks, scales that

@@ -352,6 +352,62 @@ pub(crate) fn q5_1<const S: bool, const A: bool>(
     })
 }
 
+/// Whole rows of a ggml table for every token: `out[t * stride ..][.. dim]`
+/// = row `tokens[t]` through the epilogue `p` (`p.add` holding a row per
+/// token), the next rows hinted `prefetch::DISTANCE` tokens ahead: the
+/// gather's token loop in the AVX2 body, so a row costs no call, no
+/// dispatch and no column-range bookkeeping. Each row takes the format's
+/// body below. `false` (the gather then decodes every row itself) if a row
+/// or an add row is missing (a broken precondition) or a body leaves a row
+/// short (none does: a row is whole blocks).
+#[target_feature(enable = "avx2,f16c")]
+pub(crate) fn block_rows<B: super::Block, const S: bool, const A: bool>(
+    table: &super::BlockTable<'_, B>,
+    tokens: &[u32],
+    p: Post<'_>,
+    out: &mut [f32],
+    stride: usize,
+) -> bool {
+    use super::{Format, Table};
+    let dim = table.dim();
+    for (t, &tok) in tokens.iter().enumerate() {
+        if let Some(&ahead) = tokens.get(t + crate::prefetch::DISTANCE) {
+            table.prefetch(ahead as usize);
+        }
+        let (Some(src), Some(row)) = (
+            table.row(tok as usize),
+            out.get_mut(t * stride..t * stride + dim),
+        ) else {
+            return false;
+        };
+        let p = if A {
+            let Some(add) = p.add.get(t * dim..(t + 1) * dim) else {
+                return false;
+            };
+            Post {
+                times: p.times,
+                add,
+            }
+        } else {
+            p
+        };
+        let done = match B::FORMAT {
+            Format::Q8_0 => q8_0::<S, A>(src, p, row),
+            Format::Q4_0Split => q4_0::<S, A>(src, p, row),
+            Format::Q4_1Split => q4_1::<S, A>(src, p, row),
+            Format::Q5_0Split => q5_0::<S, A>(src, p, row),
+            Format::Q5_1Split => q5_1::<S, A>(src, p, row),
+            Format::Q4KSplit => q4_k::<S, A>(src, p, row),
+            Format::Q6KSplit => q6_k::<S, A>(src, p, row),
+            _ => 0,
+        };
+        if done < dim {
+            return false;
+        }
+    }
+    true
+}
+
 /// The whole `N`-byte blocks of 32 values each: `block` gives a block's
 /// values as four octets. Returns how many values it wrote.
 #[target_feature(enable = "avx2,f16c")]

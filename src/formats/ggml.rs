@@ -100,14 +100,57 @@ impl<B: Block> Table for BlockTable<'_, B> {
 
     super::decode_through_post!();
 
+    /// The whole token loop in the format's AVX2 body where that runs, for
+    /// rows of at most 512 bytes (longer rows decode a part at a time, row
+    /// by row); `false` elsewhere.
+    #[inline]
+    fn decode_rows_fused(
+        &self,
+        tokens: &[u32],
+        scale: Option<f32>,
+        add: Option<&[f32]>,
+        out: &mut [f32],
+        stride: usize,
+    ) -> bool {
+        use crate::arch::block_rows;
+        if self.row_bytes() > CHUNK_BYTES {
+            return false;
+        }
+        match (scale, add) {
+            (None, None) => block_rows::<B, false, false>(self, tokens, Post::NONE, out, stride),
+            (Some(times), None) => {
+                block_rows::<B, true, false>(self, tokens, Post { times, add: &[] }, out, stride)
+            }
+            (None, Some(add)) => {
+                block_rows::<B, false, true>(self, tokens, Post { times: 1.0, add }, out, stride)
+            }
+            (Some(times), Some(add)) => {
+                block_rows::<B, true, true>(self, tokens, Post { times, add }, out, stride)
+            }
+        }
+    }
+
     #[inline]
     fn prefetch(&self, row: usize) {
-        let row_bytes = (self.dim / B::ELEMS) * B::BYTES;
-        crate::prefetch::read_bytes(self.bytes, row * row_bytes, row_bytes);
+        crate::prefetch::read_bytes(self.bytes, row * self.row_bytes(), self.row_bytes());
     }
 }
 
 impl<B: Block> BlockTable<'_, B> {
+    /// Bytes a row takes: `dim / B::ELEMS` blocks.
+    #[inline(always)]
+    pub(crate) fn row_bytes(&self) -> usize {
+        (self.dim / B::ELEMS) * B::BYTES
+    }
+
+    /// The bytes of row `row` (`None` past the end).
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    pub(crate) fn row(&self, row: usize) -> Option<&[u8]> {
+        let n = self.row_bytes();
+        self.bytes.get(row.checked_mul(n)?..)?.get(..n)
+    }
+
     /// `decode_into` through the epilogue `p` (`S`: times, `A`: plus the add
     /// row), which the AVX2 bodies and the lanes apply before they store; a
     /// block that a column range cuts (decoded through a scratch block) gets

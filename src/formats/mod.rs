@@ -395,6 +395,18 @@ impl Table for AnyTable<'_> {
     }
 
     #[inline]
+    fn decode_rows_fused(
+        &self,
+        tokens: &[u32],
+        scale: Option<f32>,
+        add: Option<&[f32]>,
+        out: &mut [f32],
+        stride: usize,
+    ) -> bool {
+        each!(self, t => t.decode_rows_fused(tokens, scale, add, out, stride))
+    }
+
+    #[inline]
     fn prefetch(&self, row: usize) {
         each!(self, t => t.prefetch(row));
     }
@@ -484,6 +496,46 @@ pub trait Table {
     fn f32_row(&self, row: usize) -> Option<&[f32]> {
         let dim = self.dim();
         self.f32_rows()?.get(row * dim..(row + 1) * dim)
+    }
+
+    /// Decodes the whole rows of many tokens through the gather's epilogue:
+    /// `out[t * stride ..][.. dim]` becomes row `tokens[t]` as
+    /// [`Table::decode_fused_into`] writes it (from column 0), for every `t`.
+    /// Returns `true` once every row is written, `false` if it did not
+    /// write them all: the caller then decodes every row itself (the
+    /// gather does, row by row). The gather calls it first for a
+    /// many-token call without a padding id, so that a view can run the
+    /// whole token loop in one place (the crate's ggml views do, in their
+    /// AVX2 bodies); the default writes nothing and returns `false`.
+    ///
+    /// Precondition: every token `< self.rows()`, `stride >= self.dim()`,
+    /// `out` holds every row at `stride`, and `add` (if any) holds
+    /// `tokens.len() * self.dim()` values, row `t` for token `t`. If it is
+    /// broken, the crate's views do not panic (they return `false`).
+    ///
+    /// ```
+    /// use inlayer::formats::{F32Table, Table};
+    /// let t = F32Table::new(&[1.0, 2.0, 3.0, 4.0], 2)?;
+    /// let mut out = [0.0f32; 4];
+    /// if !t.decode_rows_fused(&[1, 0], Some(2.0), None, &mut out, 2) {
+    ///     for (row, tok) in out.chunks_exact_mut(2).zip([1, 0]) {
+    ///         t.decode_fused_into(tok, 0, Some(2.0), None, row);
+    ///     }
+    /// }
+    /// assert_eq!(out, [6.0, 8.0, 2.0, 4.0]);
+    /// # Ok::<(), inlayer::Error>(())
+    /// ```
+    #[inline]
+    fn decode_rows_fused(
+        &self,
+        tokens: &[u32],
+        scale: Option<f32>,
+        add: Option<&[f32]>,
+        out: &mut [f32],
+        stride: usize,
+    ) -> bool {
+        let _ = (tokens, scale, add, out, stride);
+        false
     }
 
     /// Hints that row `row` will be read soon (a software prefetch); the

@@ -435,6 +435,15 @@ fn general_cols<T: Table + ?Sized>(
         }
         return Ok(());
     }
+    // Whole rows without a padding id: the view's own token loop, where it
+    // has one (`Table::decode_rows_fused`).
+    if cols.start == 0
+        && width == table.dim()
+        && epilogue.padding_id.is_none()
+        && table.decode_rows_fused(tokens, epilogue.scale, epilogue.add, out, out_stride)
+    {
+        return Ok(());
+    }
     let rows = RowsOut {
         tokens,
         epilogue,
