@@ -394,6 +394,41 @@ pub(crate) fn block_rows<B: crate::formats::Block, const S: bool, const A: bool>
     false
 }
 
+/// The many-token decode of whole rows of a table view
+/// (`formats::avx2::view_rows`: the token loop, its prefetch hints and each
+/// row's decode, with the view's AVX2 body inlined, in one function) where
+/// AVX2 and F16C run, on every build; `false`, nothing written, elsewhere.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn view_rows<V: crate::formats::DecodePost, const S: bool, const A: bool>(
+    view: &V,
+    tokens: &[u32],
+    p: crate::formats::Post<'_>,
+    out: &mut [f32],
+    stride: usize,
+) -> bool {
+    if !avx2_f16c() {
+        return false;
+    }
+    // SAFETY: `avx2_f16c()` is true only where the CPU and the OS run AVX2
+    // and F16C, the features the body is compiled for; it takes a table
+    // view, slices and values and writes only through `out`.
+    unsafe { crate::formats::avx2::view_rows::<V, S, A>(view, tokens, p, out, stride) }
+}
+
+/// The stub of [`view_rows`] on other architectures: nothing written.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn view_rows<V: crate::formats::DecodePost, const S: bool, const A: bool>(
+    _: &V,
+    _: &[u32],
+    _: crate::formats::Post<'_>,
+    _: &mut [f32],
+    _: usize,
+) -> bool {
+    false
+}
+
 /// The stub of [`gather_epilogue_rows`] on other architectures: gives
 /// `rows` back.
 #[cfg(not(target_arch = "x86_64"))]
@@ -1368,67 +1403,91 @@ mod tests {
         }
     }
 
-    /// The many-token loop of the ggml views (`block_rows`, the AVX2 body)
-    /// writes row `tokens[t]` into output row `t` through the epilogue with
+    /// The many-token loops in one AVX2 function (`Table::decode_rows_fused`:
+    /// `view_rows`, and `block_rows` for the ggml views) write row
+    /// `tokens[t]` into output row `t` through the epilogue with
     /// add row `t`, as the row-by-row decode (`Table::decode_fused_into`)
-    /// writes it, for every ggml format, repeated tokens, output rows with
-    /// gaps (left untouched). The rows' values are the same body's (tested
+    /// writes it, for every format, repeated tokens, output rows with gaps
+    /// (left untouched). The rows' values are the same bodies' (tested
     /// against the reference above), so two NaNs count as equal.
     #[cfg(target_arch = "x86_64")]
     #[test]
-    fn avx2_block_rows_equal_the_row_by_row_decode() {
+    fn avx2_row_loops_equal_the_row_by_row_decode() {
         use crate::formats::{
-            Block, BlockTable, Post, Q4_0, Q4_1, Q4K, Q5_0, Q5_1, Q6K, Q8_0, Table,
+            Bf16Table, BlockTable, F16Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Q4_0,
+            Q4_1, Q4K, Q5_0, Q5_1, Q6K, Q8_0, Table,
         };
-        fn check<B: Block>() {
-            let dim = B::ELEMS * if cfg!(miri) { 1 } else { 2 };
-            let rows = 3;
-            let row_bytes = dim / B::ELEMS * B::BYTES;
-            let mut x = 0x2545_f491_4f6c_dd1du64;
-            let bytes: std::vec::Vec<u8> = (0..rows * row_bytes)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    x as u8
-                })
-                .collect();
-            let table = BlockTable::<B>::from_bytes(&bytes, dim).expect("whole rows");
+        fn check<V: Table>(view: &V, f: Format) {
+            let dim = view.dim();
             let tokens = [2u32, 0, 2, 1];
             let add: std::vec::Vec<f32> = (0..tokens.len() * dim).map(|i| i as f32 - 7.5).collect();
             let stride = dim + 3;
             let mut got = std::vec![f32::MAX; tokens.len() * stride];
-            let p = Post {
-                times: 1.5,
-                add: &add,
-            };
-            assert!(super::block_rows::<B, true, true>(
-                &table, &tokens, p, &mut got, stride
-            ));
+            assert!(view.decode_rows_fused(&tokens, Some(1.5), Some(&add), &mut got, stride));
             let mut want = std::vec![f32::MAX; tokens.len() * stride];
             for (t, &tok) in tokens.iter().enumerate() {
                 let a = &add[t * dim..(t + 1) * dim];
                 let row = &mut want[t * stride..t * stride + dim];
-                table.decode_fused_into(tok as usize, 0, Some(1.5), Some(a), row);
+                view.decode_fused_into(tok as usize, 0, Some(1.5), Some(a), row);
             }
             for (i, (&g, &w)) in got.iter().zip(&want).enumerate() {
                 assert!(
                     g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()),
-                    "{:?}: value {i}: {g:?} != {w:?}",
-                    B::FORMAT
+                    "{f:?}: value {i}: {g:?} != {w:?}"
                 );
             }
         }
         if !bodies_run_here() {
             return;
         }
-        check::<Q8_0>();
-        check::<Q4_0>();
-        check::<Q4_1>();
-        check::<Q5_0>();
-        check::<Q5_1>();
-        check::<Q4K>();
-        check::<Q6K>();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let bytes: std::vec::Vec<u8> = (0..3 * 2 * 210)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        // Three rows of each format (two 256-value blocks for the K-quants,
+        // one under Miri).
+        let k = if cfg!(miri) { 1 } else { 2 };
+        let rows = |f: Format, dim: usize| &bytes[..3 * f.row_bytes(dim).expect("whole blocks")];
+        let view = |f: Format, dim: usize| (rows(f, dim), dim);
+        macro_rules! blocks {
+            ($($b:ty => $f:expr, $dim:expr;)*) => {$(
+                let (b, dim) = view($f, $dim);
+                check(&BlockTable::<$b>::from_bytes(b, dim).expect("whole rows"), $f);
+            )*};
+        }
+        blocks! {
+            Q8_0 => Format::Q8_0, 64;
+            Q4_0 => Format::Q4_0Split, 64;
+            Q4_1 => Format::Q4_1Split, 64;
+            Q5_0 => Format::Q5_0Split, 64;
+            Q5_1 => Format::Q5_1Split, 64;
+            Q4K => Format::Q4KSplit, 256 * k;
+            Q6K => Format::Q6KSplit, 256 * k;
+        }
+        let (b, dim) = view(Format::Bf16, 37);
+        check(&Bf16Table::from_bytes(b, dim).expect("rows"), Format::Bf16);
+        let (b, dim) = view(Format::F16, 37);
+        check(&F16Table::from_bytes(b, dim).expect("rows"), Format::F16);
+        let (b, dim) = view(Format::I8, 37);
+        check(
+            &I8Table::per_row(b, dim, &[0.5, -2.0, 1e-3]).expect("rows"),
+            Format::I8,
+        );
+        let (b, dim) = view(Format::Fbgemm8, 37);
+        check(
+            &Fbgemm8Table::from_bytes(b, dim).expect("rows"),
+            Format::Fbgemm8,
+        );
+        let (b, dim) = view(Format::Fbgemm4LowFirst, 37);
+        check(
+            &Fbgemm4Table::from_bytes(b, dim).expect("rows"),
+            Format::Fbgemm4LowFirst,
+        );
     }
 
     /// The AVX2 body of format `f` over the first `units` values (or

@@ -408,6 +408,46 @@ pub(crate) fn block_rows<B: super::Block, const S: bool, const A: bool>(
     true
 }
 
+/// Whole rows of a table view for every token: `out[t * stride ..][.. dim]`
+/// = row `tokens[t]` through the epilogue `p` (`p.add` holding a row per
+/// token), the next rows hinted `prefetch::DISTANCE` tokens ahead: the
+/// gather's token loop in an AVX2 function, so the view's decode and its
+/// AVX2 body (through `crate::arch`, whose check is one cached load) inline
+/// into it, and a row costs no call and no `vzeroupper`. `false` (the
+/// gather then decodes every row itself) if a row of `out` or of the add
+/// rows is missing: a broken precondition.
+#[target_feature(enable = "avx2,f16c")]
+pub(crate) fn view_rows<V: super::DecodePost, const S: bool, const A: bool>(
+    view: &V,
+    tokens: &[u32],
+    p: Post<'_>,
+    out: &mut [f32],
+    stride: usize,
+) -> bool {
+    let dim = view.dim();
+    for (t, &tok) in tokens.iter().enumerate() {
+        if let Some(&ahead) = tokens.get(t + crate::prefetch::DISTANCE) {
+            view.prefetch(ahead as usize);
+        }
+        let Some(row) = out.get_mut(t * stride..t * stride + dim) else {
+            return false;
+        };
+        let p = if A {
+            let Some(add) = p.add.get(t * dim..(t + 1) * dim) else {
+                return false;
+            };
+            Post {
+                times: p.times,
+                add,
+            }
+        } else {
+            p
+        };
+        view.decode::<S, A>(tok as usize, 0, p, row);
+    }
+    true
+}
+
 /// The whole `N`-byte blocks of 32 values each: `block` gives a block's
 /// values as four octets. Returns how many values it wrote.
 #[target_feature(enable = "avx2,f16c")]

@@ -37,9 +37,7 @@ macro_rules! half_table {
             }
         }
 
-        impl $name<'_> {
-            /// `decode_into` through the epilogue `p` (`S`: times, `A`: plus
-            /// the add row).
+        impl super::DecodePost for $name<'_> {
             #[inline]
             fn decode<const S: bool, const A: bool>(
                 &self,
@@ -74,6 +72,7 @@ macro_rules! half_table {
             }
 
             super::decode_through_post!();
+    super::rows_through_post!();
 
             #[inline]
             fn prefetch(&self, row: usize) {

@@ -116,9 +116,7 @@ fn whole_rows(len: usize, dim: usize, elem_bytes: usize) -> Result<usize, Error>
     len.checked_div(row).ok_or(Error::Overflow)
 }
 
-impl F32Table<'_> {
-    /// `decode_into` through the epilogue `p` (`S`: times, `A`: plus the
-    /// add row).
+impl super::DecodePost for F32Table<'_> {
     #[inline]
     fn decode<const S: bool, const A: bool>(
         &self,
@@ -183,6 +181,7 @@ impl Table for F32Table<'_> {
     }
 
     super::decode_through_post!();
+    super::rows_through_post!();
 
     #[inline]
     fn f32_rows(&self) -> Option<&[f32]> {

@@ -63,6 +63,7 @@ impl Table for Fbgemm8Table<'_> {
     }
 
     super::decode_through_post!();
+    super::rows_through_post!();
 
     #[inline]
     fn prefetch(&self, row: usize) {
@@ -70,9 +71,7 @@ impl Table for Fbgemm8Table<'_> {
     }
 }
 
-impl Fbgemm8Table<'_> {
-    /// `decode_into` through the epilogue `p` (`S`: times, `A`: plus the
-    /// add row).
+impl super::DecodePost for Fbgemm8Table<'_> {
     #[inline]
     fn decode<const S: bool, const A: bool>(
         &self,
@@ -145,6 +144,7 @@ impl Table for Fbgemm4Table<'_> {
     }
 
     super::decode_through_post!();
+    super::rows_through_post!();
 
     #[inline]
     fn prefetch(&self, row: usize) {
@@ -153,9 +153,7 @@ impl Table for Fbgemm4Table<'_> {
     }
 }
 
-impl Fbgemm4Table<'_> {
-    /// `decode_into` through the epilogue `p` (`S`: times, `A`: plus the
-    /// add row).
+impl super::DecodePost for Fbgemm4Table<'_> {
     #[inline]
     fn decode<const S: bool, const A: bool>(
         &self,

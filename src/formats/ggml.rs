@@ -150,11 +150,11 @@ impl<B: Block> BlockTable<'_, B> {
         let n = self.row_bytes();
         self.bytes.get(row.checked_mul(n)?..)?.get(..n)
     }
+}
 
-    /// `decode_into` through the epilogue `p` (`S`: times, `A`: plus the add
-    /// row), which the AVX2 bodies and the lanes apply before they store; a
-    /// block that a column range cuts (decoded through a scratch block) gets
-    /// it after.
+/// A block that a column range cuts (decoded through a scratch block) gets
+/// the epilogue after its decode.
+impl<B: Block> super::DecodePost for BlockTable<'_, B> {
     #[inline]
     fn decode<const S: bool, const A: bool>(
         &self,

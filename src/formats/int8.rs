@@ -95,6 +95,7 @@ impl Table for I8Table<'_> {
     }
 
     super::decode_through_post!();
+    super::rows_through_post!();
 
     #[inline]
     fn prefetch(&self, row: usize) {
@@ -102,9 +103,7 @@ impl Table for I8Table<'_> {
     }
 }
 
-impl I8Table<'_> {
-    /// `decode_into` through the epilogue `p` (`S`: times, `A`: plus the
-    /// add row).
+impl super::DecodePost for I8Table<'_> {
     #[inline]
     fn decode<const S: bool, const A: bool>(
         &self,

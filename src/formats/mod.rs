@@ -91,14 +91,31 @@ impl Post<'_> {
     }
 }
 
+/// The decode every view of the crate is built on: columns `c0 ..
+/// c0 + out.len()` of row `row` through the epilogue `p` (`S`: times, `A`:
+/// plus the add row), which the AVX2 bodies and the lanes apply before they
+/// store. One instance per epilogue shape, so the plain decode keeps its own
+/// code. Precondition: as `Table::decode_into` (broken: no panic, `out`
+/// unspecified).
+pub(crate) trait DecodePost: Table {
+    /// See the trait.
+    fn decode<const S: bool, const A: bool>(
+        &self,
+        row: usize,
+        c0: usize,
+        p: Post<'_>,
+        out: &mut [f32],
+    );
+}
+
 /// Implements `Table::decode_into` and `Table::decode_fused_into` by the
-/// view's `decode::<S, A>(row, c0, post, out)`: one instance per epilogue
-/// shape, so the plain decode keeps its own code.
+/// view's [`DecodePost::decode`].
 macro_rules! decode_through_post {
     () => {
         #[inline]
         fn decode_into(&self, row: usize, c0: usize, out: &mut [f32]) {
-            self.decode::<false, false>(row, c0, $crate::formats::Post::NONE, out);
+            use $crate::formats::{DecodePost, Post};
+            DecodePost::decode::<false, false>(self, row, c0, Post::NONE, out);
         }
 
         #[inline]
@@ -110,23 +127,72 @@ macro_rules! decode_through_post {
             add: Option<&[f32]>,
             out: &mut [f32],
         ) {
-            use $crate::formats::Post;
+            use $crate::formats::{DecodePost, Post};
             match (scale, add) {
-                (None, None) => self.decode::<false, false>(row, c0, Post::NONE, out),
-                (Some(t), None) => {
-                    self.decode::<true, false>(row, c0, Post { times: t, add: &[] }, out)
-                }
-                (None, Some(a)) => {
-                    self.decode::<false, true>(row, c0, Post { times: 1.0, add: a }, out)
-                }
+                (None, None) => DecodePost::decode::<false, false>(self, row, c0, Post::NONE, out),
+                (Some(t), None) => DecodePost::decode::<true, false>(
+                    self,
+                    row,
+                    c0,
+                    Post { times: t, add: &[] },
+                    out,
+                ),
+                (None, Some(a)) => DecodePost::decode::<false, true>(
+                    self,
+                    row,
+                    c0,
+                    Post { times: 1.0, add: a },
+                    out,
+                ),
                 (Some(t), Some(a)) => {
-                    self.decode::<true, true>(row, c0, Post { times: t, add: a }, out)
+                    DecodePost::decode::<true, true>(self, row, c0, Post { times: t, add: a }, out)
                 }
             }
         }
     };
 }
 pub(crate) use decode_through_post;
+
+/// Implements `Table::decode_rows_fused` by the generic many-token loop of
+/// `crate::arch::view_rows` over the view's [`DecodePost::decode`] (the ggml
+/// views have a loop of their own, `crate::arch::block_rows`).
+macro_rules! rows_through_post {
+    () => {
+        /// The whole token loop in one AVX2 function where AVX2 and F16C
+        /// run (`crate::arch::view_rows`); `false`, nothing written,
+        /// elsewhere.
+        #[inline]
+        fn decode_rows_fused(
+            &self,
+            tokens: &[u32],
+            scale: Option<f32>,
+            add: Option<&[f32]>,
+            out: &mut [f32],
+            stride: usize,
+        ) -> bool {
+            use $crate::arch::view_rows;
+            use $crate::formats::Post;
+            match (scale, add) {
+                (None, None) => {
+                    view_rows::<Self, false, false>(self, tokens, Post::NONE, out, stride)
+                }
+                (Some(times), None) => {
+                    let p = Post { times, add: &[] };
+                    view_rows::<Self, true, false>(self, tokens, p, out, stride)
+                }
+                (None, Some(add)) => {
+                    let p = Post { times: 1.0, add };
+                    view_rows::<Self, false, true>(self, tokens, p, out, stride)
+                }
+                (Some(times), Some(add)) => {
+                    let p = Post { times, add };
+                    view_rows::<Self, true, true>(self, tokens, p, out, stride)
+                }
+            }
+        }
+    };
+}
+pub(crate) use rows_through_post;
 
 /// The storage format of a table, named with its nibble order where it has
 /// one (see the [module docs](self) for each byte layout).
@@ -505,8 +571,9 @@ pub trait Table {
     /// write them all: the caller then decodes every row itself (the
     /// gather does, row by row). The gather calls it first for a
     /// many-token call without a padding id, so that a view can run the
-    /// whole token loop in one place (the crate's ggml views do, in their
-    /// AVX2 bodies); the default writes nothing and returns `false`.
+    /// whole token loop in one place (the crate's views do, in one AVX2
+    /// function where AVX2 runs); the default writes nothing and returns
+    /// `false`.
     ///
     /// Precondition: every token `< self.rows()`, `stride >= self.dim()`,
     /// `out` holds every row at `stride`, and `add` (if any) holds
