@@ -359,8 +359,9 @@ pub(crate) fn gather_copy_rows<'a, 'o>(
 
 /// The many-token decode of whole rows of a ggml table
 /// (`formats::avx2::block_rows`: the token loop, its prefetch hints and
-/// each row's AVX2 body in one function) where AVX2 and F16C run, on every
-/// build (on an AVX-512 build it beat the lanes for every ggml format,
+/// each row's AVX2 body in one function), for rows of at most 512 bytes
+/// (longer ones decode a part at a time, row by row), where AVX2 and F16C
+/// run, on every build (on an AVX-512 build it beat the lanes for every ggml format,
 /// `Q4_K` too, whose row-by-row AVX2 body did not: 8.5 → 9.3–9.5 G elem/s,
 /// `formats_speed q4_k`, three runs); `false`, nothing written, elsewhere.
 #[cfg(target_arch = "x86_64")]
@@ -372,7 +373,7 @@ pub(crate) fn block_rows<B: crate::formats::Block, const S: bool, const A: bool>
     out: &mut [f32],
     stride: usize,
 ) -> bool {
-    if !avx2_f16c() {
+    if !table.short_rows() || !avx2_f16c() {
         return false;
     }
     // SAFETY: `avx2_f16c()` is true only where the CPU and the OS run AVX2

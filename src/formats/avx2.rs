@@ -352,14 +352,52 @@ pub(crate) fn q5_1<const S: bool, const A: bool>(
     })
 }
 
+/// The many-token loop of [`block_rows`] and [`view_rows`]: for every token
+/// `t`, hints the row `prefetch::DISTANCE` tokens ahead (`hint`), then
+/// `row(tokens[t], the epilogue with add row t, output row t)`. `false` as
+/// soon as an output row or an add row is missing (a broken precondition)
+/// or `row` says it could not write its row; the gather then decodes every
+/// row itself.
+#[inline(always)]
+fn each_row<const A: bool>(
+    tokens: &[u32],
+    (dim, stride): (usize, usize),
+    p: Post<'_>,
+    out: &mut [f32],
+    hint: impl Fn(usize),
+    mut row: impl FnMut(usize, Post<'_>, &mut [f32]) -> bool,
+) -> bool {
+    for (t, &tok) in tokens.iter().enumerate() {
+        if let Some(&ahead) = tokens.get(t + crate::prefetch::DISTANCE) {
+            hint(ahead as usize);
+        }
+        let Some(o) = out.get_mut(t * stride..t * stride + dim) else {
+            return false;
+        };
+        let p = if A {
+            let Some(add) = p.add.get(t * dim..(t + 1) * dim) else {
+                return false;
+            };
+            Post {
+                times: p.times,
+                add,
+            }
+        } else {
+            p
+        };
+        if !row(tok as usize, p, o) {
+            return false;
+        }
+    }
+    true
+}
+
 /// Whole rows of a ggml table for every token: `out[t * stride ..][.. dim]`
 /// = row `tokens[t]` through the epilogue `p` (`p.add` holding a row per
-/// token), the next rows hinted `prefetch::DISTANCE` tokens ahead: the
-/// gather's token loop in the AVX2 body, so a row costs no call, no
-/// dispatch and no column-range bookkeeping. Each row takes the format's
-/// body below. `false` (the gather then decodes every row itself) if a row
-/// or an add row is missing (a broken precondition) or a body leaves a row
-/// short (none does: a row is whole blocks).
+/// token): the gather's token loop in the AVX2 body, so a row costs no
+/// call, no dispatch and no column-range bookkeeping. Each row takes the
+/// format's body below. `false` as [`each_row`] says, or if a body leaves a
+/// row short (none does: a row is whole blocks).
 #[target_feature(enable = "avx2,f16c")]
 pub(crate) fn block_rows<B: super::Block, const S: bool, const A: bool>(
     table: &super::BlockTable<'_, B>,
@@ -370,52 +408,35 @@ pub(crate) fn block_rows<B: super::Block, const S: bool, const A: bool>(
 ) -> bool {
     use super::{Format, Table};
     let dim = table.dim();
-    for (t, &tok) in tokens.iter().enumerate() {
-        if let Some(&ahead) = tokens.get(t + crate::prefetch::DISTANCE) {
-            table.prefetch(ahead as usize);
-        }
-        let (Some(src), Some(row)) = (
-            table.row(tok as usize),
-            out.get_mut(t * stride..t * stride + dim),
-        ) else {
-            return false;
-        };
-        let p = if A {
-            let Some(add) = p.add.get(t * dim..(t + 1) * dim) else {
+    each_row::<A>(
+        tokens,
+        (dim, stride),
+        p,
+        out,
+        |r| table.prefetch(r),
+        |tok, p, row| {
+            let Some(src) = table.row(tok) else {
                 return false;
             };
-            Post {
-                times: p.times,
-                add,
-            }
-        } else {
-            p
-        };
-        let done = match B::FORMAT {
-            Format::Q8_0 => q8_0::<S, A>(src, p, row),
-            Format::Q4_0Split => q4_0::<S, A>(src, p, row),
-            Format::Q4_1Split => q4_1::<S, A>(src, p, row),
-            Format::Q5_0Split => q5_0::<S, A>(src, p, row),
-            Format::Q5_1Split => q5_1::<S, A>(src, p, row),
-            Format::Q4KSplit => q4_k::<S, A>(src, p, row),
-            Format::Q6KSplit => q6_k::<S, A>(src, p, row),
-            _ => 0,
-        };
-        if done < dim {
-            return false;
-        }
-    }
-    true
+            let done = match B::FORMAT {
+                Format::Q8_0 => q8_0::<S, A>(src, p, row),
+                Format::Q4_0Split => q4_0::<S, A>(src, p, row),
+                Format::Q4_1Split => q4_1::<S, A>(src, p, row),
+                Format::Q5_0Split => q5_0::<S, A>(src, p, row),
+                Format::Q5_1Split => q5_1::<S, A>(src, p, row),
+                Format::Q4KSplit => q4_k::<S, A>(src, p, row),
+                Format::Q6KSplit => q6_k::<S, A>(src, p, row),
+                _ => 0,
+            };
+            done == dim
+        },
+    )
 }
 
-/// Whole rows of a table view for every token: `out[t * stride ..][.. dim]`
-/// = row `tokens[t]` through the epilogue `p` (`p.add` holding a row per
-/// token), the next rows hinted `prefetch::DISTANCE` tokens ahead: the
-/// gather's token loop in an AVX2 function, so the view's decode and its
-/// AVX2 body (through `crate::arch`, whose check is one cached load) inline
-/// into it, and a row costs no call and no `vzeroupper`. `false` (the
-/// gather then decodes every row itself) if a row of `out` or of the add
-/// rows is missing: a broken precondition.
+/// Whole rows of a table view for every token, as [`block_rows`] for any
+/// view: the gather's token loop in an AVX2 function, so the view's decode
+/// and its AVX2 body (through `crate::arch`, whose check is one cached
+/// load) inline into it, and a row costs no call and no `vzeroupper`.
 #[target_feature(enable = "avx2,f16c")]
 pub(crate) fn view_rows<V: super::DecodePost, const S: bool, const A: bool>(
     view: &V,
@@ -425,27 +446,17 @@ pub(crate) fn view_rows<V: super::DecodePost, const S: bool, const A: bool>(
     stride: usize,
 ) -> bool {
     let dim = view.dim();
-    for (t, &tok) in tokens.iter().enumerate() {
-        if let Some(&ahead) = tokens.get(t + crate::prefetch::DISTANCE) {
-            view.prefetch(ahead as usize);
-        }
-        let Some(row) = out.get_mut(t * stride..t * stride + dim) else {
-            return false;
-        };
-        let p = if A {
-            let Some(add) = p.add.get(t * dim..(t + 1) * dim) else {
-                return false;
-            };
-            Post {
-                times: p.times,
-                add,
-            }
-        } else {
-            p
-        };
-        view.decode::<S, A>(tok as usize, 0, p, row);
-    }
-    true
+    each_row::<A>(
+        tokens,
+        (dim, stride),
+        p,
+        out,
+        |r| view.prefetch(r),
+        |tok, p, row| {
+            view.decode::<S, A>(tok, 0, p, row);
+            true
+        },
+    )
 }
 
 /// The whole `N`-byte blocks of 32 values each: `block` gives a block's

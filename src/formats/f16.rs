@@ -72,7 +72,7 @@ macro_rules! half_table {
             }
 
             super::decode_through_post!();
-    super::rows_through_post!();
+    super::rows_through_post!(crate::arch::view_rows);
 
             #[inline]
             fn prefetch(&self, row: usize) {

@@ -181,7 +181,7 @@ impl Table for F32Table<'_> {
     }
 
     super::decode_through_post!();
-    super::rows_through_post!();
+    super::rows_through_post!(crate::arch::view_rows);
 
     #[inline]
     fn f32_rows(&self) -> Option<&[f32]> {

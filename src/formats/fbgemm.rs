@@ -63,7 +63,7 @@ impl Table for Fbgemm8Table<'_> {
     }
 
     super::decode_through_post!();
-    super::rows_through_post!();
+    super::rows_through_post!(crate::arch::view_rows);
 
     #[inline]
     fn prefetch(&self, row: usize) {
@@ -144,7 +144,7 @@ impl Table for Fbgemm4Table<'_> {
     }
 
     super::decode_through_post!();
-    super::rows_through_post!();
+    super::rows_through_post!(crate::arch::view_rows);
 
     #[inline]
     fn prefetch(&self, row: usize) {

@@ -100,35 +100,7 @@ impl<B: Block> Table for BlockTable<'_, B> {
 
     super::decode_through_post!();
 
-    /// The whole token loop in the format's AVX2 body where that runs, for
-    /// rows of at most 512 bytes (longer rows decode a part at a time, row
-    /// by row); `false` elsewhere.
-    #[inline]
-    fn decode_rows_fused(
-        &self,
-        tokens: &[u32],
-        scale: Option<f32>,
-        add: Option<&[f32]>,
-        out: &mut [f32],
-        stride: usize,
-    ) -> bool {
-        use crate::arch::block_rows;
-        if self.row_bytes() > CHUNK_BYTES {
-            return false;
-        }
-        match (scale, add) {
-            (None, None) => block_rows::<B, false, false>(self, tokens, Post::NONE, out, stride),
-            (Some(times), None) => {
-                block_rows::<B, true, false>(self, tokens, Post { times, add: &[] }, out, stride)
-            }
-            (None, Some(add)) => {
-                block_rows::<B, false, true>(self, tokens, Post { times: 1.0, add }, out, stride)
-            }
-            (Some(times), Some(add)) => {
-                block_rows::<B, true, true>(self, tokens, Post { times, add }, out, stride)
-            }
-        }
-    }
+    super::rows_through_post!(crate::arch::block_rows);
 
     #[inline]
     fn prefetch(&self, row: usize) {
@@ -141,6 +113,15 @@ impl<B: Block> BlockTable<'_, B> {
     #[inline(always)]
     pub(crate) fn row_bytes(&self) -> usize {
         (self.dim / B::ELEMS) * B::BYTES
+    }
+
+    /// Whether the rows are short enough (at most 512 bytes) for the
+    /// many-token loop of `crate::arch::block_rows`; longer rows decode a
+    /// part at a time, row by row.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    pub(crate) fn short_rows(&self) -> bool {
+        self.row_bytes() <= CHUNK_BYTES
     }
 
     /// The bytes of row `row` (`None` past the end).

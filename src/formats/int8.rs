@@ -95,7 +95,7 @@ impl Table for I8Table<'_> {
     }
 
     super::decode_through_post!();
-    super::rows_through_post!();
+    super::rows_through_post!(crate::arch::view_rows);
 
     #[inline]
     fn prefetch(&self, row: usize) {

@@ -153,14 +153,14 @@ macro_rules! decode_through_post {
 }
 pub(crate) use decode_through_post;
 
-/// Implements `Table::decode_rows_fused` by the generic many-token loop of
-/// `crate::arch::view_rows` over the view's [`DecodePost::decode`] (the ggml
-/// views have a loop of their own, `crate::arch::block_rows`).
+/// Implements `Table::decode_rows_fused` by a many-token loop in one AVX2
+/// function, `$rows::<_, S, A>(self, tokens, post, out, stride)`:
+/// `crate::arch::view_rows` (over the view's [`DecodePost::decode`]) or the
+/// ggml views' own `crate::arch::block_rows`.
 macro_rules! rows_through_post {
-    () => {
+    ($($rows:ident)::+) => {
         /// The whole token loop in one AVX2 function where AVX2 and F16C
-        /// run (`crate::arch::view_rows`); `false`, nothing written,
-        /// elsewhere.
+        /// run; `false`, nothing written, elsewhere.
         #[inline]
         fn decode_rows_fused(
             &self,
@@ -170,23 +170,20 @@ macro_rules! rows_through_post {
             out: &mut [f32],
             stride: usize,
         ) -> bool {
-            use $crate::arch::view_rows;
             use $crate::formats::Post;
             match (scale, add) {
-                (None, None) => {
-                    view_rows::<Self, false, false>(self, tokens, Post::NONE, out, stride)
-                }
+                (None, None) => $($rows)::+::<_, false, false>(self, tokens, Post::NONE, out, stride),
                 (Some(times), None) => {
                     let p = Post { times, add: &[] };
-                    view_rows::<Self, true, false>(self, tokens, p, out, stride)
+                    $($rows)::+::<_, true, false>(self, tokens, p, out, stride)
                 }
                 (None, Some(add)) => {
                     let p = Post { times: 1.0, add };
-                    view_rows::<Self, false, true>(self, tokens, p, out, stride)
+                    $($rows)::+::<_, false, true>(self, tokens, p, out, stride)
                 }
                 (Some(times), Some(add)) => {
                     let p = Post { times, add };
-                    view_rows::<Self, true, true>(self, tokens, p, out, stride)
+                    $($rows)::+::<_, true, true>(self, tokens, p, out, stride)
                 }
             }
         }
