@@ -698,6 +698,15 @@ mod tests {
         got.to_bits() == want.to_bits() || (cfg!(miri) && got.is_nan() && want.is_nan())
     }
 
+    /// The next value of a xorshift generator (the tests' random bytes).
+    #[cfg(target_arch = "x86_64")]
+    fn xorshift(x: &mut u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+
     /// Values of every class the `f32` bodies' tests mix: NaN, ±inf, a
     /// subnormal, ±0.0, ordinary and huge.
     #[cfg(target_arch = "x86_64")]
@@ -871,10 +880,7 @@ mod tests {
                     let dim = units * e;
                     // Fresh random bytes for every row.
                     for b in &mut random {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        *b = x as u8;
+                        *b = xorshift(&mut x) as u8;
                     }
                     let mut bytes = random;
                     let row = &mut bytes[1..];
@@ -985,12 +991,7 @@ mod tests {
             return;
         }
         let mut x = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = move || xorshift(&mut x);
         let widths = if cfg!(miri) { 37..=37 } else { 0..=100 };
         for dim in widths {
             let gamma: std::vec::Vec<f32> = (0..dim).map(|i| 0.5 + i as f32 / 64.0).collect();
@@ -1442,14 +1443,7 @@ mod tests {
             return;
         }
         let mut x = 0x2545_f491_4f6c_dd1du64;
-        let bytes: std::vec::Vec<u8> = (0..3 * 2 * 210)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect();
+        let bytes: std::vec::Vec<u8> = (0..3 * 2 * 210).map(|_| xorshift(&mut x) as u8).collect();
         // Three rows of each format (two 256-value blocks for the K-quants,
         // one under Miri).
         let k = if cfg!(miri) { 1 } else { 2 };

@@ -145,7 +145,7 @@ impl<B: Block> super::DecodePost for BlockTable<'_, B> {
         out: &mut [f32],
     ) {
         let (e, n) = (B::ELEMS, B::BYTES);
-        let row_bytes = (self.dim / e) * n;
+        let row_bytes = self.row_bytes();
         // A broken precondition must not panic: out of range, return.
         let start = row.saturating_mul(row_bytes);
         let Some(r) = self.bytes.get(start..start.saturating_add(row_bytes)) else {
