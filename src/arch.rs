@@ -9,11 +9,15 @@
 //!   (which tells whether the OS saves the registers: a CPU can have
 //!   instructions that the OS does not enable); asked once on a default
 //!   build, the answer cached in an atomic (`no_std`); a constant on a
-//!   build that enables them all.
-//! - `sinusoidal_row`, `sinusoidal_row_avx2`: the calls of the AVX-512 and
-//!   AVX2 one-row sinusoidal kernels (`sinusoidal::avx512::row`,
-//!   `sinusoidal::avx2::row`), where `avx512` or `avx2_f16c` says they run;
-//!   the same bits as the lanes. The tests run the AVX2 body under Miri too;
+//!   build that enables them all, and with `--cfg inlayer_no_dispatch`
+//!   (what the build enables, no more: what a CPU without AVX2 runs, to
+//!   test and measure on one that has it).
+//! - `sinusoidal_row`, `sinusoidal_row_avx2`, `sinusoidal_row_sse2`: the
+//!   calls of the AVX-512, AVX2 and SSE2 one-row sinusoidal kernels
+//!   (`sinusoidal::avx512::row`, `sinusoidal::avx2::row`,
+//!   `sinusoidal::sse2::row`), where `avx512` or `avx2_f16c` says they run
+//!   (SSE2: every x86_64 CPU); the same bits as the lanes. The tests run
+//!   the AVX2 and SSE2 bodies under Miri too;
 //!   not the AVX-512 one (`wide`'s 64-byte types do not build under Miri
 //!   with AVX-512 enabled; the body has no `unsafe` of its own).
 //! - `bf16_rows`, `f16_rows`, `i8_rows`, `fbgemm8_rows`, `fbgemm4_rows`, `q8_0_rows`,
@@ -66,9 +70,9 @@ const AVX512: u8 = 2;
 
 /// The [`AVX2_F16C`] and [`AVX512`] bits of the features that can run
 /// here: what `cpuid` and `xgetbv` say, asked once and cached, or'd with
-/// what the build enables (a compile-time constant). None under Miri
-/// without those build features (it cannot run `cpuid`) and with `--cfg
-/// inlayer_force_scalar`.
+/// what the build enables (a compile-time constant). Only the latter under
+/// Miri (it cannot run `cpuid`) and with `--cfg inlayer_no_dispatch`; none
+/// with `--cfg inlayer_force_scalar`.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 fn features() -> u8 {
@@ -84,7 +88,7 @@ fn features() -> u8 {
     if cfg!(inlayer_force_scalar) {
         return 0;
     }
-    if BUILT == AVX512 | AVX2_F16C || cfg!(miri) {
+    if BUILT == AVX512 | AVX2_F16C || cfg!(miri) || cfg!(inlayer_no_dispatch) {
         return BUILT;
     }
     match DETECTED.load(Ordering::Relaxed) {
@@ -122,7 +126,8 @@ pub(crate) fn avx512() -> bool {
 }
 
 /// The body the one-row sinusoidal kernel runs here ([`sinusoidal_row`]):
-/// `Some("AVX-512")`, `Some("AVX2")`, or `None` (the build's lanes).
+/// `Some("AVX-512")`, `Some("AVX2")`, `Some("SSE2")`, or `None` (the
+/// build's lanes, with `--cfg inlayer_force_scalar`).
 #[cfg(target_arch = "x86_64")]
 #[inline]
 pub(crate) fn sinusoidal_body() -> Option<&'static str> {
@@ -130,8 +135,10 @@ pub(crate) fn sinusoidal_body() -> Option<&'static str> {
         Some("AVX-512")
     } else if avx2_f16c() {
         Some("AVX2")
-    } else {
+    } else if cfg!(inlayer_force_scalar) {
         None
+    } else {
+        Some("SSE2")
     }
 }
 
@@ -199,6 +206,9 @@ pub(crate) fn sinusoidal_row<const ADD: bool>(
     row: &mut [f32],
 ) -> usize {
     if !avx512() {
+        if !avx2_f16c() {
+            return sinusoidal_row_sse2::<ADD>(turns, pos, interleaved, n_sin, row);
+        }
         return sinusoidal_row_avx2::<ADD>(turns, pos, interleaved, n_sin, row);
     }
     // SAFETY: `avx512()` is true only where the CPU and the OS run
@@ -226,6 +236,28 @@ pub(crate) fn sinusoidal_row_avx2<const ADD: bool>(
     // (and F16C), which covers the feature the body is compiled for; it
     // takes slices and values and writes only through `row`.
     unsafe { crate::sinusoidal::avx2::row::<ADD>(turns, pos, interleaved, n_sin, row) }
+}
+
+/// [`sinusoidal_row`] with the SSE2 body (`sinusoidal::sse2::row`): SSE2
+/// is in every x86_64 CPU, so no check; returns 0 with `--cfg
+/// inlayer_force_scalar` (the lanes do it all there).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn sinusoidal_row_sse2<const ADD: bool>(
+    turns: &[u64],
+    pos: u32,
+    interleaved: bool,
+    n_sin: usize,
+    row: &mut [f32],
+) -> usize {
+    if cfg!(inlayer_force_scalar) {
+        return 0;
+    }
+    // SAFETY: SSE2, the feature the body is compiled for, is part of the
+    // x86_64 baseline: every x86_64 CPU runs it (and the OS saves its
+    // registers). The body takes slices and values and writes only through
+    // `row`.
+    unsafe { crate::sinusoidal::sse2::row::<ADD>(turns, pos, interleaved, n_sin, row) }
 }
 
 /// The sinusoidal table kernel's rows of one group for a whole block of
@@ -1527,7 +1559,7 @@ mod tests {
     }
 
     /// The one-row sinusoidal bodies (AVX-512 where it runs, through the
-    /// dispatch; AVX2 where it runs, directly) against the scalar twin, bit
+    /// dispatch; AVX2 where it runs, and SSE2, directly) against the scalar twin, bit
     /// for bit: both layouts, written and added, frequency counts around
     /// the 8-, 16- and 64-frequency steps, positions from 0 to `u32::MAX`,
     /// interleaved rows written forward and from their end; the values past
@@ -1537,7 +1569,7 @@ mod tests {
     fn sinusoidal_row_bodies_equal_the_scalar_twin_bitwise() {
         use crate::math::{sincos_turns, turns_per_pos};
         type Body = fn(&[u64], u32, bool, usize, &mut [f32]) -> usize;
-        let bodies: [(&str, bool, usize, Body, Body); 2] = [
+        let bodies: [(&str, bool, usize, Body, Body); 3] = [
             (
                 "AVX-512",
                 super::avx512(),
@@ -1551,6 +1583,13 @@ mod tests {
                 8,
                 super::sinusoidal_row_avx2::<false>,
                 super::sinusoidal_row_avx2::<true>,
+            ),
+            (
+                "SSE2",
+                !cfg!(inlayer_force_scalar),
+                4,
+                super::sinusoidal_row_sse2::<false>,
+                super::sinusoidal_row_sse2::<true>,
             ),
         ];
         let turns: std::vec::Vec<u64> = (0..200)

@@ -97,6 +97,21 @@ pub(crate) mod coefficients {
         }
         t
     };
+
+    /// `SIN[k]`'s bits in the low half, `COS[k]`'s in the high half, for
+    /// `k = 0..32`: the pair that one 8-byte load puts in two adjacent
+    /// little-endian lanes, `sin` first (the SSE2 body of the one-row
+    /// kernel).
+    #[cfg(target_arch = "x86_64")]
+    pub(crate) const SIN_COS: [u64; 32] = {
+        let mut t = [0; 32];
+        let mut k = 0;
+        while k < 32 {
+            t[k] = (COS[k].to_bits() as u64) << 32 | SIN[k].to_bits() as u64;
+            k += 1;
+        }
+        t
+    };
 }
 
 /// The top 32 bits of `phase`: `w0` of the module docs.

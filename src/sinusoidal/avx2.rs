@@ -79,18 +79,27 @@ x86_body!(
         _mm256_set1_ps,
         _mm256_cvtepi32_ps
     ],
-    [_mm256_add_epi32, _mm256_slli_epi32, _mm256_set1_epi32]
+    _mm256_slli_epi32
 );
 
+/// `sin` and `cos` of the phase words `w0`: the table lookup, then the
+/// shared arithmetic (`x86_body!`'s `sincos`).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn sincos_words(w0: __m256i) -> (__m256, __m256) {
+    sincos(w0, lookup(w0))
+}
+
 /// `sin` and `cos` of `2πk/32`, `k` the top five bits of each lane of
-/// `wk`: `vpermps` reads three bits, so each of the four 8-entry quarters
+/// `wk = w0 + 2^26`: `vpermps` reads three bits, so each of the four 8-entry quarters
 /// of the sine table is looked up once and two levels of `vblendvps` pick
 /// by bit 3 (bit 30 of `wk`, moved to the sign) and bit 4 (bit 31, the
 /// sign). The cosine table is the sine table a quarter on (`cos(2πk/32) =
 /// sin(2π(k + 8)/32)`), so the same four lookups serve it.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn lookup(wk: __m256i) -> (__m256, __m256) {
+fn lookup(w0: __m256i) -> (__m256, __m256) {
+    let wk = _mm256_add_epi32(w0, _mm256_set1_epi32(1 << 26));
     let k = _mm256_srli_epi32::<27>(wk);
     let q: [[f32; 8]; 4] = bytemuck::cast(SIN);
     let [q0, q1, q2, q3] = q.map(|t| _mm256_permutevar8x32_ps(bytemuck::cast(t), k));
@@ -119,7 +128,7 @@ fn position(pos: u32) -> __m256i {
 #[target_feature(enable = "avx2")]
 #[inline]
 fn sincos_one(p: __m256i, t: &[u64; 8], interleaved: bool) -> (__m256, __m256) {
-    sincos(words(p, t, !interleaved))
+    sincos_words(words(p, t, !interleaved))
 }
 
 /// sin and cos of the 16 frequencies of `t` at `p`: two independent
@@ -128,8 +137,8 @@ fn sincos_one(p: __m256i, t: &[u64; 8], interleaved: bool) -> (__m256, __m256) {
 #[inline]
 fn sincos_step(p: __m256i, t: &[[u64; 8]; 2], interleaved: bool) -> [(__m256, __m256); 2] {
     [
-        sincos(words(p, &t[0], !interleaved)),
-        sincos(words(p, &t[1], !interleaved)),
+        sincos_words(words(p, &t[0], !interleaved)),
+        sincos_words(words(p, &t[1], !interleaved)),
     ]
 }
 

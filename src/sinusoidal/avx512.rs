@@ -72,14 +72,23 @@ x86_body!(
         _mm512_set1_ps,
         _mm512_cvtepi32_ps
     ],
-    [_mm512_add_epi32, _mm512_slli_epi32, _mm512_set1_epi32]
+    _mm512_slli_epi32
 );
 
-/// `sin` and `cos` of `2πk/32`, `k` the top five bits of each lane of
-/// `wk`: one `vpermt2ps` a table, the table in two registers.
+/// `sin` and `cos` of the phase words `w0`: the table lookup, then the
+/// shared arithmetic (`x86_body!`'s `sincos`).
 #[target_feature(enable = "avx512f,avx512dq")]
 #[inline]
-fn lookup(wk: __m512i) -> (__m512, __m512) {
+fn sincos_words(w0: __m512i) -> (__m512, __m512) {
+    sincos(w0, lookup(w0))
+}
+
+/// `sin` and `cos` of `2πk/32`, `k` the top five bits of each lane of
+/// `wk = w0 + 2^26`: one `vpermt2ps` a table, the table in two registers.
+#[target_feature(enable = "avx512f,avx512dq")]
+#[inline]
+fn lookup(w0: __m512i) -> (__m512, __m512) {
+    let wk = _mm512_add_epi32(w0, _mm512_set1_epi32(1 << 26));
     let k = _mm512_srli_epi32::<27>(wk);
     let [s0, s1]: [[f32; 16]; 2] = bytemuck::cast(SIN);
     let [c0, c1]: [[f32; 16]; 2] = bytemuck::cast(COS);
@@ -108,7 +117,7 @@ fn order(interleaved: bool) -> __m512i {
 #[target_feature(enable = "avx512f,avx512dq")]
 #[inline]
 fn sincos_one(p: __m512i, t: &[u64; 16], interleaved: bool) -> (__m512, __m512) {
-    sincos(words(p, t, order(interleaved)))
+    sincos_words(words(p, t, order(interleaved)))
 }
 
 /// sin and cos of the 64 frequencies of `t` at `p`: four independent
@@ -118,10 +127,10 @@ fn sincos_one(p: __m512i, t: &[u64; 16], interleaved: bool) -> (__m512, __m512) 
 fn sincos_step(p: __m512i, t: &[[u64; 16]; 4], interleaved: bool) -> [(__m512, __m512); 4] {
     let order = order(interleaved);
     [
-        sincos(words(p, &t[0], order)),
-        sincos(words(p, &t[1], order)),
-        sincos(words(p, &t[2], order)),
-        sincos(words(p, &t[3], order)),
+        sincos_words(words(p, &t[0], order)),
+        sincos_words(words(p, &t[1], order)),
+        sincos_words(words(p, &t[2], order)),
+        sincos_words(words(p, &t[3], order)),
     ]
 }
 

@@ -23,24 +23,25 @@
 //! arithmetic on 64-bit fixed-point turns (`crate::math`). The oracle is
 //! [`reference::sinusoidal`](crate::reference::sinusoidal).
 
-/// What the x86 bodies of the one-row kernel (`avx512.rs`, `avx2.rs`)
-/// share, for float vectors `$v` of `$n` lanes and their `i32` twins
-/// `$vi`, compiled for `$feature`, `$k` vectors a step: the arithmetic,
-/// `put` (store or add), `sincos` (`math::sincos`'s `sincos_lanes!`: the
-/// same operations in the same order), and the driver `row`. The module
-/// supplies `lookup(wk)` (`sin` and `cos` of `2πk/32` for `k` the top five
-/// bits of each lane of `wk`), `position(pos)` (the position in
-/// every lane as its multiply wants it), `sincos_one(p, t, interleaved)`
-/// and `sincos_step(p, t, interleaved)` (sin and cos of one vector and of
-/// `$k` vectors of frequencies, lanes in the order `pairs` needs for the
-/// interleaved layout, in frequency order for the halves), and
-/// `pairs::<ADD>(v, d)` (one vector's `[sin, cos]` pairs into `d`).
+/// What the x86 bodies of the one-row kernel (`avx512.rs`, `avx2.rs`,
+/// `sse2.rs`) share, for float vectors `$v` of `$n` lanes and their `i32`
+/// twins `$vi`, compiled for `$feature`, `$k` vectors a step: the
+/// arithmetic, `put` (store or add), `sincos` (`math::sincos`'s
+/// `sincos_lanes!` after its table lookup: the same operations in the same
+/// order), and the driver `row`. The module supplies the lookup (`sin` and
+/// `cos` of `2πk/32` for `k` the top five bits of each phase word plus
+/// `2^26`), `position(pos)` (the position in every lane as its multiply
+/// wants it), `sincos_one(p, t, interleaved)` and `sincos_step(p, t,
+/// interleaved)` (sin and cos of one vector and of `$k` vectors of
+/// frequencies, lanes in the order `pairs` needs for the interleaved
+/// layout, in frequency order for the halves), and `pairs::<ADD>(v, d)`
+/// (one vector's `[sin, cos]` pairs into `d`).
 #[cfg(target_arch = "x86_64")]
 macro_rules! x86_body {
     (
         $feature:literal, $v:ty, $vi:ty, $n:literal, $k:literal,
         [$mul:ident, $add:ident, $sub:ident, $set1:ident, $cvt:ident],
-        [$addi:ident, $slli:ident, $set1i:ident]
+        $slli:ident
     ) => {
         #[target_feature(enable = $feature)]
         #[inline]
@@ -73,11 +74,12 @@ macro_rules! x86_body {
             *d = bytemuck::cast(if ADD { add(bytemuck::cast(*d), v) } else { v });
         }
 
-        /// `sin` and `cos` of the phase words `w0` (`math::sincos`).
+        /// `sin` and `cos` of the phase words `w0` (`math::sincos`), from
+        /// `sk` and `ck`, the table's `sin` and `cos` of the nearest 32nd of
+        /// a turn.
         #[target_feature(enable = $feature)]
         #[inline]
-        fn sincos(w0: $vi) -> ($v, $v) {
-            let (sk, ck) = lookup($addi(w0, $set1i(1 << 26)));
+        fn sincos(w0: $vi, (sk, ck): ($v, $v)) -> ($v, $v) {
             let b = mul($cvt($slli::<5>(w0)), splat(RAD_PER_UNIT));
             let z = mul(b, b);
             let sb = add(mul(mul(b, z), splat(S3)), b);
@@ -187,6 +189,8 @@ pub(crate) mod avx512;
 mod config;
 mod kernel;
 mod rotate;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod sse2;
 
 pub use config::{Layout, MAX_OMEGA, OddWidth, Schedule, SinusoidalConfig, TableKernel};
 
@@ -244,9 +248,10 @@ pub const TABLE_MAX_ABS_ERR: f64 = 2.06e-7;
 /// than 32 rows or with [`TableKernel::PerRow`]) runs on this machine:
 /// `"AVX-512"` or `"AVX2"` on x86_64 wherever the CPU and the OS run
 /// AVX-512F and DQ, or AVX2 (found by `cpuid` on first use on a default
-/// build), else `"lanes"`, the build's `wide` lanes (see
-/// [`BACKEND`](crate::BACKEND); always with `--cfg inlayer_force_scalar`).
-/// Either way the values are the same bits; only the speed differs.
+/// build), else `"SSE2"` (every other x86_64 CPU); elsewhere `"lanes"`,
+/// the build's `wide` lanes (see [`BACKEND`](crate::BACKEND); also on
+/// x86_64 with `--cfg inlayer_force_scalar`). Either way the values are
+/// the same bits; only the speed differs.
 ///
 /// ```
 /// println!("sinusoidal row: {}", inlayer::sinusoidal::row_kernel());
@@ -464,8 +469,10 @@ impl<'t> Sinusoidal<'t> {
         if crate::arch::sinusoidal_body().is_some()
             && (t < ROTATE_MIN_ROWS || self.kernel == TableKernel::PerRow)
         {
-            // The one-row kernel's AVX-512 or AVX2 body, row by row, instead
-            // of the lanes' multi-row kernel: the same arithmetic, so the same bits.
+            // The one-row kernel's AVX-512, AVX2 or SSE2 body, row by row,
+            // instead of the lanes' multi-row kernel: the same arithmetic, so
+            // the same bits. (SSE2, this CPU with AVX2 turned off, 2 to 31
+            // rows: 1.46–1.79 → 2.0–2.05 G values/s at D = 384 and 4096.)
             // (From 32 rows on, the angle addition stays, on every machine,
             // although these rows beat it up to about 100 rows at D = 384
             // (native build) and 250 at D = 4096: which kernel runs must not
