@@ -12,6 +12,17 @@
 /// How many tokens ahead the gather hints rows.
 pub(crate) const DISTANCE: usize = 16;
 
+/// How many tokens ahead the decoding gathers (the table formats) hint
+/// rows: half of [`DISTANCE`]. Measured on the 512 MiB-equivalent tables
+/// (`DRAM=1 cargo run --release --example formats_speed`, T = 512, default
+/// build, runs alternating with 16 ahead): at D = 384 `bf16` 7.2–8.1 →
+/// 8.6–8.8 G elem/s, `f16` 7.3–7.9 → 8.3–8.7, `i8` 9.2 → 9.5–10.0, `Q8_0`
+/// 7.2–7.4 → 7.5–7.7, `Q5_0` 6.3–6.6 → 6.7–6.8 (4 ahead read as 8); at
+/// D = 4096 within the noise of the runs. (The `f32` gather's cold rows
+/// read the same with 8 or 16, its hot D = 4096 rows 1.12–1.23 → 1.08–1.14×
+/// the `memcpy` with 8: it keeps 16.)
+pub(crate) const DECODE_DISTANCE: usize = DISTANCE / 2;
+
 /// At most this many cache lines of an `f32` row (192 bytes) are hinted:
 /// that starts the row, whose rest the hardware's prefetchers then follow.
 /// Measured on the cold 512 MiB table (`benches/gather.rs`): 16 tokens

@@ -353,7 +353,7 @@ pub(crate) fn q5_1<const S: bool, const A: bool>(
 }
 
 /// The many-token loop of [`block_rows`] and [`view_rows`]: for every token
-/// `t`, hints the row `prefetch::DISTANCE` tokens ahead (`hint`), then
+/// `t`, hints the row `prefetch::DECODE_DISTANCE` tokens ahead (`hint`), then
 /// `row(tokens[t], the epilogue with add row t, output row t)`. `false` as
 /// soon as an output row or an add row is missing (a broken precondition)
 /// or `row` says it could not write its row; the gather then decodes every
@@ -368,7 +368,7 @@ fn each_row<const A: bool>(
     mut row: impl FnMut(usize, Post<'_>, &mut [f32]) -> bool,
 ) -> bool {
     for (t, &tok) in tokens.iter().enumerate() {
-        if let Some(&ahead) = tokens.get(t + crate::prefetch::DISTANCE) {
+        if let Some(&ahead) = tokens.get(t + crate::prefetch::DECODE_DISTANCE) {
             hint(ahead as usize);
         }
         let Some(o) = out.get_mut(t * stride..t * stride + dim) else {

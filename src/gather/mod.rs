@@ -787,10 +787,11 @@ struct RowsOut<'o, 'e> {
 }
 
 impl RowsOut<'_, '_> {
-    /// Hints the row of the token `prefetch::DISTANCE` places ahead of `t`.
+    /// Hints the row of the token `prefetch::DECODE_DISTANCE` places ahead
+    /// of `t`.
     #[inline(always)]
     fn prefetch_ahead<T: Table + ?Sized>(&self, table: &T, t: usize) {
-        if let Some(&ahead) = self.tokens.get(t + crate::prefetch::DISTANCE)
+        if let Some(&ahead) = self.tokens.get(t + crate::prefetch::DECODE_DISTANCE)
             && Some(ahead) != self.epilogue.padding_id
         {
             table.prefetch(ahead as usize);
