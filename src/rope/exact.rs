@@ -332,7 +332,7 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
 
     /// Calls `f(sin, cos)` for the octets of frequencies `t8` at position
     /// `p`, in order. Where an x86 one-row body runs (`crate::arch`: AVX-512
-    /// or AVX2, chosen at run time, so on a default build too), it computes
+    /// or AVX2, chosen at run time, so on a default build too; else SSE2), it computes
     /// up to 64 frequencies a call into a stack block; the lanes do the
     /// rest. The same bits either way (the bodies equal the lanes).
     #[inline(always)]

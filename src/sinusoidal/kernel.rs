@@ -5,10 +5,11 @@
 //! position `F_i` ([`turns_per_pos`](crate::math::turns_per_pos)); the phase
 //! of position `p` is `p · F_i mod 2^64`, exact integer arithmetic, and
 //! `crate::math::sincos_octets` evaluates eight frequencies
-//! at a time (the scalar twin handles the tail, bit-identically). Where
-//! AVX-512 or AVX2 runs, a one-row call goes to its body first
-//! (`super::avx512`, `super::avx2`, through `crate::arch`), sixteen or eight
-//! frequencies a vector, the same bits.
+//! at a time (the scalar twin handles the tail, bit-identically). On
+//! x86_64 a one-row call goes to a body first (`super::avx512`,
+//! `super::avx2` where AVX-512 or AVX2 runs, else `super::sse2`, through
+//! `crate::arch`), sixteen, eight or four frequencies a vector, the same
+//! bits.
 //!
 //! Error bound per output, against `sin`/`cos` of the exact `p · ω_i` (ω_i
 //! the f64 frequency): `SINCOS_TURNS_MAX_ABS_ERR` (2^-23) for the
@@ -109,9 +110,9 @@ pub(crate) const BLOCK: usize = 32;
 #[inline]
 pub(crate) fn emit<const ADD: bool>(shape: &Shape, turns: &[u64], pos: u32, row: &mut [f32]) {
     let p = u64::from(pos);
-    // Where AVX-512 or AVX2 runs (`crate::arch`), its body does the leading
-    // sixteens or eights of the frequencies with both columns; the lanes
-    // the rest.
+    // On x86_64 a body (`crate::arch`: AVX-512, AVX2 or SSE2) does the
+    // leading sixteens, eights or fours of the frequencies with both
+    // columns; the lanes the rest.
     let both = turns.len().min(shape.n_cos);
     let i0 = crate::arch::sinusoidal_row::<ADD>(
         turns.get(..both).unwrap_or(&[]),
