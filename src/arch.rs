@@ -193,9 +193,11 @@ fn detect() -> u8 {
 /// Writes (or, `ADD`, adds) the encoding of position `pos` for the leading
 /// frequencies of `turns` into `row` with the AVX-512 body
 /// (`sinusoidal::avx512::row`) where AVX-512F and AVX-512DQ run, else with
-/// the AVX2 body ([`sinusoidal_row_avx2`]), and returns how many
-/// frequencies it did (a multiple of 8); elsewhere returns 0 and writes
-/// nothing (the caller's lanes do it all).
+/// the AVX2 body ([`sinusoidal_row_avx2`]) where AVX2 does, else with the
+/// SSE2 one ([`sinusoidal_row_sse2`]), and returns how many frequencies it
+/// did (a multiple of 4); with `--cfg inlayer_force_scalar` and on other
+/// architectures returns 0 and writes nothing (the caller's lanes do it
+/// all).
 #[cfg(target_arch = "x86_64")]
 #[inline]
 pub(crate) fn sinusoidal_row<const ADD: bool>(
@@ -206,10 +208,11 @@ pub(crate) fn sinusoidal_row<const ADD: bool>(
     row: &mut [f32],
 ) -> usize {
     if !avx512() {
-        if !avx2_f16c() {
-            return sinusoidal_row_sse2::<ADD>(turns, pos, interleaved, n_sin, row);
-        }
-        return sinusoidal_row_avx2::<ADD>(turns, pos, interleaved, n_sin, row);
+        return if avx2_f16c() {
+            sinusoidal_row_avx2::<ADD>(turns, pos, interleaved, n_sin, row)
+        } else {
+            sinusoidal_row_sse2::<ADD>(turns, pos, interleaved, n_sin, row)
+        };
     }
     // SAFETY: `avx512()` is true only where the CPU and the OS run
     // AVX-512F and AVX-512DQ, the features the body is compiled for; it

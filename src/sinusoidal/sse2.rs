@@ -41,21 +41,16 @@ use core::arch::x86_64::{
 
 use crate::math::sincos_coefficients::{H4, RAD_PER_UNIT, S3, SIN_COS};
 
-/// Lanes 0 and 2 of `a`, then of `b` (`shufps`, on integers).
-#[target_feature(enable = "sse2")]
-#[inline]
-fn evens(a: __m128i, b: __m128i) -> __m128i {
-    _mm_castps_si128(_mm_shuffle_ps::<0b10_00_10_00>(
-        _mm_castsi128_ps(a),
-        _mm_castsi128_ps(b),
-    ))
-}
+/// `shufps` mask: lanes 0 and 2 of the first operand, then of the second.
+const EVENS: i32 = 0b10_00_10_00;
+/// `shufps` mask: lanes 1 and 3 of the first operand, then of the second.
+const ODDS: i32 = 0b11_01_11_01;
 
-/// Lanes 1 and 3 of `a`, then of `b`.
+/// `shufps` on integers: lanes of `a`, then of `b`, as `MASK` says.
 #[target_feature(enable = "sse2")]
 #[inline]
-fn odds(a: __m128i, b: __m128i) -> __m128i {
-    _mm_castps_si128(_mm_shuffle_ps::<0b11_01_11_01>(
+fn pick<const MASK: i32>(a: __m128i, b: __m128i) -> __m128i {
+    _mm_castps_si128(_mm_shuffle_ps::<MASK>(
         _mm_castsi128_ps(a),
         _mm_castsi128_ps(b),
     ))
@@ -69,8 +64,8 @@ fn odds(a: __m128i, b: __m128i) -> __m128i {
 #[inline]
 fn words(p: __m128i, f: &[u64; 4]) -> __m128i {
     let [a, b]: [__m128i; 2] = bytemuck::cast(*f);
-    let low = odds(_mm_mul_epu32(a, p), _mm_mul_epu32(b, p));
-    let high = evens(
+    let low = pick::<ODDS>(_mm_mul_epu32(a, p), _mm_mul_epu32(b, p));
+    let high = pick::<EVENS>(
         _mm_mul_epu32(_mm_srli_epi64::<32>(a), p),
         _mm_mul_epu32(_mm_srli_epi64::<32>(b), p),
     );
@@ -106,8 +101,8 @@ fn lookup(pos: u64, f: &[u64; 4]) -> (__m128, __m128) {
     let lo: __m128 = bytemuck::cast([pair(f[0]), pair(f[1])]);
     let hi: __m128 = bytemuck::cast([pair(f[2]), pair(f[3])]);
     (
-        _mm_shuffle_ps::<0b10_00_10_00>(lo, hi),
-        _mm_shuffle_ps::<0b11_01_11_01>(lo, hi),
+        _mm_shuffle_ps::<EVENS>(lo, hi),
+        _mm_shuffle_ps::<ODDS>(lo, hi),
     )
 }
 
