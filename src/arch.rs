@@ -1562,9 +1562,9 @@ mod tests {
     }
 
     /// The one-row sinusoidal bodies (AVX-512 where it runs, through the
-    /// dispatch; AVX2 where it runs, and SSE2, directly) against the scalar twin, bit
-    /// for bit: both layouts, written and added, frequency counts around
-    /// the 8-, 16- and 64-frequency steps, positions from 0 to `u32::MAX`,
+    /// dispatch; AVX2 where it runs, and SSE2, directly) against the scalar
+    /// twin, bit for bit: both layouts, written and added, frequency counts
+    /// around the 4-, 8-, 16- and 64-frequency steps, positions from 0 to `u32::MAX`,
     /// interleaved rows written forward and from their end; the values past
     /// what a body did are untouched.
     #[cfg(target_arch = "x86_64")]

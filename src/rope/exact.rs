@@ -331,10 +331,10 @@ impl<const MAX_HALF: usize> Rope<MAX_HALF> {
     }
 
     /// Calls `f(sin, cos)` for the octets of frequencies `t8` at position
-    /// `p`, in order. Where an x86 one-row body runs (`crate::arch`: AVX-512
-    /// or AVX2, chosen at run time, so on a default build too; else SSE2), it computes
-    /// up to 64 frequencies a call into a stack block; the lanes do the
-    /// rest. The same bits either way (the bodies equal the lanes).
+    /// `p`, in order. On x86_64 a one-row body (`crate::arch`: AVX-512 or
+    /// AVX2, chosen at run time, so on a default build too; else SSE2)
+    /// computes up to 64 frequencies a call into a stack block; the lanes do
+    /// the rest. The same bits either way (the bodies equal the lanes).
     #[inline(always)]
     fn octets_at(&self, p: u64, t8: &[[u64; 8]], mut f: impl FnMut(F32x8, F32x8)) {
         #[cfg(target_arch = "x86_64")]

@@ -91,10 +91,10 @@ fn sincos_words(w0: __m256i) -> (__m256, __m256) {
 }
 
 /// `sin` and `cos` of `2πk/32`, `k` the top five bits of each lane of
-/// `wk = w0 + 2^26`: `vpermps` reads three bits, so each of the four 8-entry quarters
-/// of the sine table is looked up once and two levels of `vblendvps` pick
-/// by bit 3 (bit 30 of `wk`, moved to the sign) and bit 4 (bit 31, the
-/// sign). The cosine table is the sine table a quarter on (`cos(2πk/32) =
+/// `wk = w0 + 2^26`: `vpermps` reads three bits, so each of the four
+/// 8-entry quarters of the sine table is looked up once and two levels of
+/// `vblendvps` pick by bit 3 (bit 30 of `wk`, moved to the sign) and bit 4
+/// (bit 31, the sign). The cosine table is the sine table a quarter on (`cos(2πk/32) =
 /// sin(2π(k + 8)/32)`), so the same four lookups serve it.
 #[target_feature(enable = "avx2")]
 #[inline]
