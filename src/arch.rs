@@ -21,7 +21,8 @@
 //!   not the AVX-512 one (`wide`'s 64-byte types do not build under Miri
 //!   with AVX-512 enabled; the body has no `unsafe` of its own).
 //! - `bf16_rows`, `f16_rows`, `i8_rows`, `fbgemm8_rows`, `fbgemm4_rows`, `q8_0_rows`,
-//!   `q4_0_rows`, `q4_1_rows`, `q5_0_rows`, `q5_1_rows`, `q4_k_rows`,
+//!   `q4_0_rows`, `q4_1_rows`, `q5_0_rows`, `q5_1_rows`, `q2_k_rows`,
+//!   `q3_k_rows`, `q4_k_rows`, `q5_k_rows`,
 //!   `q6_k_rows`: calls of the AVX2 (and F16C)
 //!   row decoders of `formats::avx2`, `#[target_feature]` functions with
 //!   safe bodies, where `avx2_f16c` says they run. Calling one is the
@@ -700,9 +701,21 @@ avx2_decoder!(
     q5_1_rows => q5_1(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
 );
 avx2_decoder!(
+    /// Whole ggml `Q2_K` blocks.
+    q2_k_rows => q2_k(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
+);
+avx2_decoder!(
+    /// Whole ggml `Q3_K` blocks.
+    q3_k_rows => q3_k(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
+);
+avx2_decoder!(
     /// Whole ggml `Q4_K` blocks. On AVX-512 builds the lanes win (cache,
     /// D = 512: 7.9–8.2 against 7.6–7.7 G elem/s).
     q4_k_rows => q4_k(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: true
+);
+avx2_decoder!(
+    /// Whole ggml `Q5_K` blocks.
+    q5_k_rows => q5_k(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
 );
 avx2_decoder!(
     /// Whole ggml `Q6_K` blocks. Faster than the lanes on AVX-512 builds too
@@ -922,7 +935,12 @@ mod tests {
                     // Scale fields: the special value in every other block.
                     let fields: &[usize] = match f {
                         Format::Q8_0 | Format::Q4_0Split | Format::Q5_0Split => &[0],
-                        Format::Q4_1Split | Format::Q5_1Split | Format::Q4KSplit => &[0, 2],
+                        Format::Q4_1Split
+                        | Format::Q5_1Split
+                        | Format::Q4KSplit
+                        | Format::Q5KSplit => &[0, 2],
+                        Format::Q2KSplit => &[80, 82],
+                        Format::Q3KSplit => &[108],
                         Format::Q6KSplit => &[208],
                         _ => &[],
                     };
@@ -1451,8 +1469,8 @@ mod tests {
     #[test]
     fn avx2_row_loops_equal_the_row_by_row_decode() {
         use crate::formats::{
-            Bf16Table, BlockTable, F16Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Q4_0,
-            Q4_1, Q4K, Q5_0, Q5_1, Q6K, Q8_0, Table,
+            Bf16Table, BlockTable, F16Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Q2K, Q3K,
+            Q4_0, Q4_1, Q4K, Q5_0, Q5_1, Q5K, Q6K, Q8_0, Table,
         };
         fn check<V: Table>(view: &V, f: Format) {
             let dim = view.dim();
@@ -1496,7 +1514,10 @@ mod tests {
             Q4_1 => Format::Q4_1Split, 64;
             Q5_0 => Format::Q5_0Split, 64;
             Q5_1 => Format::Q5_1Split, 64;
+            Q2K => Format::Q2KSplit, 256 * k;
+            Q3K => Format::Q3KSplit, 256 * k;
             Q4K => Format::Q4KSplit, 256 * k;
+            Q5K => Format::Q5KSplit, 256 * k;
             Q6K => Format::Q6KSplit, 256 * k;
         }
         let (b, dim) = view(Format::Bf16, 37);
@@ -1555,7 +1576,10 @@ mod tests {
                 Format::Q4_1Split => avx2::q4_1::<S, A>(&row[..20 * units], p, out),
                 Format::Q5_0Split => avx2::q5_0::<S, A>(&row[..22 * units], p, out),
                 Format::Q5_1Split => avx2::q5_1::<S, A>(&row[..24 * units], p, out),
+                Format::Q2KSplit => avx2::q2_k::<S, A>(&row[..84 * units], p, out),
+                Format::Q3KSplit => avx2::q3_k::<S, A>(&row[..110 * units], p, out),
                 Format::Q4KSplit => avx2::q4_k::<S, A>(&row[..144 * units], p, out),
+                Format::Q5KSplit => avx2::q5_k::<S, A>(&row[..176 * units], p, out),
                 _ => avx2::q6_k::<S, A>(&row[..210 * units], p, out),
             }
         }

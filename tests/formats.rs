@@ -5,8 +5,8 @@
 
 use inlayer::Error;
 use inlayer::formats::{
-    Bf16Table, F16Table, F32Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Q4_0Table,
-    Q4_1Table, Q4KTable, Q5_0Table, Q5_1Table, Q6KTable, Q8_0Table, Table,
+    Bf16Table, F16Table, F32Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Q2KTable, Q3KTable,
+    Q4_0Table, Q4_1Table, Q4KTable, Q5_0Table, Q5_1Table, Q5KTable, Q6KTable, Q8_0Table, Table,
 };
 use inlayer::gather::{Epilogue, gather_cols, gather_table, gather_view};
 use inlayer::reference::formats as rf;
@@ -15,6 +15,11 @@ use proptest::prelude::*;
 #[allow(clippy::unreadable_literal)]
 mod kat {
     include!("kat/ggml_kat.rs");
+}
+
+#[allow(clippy::unreadable_literal)]
+mod kat_k {
+    include!("kat/ggml_kat_k.rs");
 }
 
 const ALL: &[Format] = Format::ALL;
@@ -40,7 +45,10 @@ fn view<'a>(
         Format::Q4_1Split => Box::new(Q4_1Table::from_bytes(bytes, dim)?),
         Format::Q5_0Split => Box::new(Q5_0Table::from_bytes(bytes, dim)?),
         Format::Q5_1Split => Box::new(Q5_1Table::from_bytes(bytes, dim)?),
+        Format::Q2KSplit => Box::new(Q2KTable::from_bytes(bytes, dim)?),
+        Format::Q3KSplit => Box::new(Q3KTable::from_bytes(bytes, dim)?),
         Format::Q4KSplit => Box::new(Q4KTable::from_bytes(bytes, dim)?),
+        Format::Q5KSplit => Box::new(Q5KTable::from_bytes(bytes, dim)?),
         Format::Q6KSplit => Box::new(Q6KTable::from_bytes(bytes, dim)?),
         _ => unreachable!(),
     })
@@ -471,6 +479,13 @@ fn ggml_blocks_match_gguf_python_known_answers() {
     kat_check(Format::Q5_1Split, kat::Q5_1_BYTES, kat::Q5_1_F32_BITS);
     kat_check(Format::Q4KSplit, kat::Q4_K_BYTES, kat::Q4_K_F32_BITS);
     kat_check(Format::Q6KSplit, kat::Q6_K_BYTES, kat::Q6_K_F32_BITS);
+}
+
+#[test]
+fn ggml_k_quants_match_ggml_c_known_answers() {
+    kat_check(Format::Q2KSplit, kat_k::Q2_K_BYTES, kat_k::Q2_K_F32_BITS);
+    kat_check(Format::Q3KSplit, kat_k::Q3_K_BYTES, kat_k::Q3_K_F32_BITS);
+    kat_check(Format::Q5KSplit, kat_k::Q5_K_BYTES, kat_k::Q5_K_F32_BITS);
 }
 
 #[test]

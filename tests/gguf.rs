@@ -184,7 +184,10 @@ fn every_supported_type_maps_to_its_format() {
         (6, Format::Q5_0Split),
         (7, Format::Q5_1Split),
         (8, Format::Q8_0),
+        (10, Format::Q2KSplit),
+        (11, Format::Q3KSplit),
         (12, Format::Q4KSplit),
+        (13, Format::Q5KSplit),
         (14, Format::Q6KSplit),
         (30, Format::Bf16),
     ] {
@@ -239,7 +242,7 @@ fn bad_files_are_clear_errors() {
     assert!(g.tensor("token_embd.weight").unwrap().table().is_ok());
     // Unsupported tensor type, bad row width.
     let f = Writer::new()
-        .tensor("t", &[32, 1], 13, &[0u8; 176])
+        .tensor("t", &[256, 1], 16, &[0u8; 66]) // IQ2_XXS
         .finish();
     assert_eq!(
         Gguf::parse(&f)
@@ -250,7 +253,7 @@ fn bad_files_are_clear_errors() {
             .unwrap_err(),
         Error::Unsupported {
             what: "ggml tensor type",
-            value: 13
+            value: 16
         }
     );
     let f = Writer::new().tensor("t", &[48, 1], 8, &[0u8; 68]).finish();

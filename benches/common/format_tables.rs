@@ -17,7 +17,7 @@ impl Rng {
 }
 
 /// Every format the benches measure, by bench name.
-pub const FORMATS: [(&str, Format); 12] = [
+pub const FORMATS: [(&str, Format); 15] = [
     ("bf16", Format::Bf16),
     ("f16", Format::F16),
     ("i8", Format::I8),
@@ -28,7 +28,10 @@ pub const FORMATS: [(&str, Format); 12] = [
     ("q4_1", Format::Q4_1Split),
     ("q5_0", Format::Q5_0Split),
     ("q5_1", Format::Q5_1Split),
+    ("q2_k", Format::Q2KSplit),
+    ("q3_k", Format::Q3KSplit),
     ("q4_k", Format::Q4KSplit),
+    ("q5_k", Format::Q5KSplit),
     ("q6_k", Format::Q6KSplit),
 ];
 
@@ -39,7 +42,9 @@ pub fn table_bytes(format: Format, rows: usize, dim: usize, rng: &mut Rng) -> Ve
     let h = 0x2c00u16.to_le_bytes(); // 1/16
     let fields: &[usize] = match format {
         Format::Q8_0 | Format::Q4_0Split | Format::Q5_0Split => &[0],
-        Format::Q4_1Split | Format::Q5_1Split | Format::Q4KSplit => &[0, 2],
+        Format::Q4_1Split | Format::Q5_1Split | Format::Q4KSplit | Format::Q5KSplit => &[0, 2],
+        Format::Q2KSplit => &[80, 82],
+        Format::Q3KSplit => &[108],
         Format::Q6KSplit => &[208],
         _ => &[],
     };
@@ -94,7 +99,10 @@ macro_rules! with_view {
             Format::Q4_1Split => with_view!(@bind Q4_1Table::from_bytes(b, dim), $t, $body),
             Format::Q5_0Split => with_view!(@bind Q5_0Table::from_bytes(b, dim), $t, $body),
             Format::Q5_1Split => with_view!(@bind Q5_1Table::from_bytes(b, dim), $t, $body),
+            Format::Q2KSplit => with_view!(@bind Q2KTable::from_bytes(b, dim), $t, $body),
+            Format::Q3KSplit => with_view!(@bind Q3KTable::from_bytes(b, dim), $t, $body),
             Format::Q4KSplit => with_view!(@bind Q4KTable::from_bytes(b, dim), $t, $body),
+            Format::Q5KSplit => with_view!(@bind Q5KTable::from_bytes(b, dim), $t, $body),
             _ => with_view!(@bind Q6KTable::from_bytes(b, dim), $t, $body),
         }
     }};

@@ -9,7 +9,7 @@
 
 use inlayer::formats::{
     Bf16Table, F16Table, F32Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Q4_0Table,
-    Q4_1Table, Q4KTable, Q5_0Table, Q5_1Table, Q6KTable, Q8_0Table, Table,
+    Q4_1Table, Q2KTable, Q3KTable, Q4KTable, Q5_0Table, Q5_1Table, Q5KTable, Q6KTable, Q8_0Table, Table,
 };
 use inlayer::gather::{Epilogue, gather_cols};
 use inlayer::reference::formats as rf;
@@ -36,7 +36,10 @@ fn view<'a>(
         Format::Q4_1Split => Box::new(Q4_1Table::from_bytes(b, dim)?),
         Format::Q5_0Split => Box::new(Q5_0Table::from_bytes(b, dim)?),
         Format::Q5_1Split => Box::new(Q5_1Table::from_bytes(b, dim)?),
+        Format::Q2KSplit => Box::new(Q2KTable::from_bytes(b, dim)?),
+        Format::Q3KSplit => Box::new(Q3KTable::from_bytes(b, dim)?),
         Format::Q4KSplit => Box::new(Q4KTable::from_bytes(b, dim)?),
+        Format::Q5KSplit => Box::new(Q5KTable::from_bytes(b, dim)?),
         _ => Box::new(Q6KTable::from_bytes(b, dim)?),
     })
 }

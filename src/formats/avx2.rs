@@ -424,7 +424,10 @@ pub(crate) fn block_rows<B: super::Block, const S: bool, const A: bool>(
                 Format::Q4_1Split => q4_1::<S, A>(src, p, row),
                 Format::Q5_0Split => q5_0::<S, A>(src, p, row),
                 Format::Q5_1Split => q5_1::<S, A>(src, p, row),
+                Format::Q2KSplit => q2_k::<S, A>(src, p, row),
+                Format::Q3KSplit => q3_k::<S, A>(src, p, row),
                 Format::Q4KSplit => q4_k::<S, A>(src, p, row),
+                Format::Q5KSplit => q5_k::<S, A>(src, p, row),
                 Format::Q6KSplit => q6_k::<S, A>(src, p, row),
                 _ => 0,
             };
@@ -609,6 +612,184 @@ pub(crate) fn q4_k<const S: bool, const A: bool>(
     256 * o.len().min(b.len())
 }
 
+/// ggml `Q2_K` blocks (84 bytes: 16 scale bytes, 64 bytes of 2-bit
+/// crumbs, `f16 d` and `f16 dmin` last): sub-block `k` of 16 is
+/// `x = (d * sc_k) * q - (dmin * m_k)`, its crumbs from 16 bytes of `qs`.
+#[target_feature(enable = "avx2")]
+pub(crate) fn q2_k<const S: bool, const A: bool>(
+    blocks: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
+    let (b, _) = blocks.as_chunks::<84>();
+    let (o, _) = out.as_chunks_mut::<256>();
+    let Some(add) = add_for::<A>(p, 256 * o.len()) else {
+        return 0;
+    };
+    let t = _mm256_set1_ps(p.times);
+    for (bi, (o, b)) in o.iter_mut().zip(b).enumerate() {
+        let d = f16_to_f32(u16::from_le_bytes([b[80], b[81]]));
+        let dmin = f16_to_f32(u16::from_le_bytes([b[82], b[83]]));
+        let (qs, _) = b[16..80].as_chunks::<32>(); // 2 × 32
+        let (o, _) = o.as_chunks_mut::<32>(); // 8 runs: (half n, crumb j)
+        for (r, o) in o.iter_mut().enumerate() {
+            // Elements 128 n + 32 j + l: crumb j of qs[32 n + l], sub-block
+            // 2r for l < 16 and 2r + 1 after.
+            let (n, j) = (r / 4, r % 4);
+            let Some(q) = qs.get(n) else {
+                continue;
+            };
+            let q = crumbs(bytemuck::cast(*q), j);
+            let (o, _) = o.as_chunks_mut::<16>();
+            for (g, o) in o.iter_mut().enumerate() {
+                let sc = b[2 * r + g];
+                let dl = _mm256_set1_ps(d * f32::from(sc & 0x0f));
+                let ml = _mm256_set1_ps(dmin * f32::from(sc >> 4));
+                let [v0, v1] = times16_minus(half(q, g), dl, ml);
+                let at = 256 * bi + 32 * r + 16 * g;
+                *o = bytemuck::cast([
+                    post::<S>(v0, t, add8::<A>(add, at)),
+                    post::<S>(v1, t, add8::<A>(add, at + 8)),
+                ]);
+            }
+        }
+    }
+    256 * o.len().min(b.len())
+}
+
+/// ggml `Q3_K` blocks (110 bytes: a 32-byte high-bit mask, 64 bytes of
+/// 2-bit crumbs, 12 bytes of packed 6-bit scales, `f16 d` last): sub-block
+/// `k` of 16 is `x = (d * (sc_k - 32)) * (q - 4)`, `q` the crumb plus the
+/// mask bit as bit 2.
+#[target_feature(enable = "avx2")]
+pub(crate) fn q3_k<const S: bool, const A: bool>(
+    blocks: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
+    use core::arch::x86_64::_mm256_cmpeq_epi8;
+    let (b, _) = blocks.as_chunks::<110>();
+    let (o, _) = out.as_chunks_mut::<256>();
+    let Some(add) = add_for::<A>(p, 256 * o.len()) else {
+        return 0;
+    };
+    let t = _mm256_set1_ps(p.times);
+    for (bi, (o, b)) in o.iter_mut().zip(b).enumerate() {
+        let d = f16_to_f32(u16::from_le_bytes([b[108], b[109]]));
+        let Some(hm) = b.first_chunk::<32>() else {
+            continue;
+        };
+        let hm: __m256i = bytemuck::cast(*hm);
+        let (qs, _) = b[32..96].as_chunks::<32>(); // 2 × 32
+        let mut scales = [0u8; 12];
+        scales.copy_from_slice(&b[96..108]);
+        let (o, _) = o.as_chunks_mut::<32>(); // 8 runs: (half n, crumb j)
+        for (r, o) in o.iter_mut().enumerate() {
+            // Elements 128 n + 32 j + l: crumb j of qs[32 n + l], bit
+            // 4 n + j of hmask[l] as bit 2; sub-block 2r for l < 16 and
+            // 2r + 1 after.
+            let (n, j) = (r / 4, r % 4);
+            let Some(q) = qs.get(n) else {
+                continue;
+            };
+            let bit = _mm256_set1_epi8((1u8 << r) as i8);
+            let set = _mm256_cmpeq_epi8(_mm256_and_si256(hm, bit), bit);
+            let q = _mm256_or_si256(
+                crumbs(bytemuck::cast(*q), j),
+                _mm256_and_si256(set, _mm256_set1_epi8(4)),
+            );
+            let (o, _) = o.as_chunks_mut::<16>();
+            for (g, o) in o.iter_mut().enumerate() {
+                let sc = i32::from(super::ggml::scales_k3(&scales, 2 * r + g)) - 32;
+                let [v0, v1] = times16(half(q, g), 4, _mm256_set1_ps(d * sc as f32));
+                let at = 256 * bi + 32 * r + 16 * g;
+                *o = bytemuck::cast([
+                    post::<S>(v0, t, add8::<A>(add, at)),
+                    post::<S>(v1, t, add8::<A>(add, at + 8)),
+                ]);
+            }
+        }
+    }
+    256 * o.len().min(b.len())
+}
+
+/// ggml `Q5_K` blocks (176 bytes: `f16 d`, `f16 dmin`, 12 bytes of packed
+/// 6-bit scales and mins as `Q4_K`, a 32-byte high-bit mask, 128 bytes of
+/// nibbles): sub-block `j` of 32 is `x = (d * sc_j) * q - (dmin * m_j)`,
+/// `q` the nibble plus bit `j` of the mask byte as bit 4.
+#[target_feature(enable = "avx2")]
+pub(crate) fn q5_k<const S: bool, const A: bool>(
+    blocks: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
+    use core::arch::x86_64::_mm256_cmpeq_epi8;
+    let (b, _) = blocks.as_chunks::<176>();
+    let (o, _) = out.as_chunks_mut::<256>();
+    let Some(add) = add_for::<A>(p, 256 * o.len()) else {
+        return 0;
+    };
+    let t = _mm256_set1_ps(p.times);
+    for (bi, (o, b)) in o.iter_mut().zip(b).enumerate() {
+        let d = f16_to_f32(u16::from_le_bytes([b[0], b[1]]));
+        let dmin = f16_to_f32(u16::from_le_bytes([b[2], b[3]]));
+        let mut scales = [0u8; 12];
+        scales.copy_from_slice(&b[4..16]);
+        let Some(qh) = b[16..].first_chunk::<32>() else {
+            continue;
+        };
+        let qh: __m256i = bytemuck::cast(*qh);
+        let (qs, _) = b[48..].as_chunks::<32>();
+        let (o, _) = o.as_chunks_mut::<32>();
+        for (i, (o, qs)) in o.chunks_exact_mut(2).zip(qs).enumerate() {
+            let q: __m256i = bytemuck::cast(*qs);
+            let nibbles = [
+                _mm256_and_si256(q, _mm256_set1_epi8(0x0f)),
+                _mm256_and_si256(_mm256_srli_epi16::<4>(q), _mm256_set1_epi8(0x0f)),
+            ];
+            for (j, (o, x)) in o.iter_mut().zip(nibbles).enumerate() {
+                let sub = 2 * i + j;
+                let bit = _mm256_set1_epi8((1u8 << sub) as i8);
+                let set = _mm256_cmpeq_epi8(_mm256_and_si256(qh, bit), bit);
+                let x = _mm256_or_si256(x, _mm256_and_si256(set, _mm256_set1_epi8(0x10)));
+                let (sc, m) = super::ggml::scale_min_k4(sub, &scales);
+                let d1 = _mm256_set1_ps(d * f32::from(sc));
+                let m1 = _mm256_set1_ps(dmin * f32::from(m));
+                let (o, _) = o.as_chunks_mut::<16>();
+                for (g, o) in o.iter_mut().enumerate() {
+                    let [v0, v1] = times16_minus(half(x, g), d1, m1);
+                    let at = 256 * bi + 64 * i + 32 * j + 16 * g;
+                    *o = bytemuck::cast([
+                        post::<S>(v0, t, add8::<A>(add, at)),
+                        post::<S>(v1, t, add8::<A>(add, at + 8)),
+                    ]);
+                }
+            }
+        }
+    }
+    256 * o.len().min(b.len())
+}
+
+/// Crumb (2-bit field) `j` (`j < 4`) of each byte of `q`.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn crumbs(q: __m256i, j: usize) -> __m256i {
+    use core::arch::x86_64::{_mm_cvtsi32_si128, _mm256_srl_epi16};
+    let shifted = _mm256_srl_epi16(q, _mm_cvtsi32_si128(2 * j as i32));
+    _mm256_and_si256(shifted, _mm256_set1_epi8(3))
+}
+
+/// Half `g` (`g < 2`: bytes `16g .. 16g + 16`) of `x`.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn half(x: __m256i, g: usize) -> __m128i {
+    if g == 0 {
+        _mm256_castsi256_si128(x)
+    } else {
+        _mm256_extracti128_si256::<1>(x)
+    }
+}
+
 /// ggml `Q6_K` blocks (210 bytes: 128 bytes of low nibbles, 64 of 2-bit
 /// high parts, 16 `i8` scales, `f16 d` last): `x = (d * sc) * (q - 32)`
 /// with `q` the 6-bit value, in runs of 32 (ggml's `l` loop) of two
@@ -761,6 +942,20 @@ fn times16(q: __m128i, bias: i32, d: __m256) -> [__m256; 2] {
     let f = |x: __m128i| {
         let x = _mm256_sub_epi32(_mm256_cvtepu8_epi32(x), _mm256_set1_epi32(bias));
         _mm256_mul_ps(_mm256_cvtepi32_ps(x), d)
+    };
+    [f(q), f(_mm_srli_si128::<8>(q))]
+}
+
+/// `q[j] * d - m` for the sixteen bytes `q[j]` of `q` (a multiply, then a
+/// subtraction: no fused multiply-add).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn times16_minus(q: __m128i, d: __m256, m: __m256) -> [__m256; 2] {
+    let f = |x: __m128i| {
+        _mm256_sub_ps(
+            _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(x)), d),
+            m,
+        )
     };
     [f(q), f(_mm_srli_si128::<8>(q))]
 }

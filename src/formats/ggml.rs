@@ -1,5 +1,6 @@
 //! ggml / GGUF block-quantized tables: `Q8_0`, `Q4_0`, `Q4_1`, `Q5_0`,
-//! `Q5_1`, `Q4_K`, `Q6_K`; and the `Q8_0` / `Q4_0` encoders.
+//! `Q5_1`, and the K-quants `Q2_K`, `Q3_K`, `Q4_K`, `Q5_K`, `Q6_K`; and the
+//! `Q8_0` / `Q4_0` encoders.
 //!
 //! Layouts from `ggml/src/ggml-common.h`; decoders byte-exact with
 //! `dequantize_row_*` in `ggml/src/ggml-quants.c` (the same IEEE operations
@@ -20,7 +21,8 @@ use core::marker::PhantomData;
 
 /// A ggml block type: how many elements a block holds, its size, and its
 /// decoder. Implemented by the marker types [`Q8_0`], [`Q4_0`], [`Q4_1`],
-/// [`Q5_0`], [`Q5_1`], [`Q4K`] and [`Q6K`]; sealed.
+/// [`Q5_0`], [`Q5_1`], [`Q2K`], [`Q3K`], [`Q4K`], [`Q5K`] and [`Q6K`];
+/// sealed.
 pub trait Block: sealed::Sealed + Copy + core::fmt::Debug {
     /// The format id.
     const FORMAT: Format;
@@ -174,7 +176,10 @@ impl<B: Block> super::DecodePost for BlockTable<'_, B> {
             Format::Q4_1Split => crate::arch::q4_1_rows::<S, A>(body, p, out),
             Format::Q5_0Split => crate::arch::q5_0_rows::<S, A>(body, p, out),
             Format::Q5_1Split => crate::arch::q5_1_rows::<S, A>(body, p, out),
+            Format::Q2KSplit => crate::arch::q2_k_rows::<S, A>(body, p, out),
+            Format::Q3KSplit => crate::arch::q3_k_rows::<S, A>(body, p, out),
             Format::Q4KSplit => crate::arch::q4_k_rows::<S, A>(body, p, out),
+            Format::Q5KSplit => crate::arch::q5_k_rows::<S, A>(body, p, out),
             Format::Q6KSplit => crate::arch::q6_k_rows::<S, A>(body, p, out),
             _ => 0,
         };
@@ -350,10 +355,31 @@ block!(
     Q5_1, Q5_1Table, Format::Q5_1Split, 32, 24, q5_1
 );
 block!(
+    /// ggml `Q2_K`: 256 elements in 84 bytes, `u8 scales[16]` ·
+    /// `u8 qs[64]` · `f16 d` · `f16 dmin`; `x = (d * sc) * q - (dmin * m)`
+    /// with the 4-bit `sc` (low nibble) and `m` (high nibble) of each
+    /// 16-element sub-block and the 2-bit `q`.
+    Q2K, Q2KTable, Format::Q2KSplit, 256, 84, q2_k
+);
+block!(
+    /// ggml `Q3_K`: 256 elements in 110 bytes, `u8 hmask[32]` ·
+    /// `u8 qs[64]` · `u8 scales[12]` · `f16 d`;
+    /// `x = (d * (sc - 32)) * (q - 4)` with the 6-bit `sc` of each
+    /// 16-element sub-block and the 3-bit `q`.
+    Q3K, Q3KTable, Format::Q3KSplit, 256, 110, q3_k
+);
+block!(
     /// ggml `Q4_K`: 256 elements in 144 bytes, `f16 d` · `f16 dmin` ·
     /// `u8 scales[12]` · `u8 qs[128]`; `x = (d * sc) * q - (dmin * m)` with
     /// the 6-bit `sc`, `m` of each 32-element sub-block.
     Q4K, Q4KTable, Format::Q4KSplit, 256, 144, q4_k
+);
+block!(
+    /// ggml `Q5_K`: 256 elements in 176 bytes, `f16 d` · `f16 dmin` ·
+    /// `u8 scales[12]` · `u8 qh[32]` · `u8 qs[128]`;
+    /// `x = (d * sc) * q - (dmin * m)` with `Q4_K`'s scales and mins and the
+    /// 5-bit `q`.
+    Q5K, Q5KTable, Format::Q5KSplit, 256, 176, q5_k
 );
 block!(
     /// ggml `Q6_K`: 256 elements in 210 bytes, `u8 ql[128]` · `u8 qh[64]` ·
@@ -510,6 +536,104 @@ fn q4_k<const S: bool, const A: bool>(b: &[u8; 144], p: Post<'_>, out: &mut [f32
                 } else {
                     x.shr(4)
                 };
+                // Run `k` of the block: values 16k ..
+                let k = 4 * i + 2 * half + r;
+                put::<S, A>(q.to_f32_minus(0).map(|q| q * d1 - m1), p, k, o);
+            }
+        }
+    }
+}
+
+/// Bit `k` (`k < 8`) of each of sixteen bytes, moved to bit `to`
+/// (`to < 8`); the other bits cleared.
+#[inline(always)]
+fn bit_to(h: U8x16, k: u32, to: u32) -> U8x16 {
+    let moved = if k <= to {
+        h.shl(to - k)
+    } else {
+        h.shr(k - to)
+    };
+    moved & U8x16::splat(1 << to)
+}
+
+/// The crumbs (2-bit fields) `j` of sixteen bytes (`j < 4`).
+#[inline(always)]
+fn crumbs(x: U8x16, j: u32) -> U8x16 {
+    x.shr(2 * j) & U8x16::splat(3)
+}
+
+#[inline]
+fn q2_k<const S: bool, const A: bool>(b: &[u8; 84], p: Post<'_>, out: &mut [f32; 256]) {
+    let (d, dmin) = (f16_at(b, 80), f16_at(b, 82));
+    let (qs, _) = b[16..80].as_chunks::<16>(); // 4 × 16
+    let (o, _) = out.as_chunks_mut::<16>(); // 16 runs of 16: (half n, crumb j, g)
+    for (k, o) in o.iter_mut().enumerate() {
+        // Elements 128 n + 32 j + 16 g + l, l in 0..16: crumb j of
+        // qs[32 n + 16 g + l], sub-block (and scale byte) k.
+        let (n, j, g) = (k / 8, (k / 2) % 4, k % 2);
+        let q = crumbs(U8x16::load(&qs[2 * n + g]), j as u32);
+        let sc = b[k];
+        let dl = F32x8::splat(d * f32::from(sc & 0x0f));
+        let ml = F32x8::splat(dmin * f32::from(sc >> 4));
+        put::<S, A>(q.to_f32_minus(0).map(|q| q * dl - ml), p, k, o);
+    }
+}
+
+/// The sixteen 6-bit scales of a `Q3_K` block from its 12 packed bytes:
+/// the low 4 bits of scale `k` are nibble `k / 8` of byte `k % 8`, the top
+/// 2 bits crumb `k / 4` of byte `8 + k % 4`.
+#[inline(always)]
+pub(super) fn scales_k3(s: &[u8; 12], k: usize) -> u8 {
+    let low = (s[k % 8] >> (4 * (k / 8))) & 0x0f;
+    let high = (s[8 + k % 4] >> (2 * (k / 4))) & 3;
+    low | high << 4
+}
+
+#[inline]
+fn q3_k<const S: bool, const A: bool>(b: &[u8; 110], p: Post<'_>, out: &mut [f32; 256]) {
+    let d = f16_at(b, 108);
+    let (hm, _) = b[..32].as_chunks::<16>(); // 2 × 16
+    let (qs, _) = b[32..96].as_chunks::<16>(); // 4 × 16
+    let mut scales = [0u8; 12];
+    scales.copy_from_slice(&b[96..108]);
+    let (o, _) = out.as_chunks_mut::<16>(); // 16 runs of 16: (half n, crumb j, g)
+    for (k, o) in o.iter_mut().enumerate() {
+        // Elements 128 n + 32 j + 16 g + l: crumb j of qs[32 n + 16 g + l]
+        // and bit 4 n + j of hmask[16 g + l] as bit 2; q - 4 is the signed
+        // value (ggml subtracts 4 where the bit is clear). Scale k.
+        let (n, j, g) = (k / 8, (k / 2) % 4, k % 2);
+        let low = crumbs(U8x16::load(&qs[2 * n + g]), j as u32);
+        let high = bit_to(U8x16::load(&hm[g]), (4 * n + j) as u32, 2);
+        let sc = i32::from(scales_k3(&scales, k)) - 32;
+        store_mul::<S, A>(low | high, 4, F32x8::splat(d * sc as f32), p, k, o);
+    }
+}
+
+#[inline]
+fn q5_k<const S: bool, const A: bool>(b: &[u8; 176], p: Post<'_>, out: &mut [f32; 256]) {
+    let (d, dmin) = (f16_at(b, 0), f16_at(b, 2));
+    let mut scales = [0u8; 12];
+    scales.copy_from_slice(&b[4..16]);
+    let (qh, _) = b[16..48].as_chunks::<16>(); // 2 × 16
+    let (qs, _) = b[48..].as_chunks::<16>(); // 8 runs of 16 bytes
+    let (o, _) = out.as_chunks_mut::<64>(); // 4 chunks of 64 values
+    for (i, o) in o.iter_mut().enumerate() {
+        // Chunk `i` reads 32 bytes as `Q4_K`: low nibbles are sub-block 2i,
+        // high nibbles 2i + 1; bit 2i (2i + 1) of qh[l] is their bit 4.
+        let (o16, _) = o.as_chunks_mut::<16>();
+        let x = [U8x16::load(&qs[2 * i]), U8x16::load(&qs[2 * i + 1])];
+        for (half, o) in o16.chunks_exact_mut(2).enumerate() {
+            let sub = 2 * i + half;
+            let (sc, m) = scale_min_k4(sub, &scales);
+            let d1 = F32x8::splat(d * f32::from(sc));
+            let m1 = F32x8::splat(dmin * f32::from(m));
+            for (r, (o, x)) in o.iter_mut().zip(x).enumerate() {
+                let low = if half == 0 {
+                    x & U8x16::splat(0x0f)
+                } else {
+                    x.shr(4)
+                };
+                let q = low | bit_to(U8x16::load(&qh[r]), sub as u32, 4);
                 // Run `k` of the block: values 16k ..
                 let k = 4 * i + 2 * half + r;
                 put::<S, A>(q.to_f32_minus(0).map(|q| q * d1 - m1), p, k, o);

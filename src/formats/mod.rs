@@ -25,12 +25,16 @@
 //! | `Q4_1Split` | [`Q4_1Table`] | 32 / 20 B: `f16 d` · `f16 m` · `u8 qs[16]` (split halves) | `q * d + m` |
 //! | `Q5_0Split` | [`Q5_0Table`] | 32 / 22 B: `f16 d` · `u32 qh` · `u8 qs[16]`; bit `j` of `qh` is bit 4 of element `j` | `(q - 16) * d` |
 //! | `Q5_1Split` | [`Q5_1Table`] | 32 / 24 B: `f16 d` · `f16 m` · `u32 qh` · `u8 qs[16]` | `q * d + m` |
+//! | `Q2KSplit` | [`Q2KTable`] | 256 / 84 B: `u8 scales[16]` (low nibble scale, high nibble min of each 16-element sub-block) · `u8 qs[64]` · `f16 d` · `f16 dmin` (**at the end**); in each 128-element half `n`, bits `2j, 2j + 1` of byte `l` of its 32 are element `128n + 32j + l` | `(d * sc) * q - (dmin * m)` |
+//! | `Q3KSplit` | [`Q3KTable`] | 256 / 110 B: `u8 hmask[32]` · `u8 qs[64]` · `u8 scales[12]` (sixteen packed 6-bit scales) · `f16 d` (**at the end**); low 2 bits as `Q2_K`, bit `4n + j` of `hmask[l]` (byte `l` of 32) is bit 2 of element `128n + 32j + l` | `(d * (sc - 32)) * (q - 4)` |
 //! | `Q4KSplit` | [`Q4KTable`] | 256 / 144 B: `f16 d` · `f16 dmin` · `u8 scales[12]` (eight packed 6-bit scale/min pairs) · `u8 qs[128]`; each 64-element chunk `i` reads 32 bytes, low nibbles = sub-block `2i`, high = `2i + 1` | `(d * sc) * q - (dmin * m)` |
+//! | `Q5KSplit` | [`Q5KTable`] | 256 / 176 B: `f16 d` · `f16 dmin` · `u8 scales[12]` (as `Q4_K`) · `u8 qh[32]` · `u8 qs[128]`; nibbles as `Q4_K`, bit `k` of `qh[l]` is bit 4 of element `32k + l` | `(d * sc) * q - (dmin * m)` |
 //! | `Q6KSplit` | [`Q6KTable`] | 256 / 210 B: `u8 ql[128]` · `u8 qh[64]` · `i8 scales[16]` · `f16 d` (**at the end**) | `(d * scale) * (q - 32)` |
 //!
 //! The GGUF block decoders are byte-exact with ggml's `dequantize_row_*`
 //! (`ggml/src/ggml-quants.c`), checked against known answers computed by the
-//! `gguf` Python package's numpy decoders. `f16` widening is an integer bit
+//! `gguf` Python package's numpy decoders and, for `Q2_K`, `Q3_K` and `Q5_K`,
+//! by ggml's C decoders themselves. `f16` widening is an integer bit
 //! conversion on 16-bit SIMD lanes plus one exact subtraction for subnormals
 //! (no lookup table, no hardware `cvtph`, no subnormal `f32` operand, so it is
 //! exact under denormals-are-zero too); it keeps NaN payloads bit for bit.
@@ -58,8 +62,9 @@ pub use self::f16::{Bf16Table, F16Table, encode_bf16, encode_f16};
 pub use self::f32::F32Table;
 pub use self::fbgemm::{Fbgemm4Table, Fbgemm8Table};
 pub use self::ggml::{
-    Block, BlockTable, Q4_0, Q4_0Table, Q4_1, Q4_1Table, Q4K, Q4KTable, Q5_0, Q5_0Table, Q5_1,
-    Q5_1Table, Q6K, Q6KTable, Q8_0, Q8_0Table, encode_q4_0, encode_q8_0,
+    Block, BlockTable, Q2K, Q2KTable, Q3K, Q3KTable, Q4_0, Q4_0Table, Q4_1, Q4_1Table, Q4K,
+    Q4KTable, Q5_0, Q5_0Table, Q5_1, Q5_1Table, Q5K, Q5KTable, Q6K, Q6KTable, Q8_0, Q8_0Table,
+    encode_q4_0, encode_q8_0,
 };
 pub use self::int8::{I8Table, encode_i8_per_row};
 
@@ -227,8 +232,14 @@ pub enum Format {
     Q5_0Split,
     /// ggml `Q5_1` (split halves plus a 32-bit high-bit mask).
     Q5_1Split,
+    /// ggml `Q2_K` (2-bit crumbs, four elements 32 apart in a byte).
+    Q2KSplit,
+    /// ggml `Q3_K` (`Q2_K`'s crumbs plus a 32-byte high-bit mask).
+    Q3KSplit,
     /// ggml `Q4_K` (split halves per 64-element chunk).
     Q4KSplit,
+    /// ggml `Q5_K` (`Q4_K`'s split halves plus a 32-byte high-bit mask).
+    Q5KSplit,
     /// ggml `Q6_K` (split quarters per 128-element half).
     Q6KSplit,
 }
@@ -254,7 +265,10 @@ impl Format {
         Format::Q4_1Split,
         Format::Q5_0Split,
         Format::Q5_1Split,
+        Format::Q2KSplit,
+        Format::Q3KSplit,
         Format::Q4KSplit,
+        Format::Q5KSplit,
         Format::Q6KSplit,
     ];
 
@@ -269,7 +283,11 @@ impl Format {
             | Format::Q4_1Split
             | Format::Q5_0Split
             | Format::Q5_1Split => 32,
-            Format::Q4KSplit | Format::Q6KSplit => 256,
+            Format::Q2KSplit
+            | Format::Q3KSplit
+            | Format::Q4KSplit
+            | Format::Q5KSplit
+            | Format::Q6KSplit => 256,
         }
     }
 
@@ -286,7 +304,10 @@ impl Format {
             Format::Q4_1Split => 20,
             Format::Q5_0Split => 22,
             Format::Q5_1Split => 24,
+            Format::Q2KSplit => 84,
+            Format::Q3KSplit => 110,
             Format::Q4KSplit => 144,
+            Format::Q5KSplit => 176,
             Format::Q6KSplit => 210,
         }
     }
@@ -379,8 +400,14 @@ pub enum AnyTable<'a> {
     Q5_0(Q5_0Table<'a>),
     /// `Q5_1`.
     Q5_1(Q5_1Table<'a>),
+    /// `Q2_K`.
+    Q2K(Q2KTable<'a>),
+    /// `Q3_K`.
+    Q3K(Q3KTable<'a>),
     /// `Q4_K`.
     Q4K(Q4KTable<'a>),
+    /// `Q5_K`.
+    Q5K(Q5KTable<'a>),
     /// `Q6_K`.
     Q6K(Q6KTable<'a>),
 }
@@ -396,7 +423,10 @@ macro_rules! each {
             AnyTable::Q4_1($t) => $e,
             AnyTable::Q5_0($t) => $e,
             AnyTable::Q5_1($t) => $e,
+            AnyTable::Q2K($t) => $e,
+            AnyTable::Q3K($t) => $e,
             AnyTable::Q4K($t) => $e,
+            AnyTable::Q5K($t) => $e,
             AnyTable::Q6K($t) => $e,
         }
     };
@@ -415,7 +445,10 @@ impl AnyTable<'_> {
             AnyTable::Q4_1(_) => Format::Q4_1Split,
             AnyTable::Q5_0(_) => Format::Q5_0Split,
             AnyTable::Q5_1(_) => Format::Q5_1Split,
+            AnyTable::Q2K(_) => Format::Q2KSplit,
+            AnyTable::Q3K(_) => Format::Q3KSplit,
             AnyTable::Q4K(_) => Format::Q4KSplit,
+            AnyTable::Q5K(_) => Format::Q5KSplit,
             AnyTable::Q6K(_) => Format::Q6KSplit,
         }
     }

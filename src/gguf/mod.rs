@@ -21,8 +21,8 @@ mod reader;
 
 use crate::Error;
 use crate::formats::{
-    AnyTable, Bf16Table, F16Table, F32Table, Format, Q4_0Table, Q4_1Table, Q4KTable, Q5_0Table,
-    Q5_1Table, Q6KTable, Q8_0Table,
+    AnyTable, Bf16Table, F16Table, F32Table, Format, Q2KTable, Q3KTable, Q4_0Table, Q4_1Table,
+    Q4KTable, Q5_0Table, Q5_1Table, Q5KTable, Q6KTable, Q8_0Table,
 };
 use reader::Cursor;
 
@@ -183,7 +183,8 @@ impl<'a> TensorInfo<'a> {
     }
 
     /// The ggml type id (`0` f32, `1` f16, `2` Q4_0, `3` Q4_1, `6` Q5_0,
-    /// `7` Q5_1, `8` Q8_0, `12` Q4_K, `14` Q6_K, `30` bf16, ...).
+    /// `7` Q5_1, `8` Q8_0, `10` Q2_K, `11` Q3_K, `12` Q4_K, `13` Q5_K,
+    /// `14` Q6_K, `30` bf16, ...).
     #[must_use]
     pub const fn ggml_type(&self) -> u32 {
         self.ggml_type
@@ -208,7 +209,10 @@ impl<'a> TensorInfo<'a> {
             6 => Format::Q5_0Split,
             7 => Format::Q5_1Split,
             8 => Format::Q8_0,
+            10 => Format::Q2KSplit,
+            11 => Format::Q3KSplit,
             12 => Format::Q4KSplit,
+            13 => Format::Q5KSplit,
             14 => Format::Q6KSplit,
             30 => Format::Bf16,
             t => {
@@ -251,7 +255,10 @@ impl<'a> TensorInfo<'a> {
             Format::Q4_1Split => AnyTable::Q4_1(Q4_1Table::from_bytes(bytes, dim)?),
             Format::Q5_0Split => AnyTable::Q5_0(Q5_0Table::from_bytes(bytes, dim)?),
             Format::Q5_1Split => AnyTable::Q5_1(Q5_1Table::from_bytes(bytes, dim)?),
+            Format::Q2KSplit => AnyTable::Q2K(Q2KTable::from_bytes(bytes, dim)?),
+            Format::Q3KSplit => AnyTable::Q3K(Q3KTable::from_bytes(bytes, dim)?),
             Format::Q4KSplit => AnyTable::Q4K(Q4KTable::from_bytes(bytes, dim)?),
+            Format::Q5KSplit => AnyTable::Q5K(Q5KTable::from_bytes(bytes, dim)?),
             _ => AnyTable::Q6K(Q6KTable::from_bytes(bytes, dim)?),
         })
     }

@@ -221,6 +221,80 @@ fn dequantize_block(format: Format, x: &[u8], y: &mut [f32]) {
                 is += 2;
             }
         }
+        Format::Q2KSplit => {
+            let scales = &x[..16];
+            let d = f16_at(x, 80);
+            let min = f16_at(x, 82);
+            let mut yi = 0;
+            let mut is = 0;
+            for n in 0..2 {
+                let q = &x[16 + 32 * n..16 + 32 * n + 32];
+                for shift in [0, 2, 4, 6] {
+                    for part in 0..2 {
+                        let sc = scales[is];
+                        is += 1;
+                        let dl = d * f32::from(sc & 0xf);
+                        let ml = min * f32::from(sc >> 4);
+                        for l in 0..16 {
+                            let v = (q[16 * part + l] >> shift) & 3;
+                            y[yi] = dl * f32::from(v) - ml;
+                            yi += 1;
+                        }
+                    }
+                }
+            }
+        }
+        Format::Q3KSplit => {
+            let hm = &x[..32];
+            let d = f16_at(x, 108);
+            let scales = unpack_scales_k3(&x[96..108]);
+            let mut m = 1u8;
+            let mut yi = 0;
+            let mut is = 0;
+            for n in 0..2 {
+                let q = &x[32 + 32 * n..32 + 32 * n + 32];
+                for shift in [0, 2, 4, 6] {
+                    for part in 0..2 {
+                        let dl = d * (i32::from(scales[is]) - 32) as f32;
+                        is += 1;
+                        for l in 0..16 {
+                            let low = i32::from((q[16 * part + l] >> shift) & 3);
+                            let minus = if hm[16 * part + l] & m != 0 { 0 } else { 4 };
+                            y[yi] = dl * (low - minus) as f32;
+                            yi += 1;
+                        }
+                    }
+                    m <<= 1;
+                }
+            }
+        }
+        Format::Q5KSplit => {
+            let d = f16_at(x, 0);
+            let min = f16_at(x, 2);
+            let scales = &x[4..16];
+            let qh = &x[16..48];
+            let q = &x[48..176];
+            let (mut u1, mut u2) = (1u8, 2u8);
+            let mut yi = 0;
+            let mut is = 0;
+            for j in 0..4 {
+                let (sc, m) = get_scale_min_k4(is, scales);
+                let (d1, m1) = (d * f32::from(sc), min * f32::from(m));
+                let (sc, m) = get_scale_min_k4(is + 1, scales);
+                let (d2, m2) = (d * f32::from(sc), min * f32::from(m));
+                let ql = &q[32 * j..32 * j + 32];
+                for l in 0..32 {
+                    let h1 = if qh[l] & u1 != 0 { 16 } else { 0 };
+                    let h2 = if qh[l] & u2 != 0 { 16 } else { 0 };
+                    y[yi + l] = d1 * f32::from((ql[l] & 0xf) + h1) - m1;
+                    y[yi + 32 + l] = d2 * f32::from((ql[l] >> 4) + h2) - m2;
+                }
+                yi += 64;
+                is += 2;
+                u1 <<= 2;
+                u2 <<= 2;
+            }
+        }
         Format::Q6KSplit => {
             let d = f16_at(x, 208);
             for n in 0..2 {
@@ -244,6 +318,25 @@ fn dequantize_block(format: Format, x: &[u8], y: &mut [f32]) {
         }
         _ => {}
     }
+}
+
+/// The sixteen 6-bit scales of a `Q3_K` block, unpacked as ggml does: the
+/// 12 bytes as three little-endian `u32` words, rebuilt into four.
+fn unpack_scales_k3(s: &[u8]) -> [u8; 16] {
+    let word = |i: usize| u32::from_le_bytes([s[4 * i], s[4 * i + 1], s[4 * i + 2], s[4 * i + 3]]);
+    let (kmask1, kmask2) = (0x0303_0303u32, 0x0f0f_0f0fu32);
+    let (a0, a1, tmp) = (word(0), word(1), word(2));
+    let aux = [
+        (a0 & kmask2) | ((tmp & kmask1) << 4),
+        (a1 & kmask2) | (((tmp >> 2) & kmask1) << 4),
+        ((a0 >> 4) & kmask2) | (((tmp >> 4) & kmask1) << 4),
+        ((a1 >> 4) & kmask2) | (((tmp >> 6) & kmask1) << 4),
+    ];
+    let mut out = [0u8; 16];
+    for (o, w) in out.chunks_exact_mut(4).zip(aux) {
+        o.copy_from_slice(&w.to_le_bytes());
+    }
+    out
 }
 
 fn get_scale_min_k4(j: usize, q: &[u8]) -> (u8, u8) {
