@@ -585,20 +585,22 @@ pub(crate) fn q4_k<const S: bool, const A: bool>(
     for (bi, (o, b)) in o.iter_mut().zip(b).enumerate() {
         let d = f16_to_f32(u16::from_le_bytes([b[0], b[1]]));
         let dmin = f16_to_f32(u16::from_le_bytes([b[2], b[3]]));
-        let mut scales = [0u8; 12];
-        scales.copy_from_slice(&b[4..16]);
+        let Some(s) = b[4..].first_chunk::<12>() else {
+            continue;
+        };
+        let (dl, ml) = super::ggml::k4_scales(s, d, dmin);
+        let (dl, ml) = (dl.as_chunks::<2>().0, ml.as_chunks::<2>().0);
         let (qs, _) = b[16..].as_chunks::<32>();
         let (o, _) = o.as_chunks_mut::<32>();
-        for (i, (o, qs)) in o.chunks_exact_mut(2).zip(qs).enumerate() {
+        let runs = o.chunks_exact_mut(2).zip(qs).zip(dl.iter().zip(ml));
+        for (i, ((o, qs), (dl, ml))) in runs.enumerate() {
             let q: __m256i = bytemuck::cast(*qs);
             let nibbles = [
                 _mm256_and_si256(q, _mm256_set1_epi8(0x0f)),
                 _mm256_and_si256(_mm256_srli_epi16::<4>(q), _mm256_set1_epi8(0x0f)),
             ];
             for (j, (o, x)) in o.iter_mut().zip(nibbles).enumerate() {
-                let (sc, m) = super::ggml::scale_min_k4(2 * i + j, &scales);
-                let d1 = _mm256_set1_ps(d * f32::from(sc));
-                let m1 = _mm256_set1_ps(dmin * f32::from(m));
+                let (d1, m1) = (_mm256_set1_ps(dl[j]), _mm256_set1_ps(ml[j]));
                 let (o, _) = o.as_chunks_mut::<8>();
                 for (k, o) in o.iter_mut().enumerate() {
                     let x = octet(x, k);
@@ -630,9 +632,14 @@ pub(crate) fn q2_k<const S: bool, const A: bool>(
     for (bi, (o, b)) in o.iter_mut().zip(b).enumerate() {
         let d = f16_to_f32(u16::from_le_bytes([b[80], b[81]]));
         let dmin = f16_to_f32(u16::from_le_bytes([b[82], b[83]]));
+        let Some(s) = b.first_chunk::<16>() else {
+            continue;
+        };
+        let (dl, ml) = super::ggml::k2_scales(s, d, dmin);
+        let (dl, ml) = (dl.as_chunks::<2>().0, ml.as_chunks::<2>().0);
         let (qs, _) = b[16..80].as_chunks::<32>(); // 2 × 32
         let (o, _) = o.as_chunks_mut::<32>(); // 8 runs: (half n, crumb j)
-        for (r, o) in o.iter_mut().enumerate() {
+        for (r, ((o, dl), ml)) in o.iter_mut().zip(dl).zip(ml).enumerate() {
             // Elements 128 n + 32 j + l: crumb j of qs[32 n + l], sub-block
             // 2r for l < 16 and 2r + 1 after.
             let (n, j) = (r / 4, r % 4);
@@ -642,9 +649,7 @@ pub(crate) fn q2_k<const S: bool, const A: bool>(
             let q = crumbs(bytemuck::cast(*q), j);
             let (o, _) = o.as_chunks_mut::<16>();
             for (g, o) in o.iter_mut().enumerate() {
-                let sc = b[2 * r + g];
-                let dl = _mm256_set1_ps(d * f32::from(sc & 0x0f));
-                let ml = _mm256_set1_ps(dmin * f32::from(sc >> 4));
+                let (dl, ml) = (_mm256_set1_ps(dl[g]), _mm256_set1_ps(ml[g]));
                 let [v0, v1] = times16_minus(half(q, g), dl, ml);
                 let at = 256 * bi + 32 * r + 16 * g;
                 *o = bytemuck::cast([
@@ -681,10 +686,13 @@ pub(crate) fn q3_k<const S: bool, const A: bool>(
         };
         let hm: __m256i = bytemuck::cast(*hm);
         let (qs, _) = b[32..96].as_chunks::<32>(); // 2 × 32
-        let mut scales = [0u8; 12];
-        scales.copy_from_slice(&b[96..108]);
+        let Some(s) = b[96..].first_chunk::<12>() else {
+            continue;
+        };
+        let dl = super::ggml::k3_scales(s, d);
+        let (dl, _) = dl.as_chunks::<2>();
         let (o, _) = o.as_chunks_mut::<32>(); // 8 runs: (half n, crumb j)
-        for (r, o) in o.iter_mut().enumerate() {
+        for (r, (o, dl)) in o.iter_mut().zip(dl).enumerate() {
             // Elements 128 n + 32 j + l: crumb j of qs[32 n + l], bit
             // 4 n + j of hmask[l] as bit 2; sub-block 2r for l < 16 and
             // 2r + 1 after.
@@ -700,8 +708,7 @@ pub(crate) fn q3_k<const S: bool, const A: bool>(
             );
             let (o, _) = o.as_chunks_mut::<16>();
             for (g, o) in o.iter_mut().enumerate() {
-                let sc = i32::from(super::ggml::scales_k3(&scales, 2 * r + g)) - 32;
-                let [v0, v1] = times16(half(q, g), 4, _mm256_set1_ps(d * sc as f32));
+                let [v0, v1] = times16(half(q, g), 4, _mm256_set1_ps(dl[g]));
                 let at = 256 * bi + 32 * r + 16 * g;
                 *o = bytemuck::cast([
                     post::<S>(v0, t, add8::<A>(add, at)),
@@ -733,8 +740,10 @@ pub(crate) fn q5_k<const S: bool, const A: bool>(
     for (bi, (o, b)) in o.iter_mut().zip(b).enumerate() {
         let d = f16_to_f32(u16::from_le_bytes([b[0], b[1]]));
         let dmin = f16_to_f32(u16::from_le_bytes([b[2], b[3]]));
-        let mut scales = [0u8; 12];
-        scales.copy_from_slice(&b[4..16]);
+        let Some(s) = b[4..].first_chunk::<12>() else {
+            continue;
+        };
+        let (dl, ml) = super::ggml::k4_scales(s, d, dmin);
         let Some(qh) = b[16..].first_chunk::<32>() else {
             continue;
         };
@@ -752,9 +761,10 @@ pub(crate) fn q5_k<const S: bool, const A: bool>(
                 let bit = _mm256_set1_epi8((1u8 << sub) as i8);
                 let set = _mm256_cmpeq_epi8(_mm256_and_si256(qh, bit), bit);
                 let x = _mm256_or_si256(x, _mm256_and_si256(set, _mm256_set1_epi8(0x10)));
-                let (sc, m) = super::ggml::scale_min_k4(sub, &scales);
-                let d1 = _mm256_set1_ps(d * f32::from(sc));
-                let m1 = _mm256_set1_ps(dmin * f32::from(m));
+                let (Some(&d1), Some(&m1)) = (dl.get(sub), ml.get(sub)) else {
+                    continue;
+                };
+                let (d1, m1) = (_mm256_set1_ps(d1), _mm256_set1_ps(m1));
                 let (o, _) = o.as_chunks_mut::<16>();
                 for (g, o) in o.iter_mut().enumerate() {
                     let [v0, v1] = times16_minus(half(x, g), d1, m1);

@@ -501,24 +501,33 @@ fn q5_1<const S: bool, const A: bool>(b: &[u8; 24], p: Post<'_>, out: &mut [f32;
     }
 }
 
-/// The 6-bit scale and min of sub-block `j` (ggml `get_scale_min_k4`).
+/// The eight 6-bit scales (bytes 0–7) and eight 6-bit mins (bytes 8–15)
+/// of a `Q4_K` / `Q5_K` block from its 12 packed bytes, four at a time in
+/// 32-bit words: the values of ggml's `get_scale_min_k4(j)`. Scale and min
+/// `j < 4` are the low 6 bits of bytes `j` and `j + 4`; for `j ≥ 4` their
+/// low 4 bits are the nibbles of byte `j + 4` and their top 2 bits the top
+/// crumbs of bytes `j - 4` and `j`.
 #[inline(always)]
-pub(super) fn scale_min_k4(j: usize, s: &[u8; 12]) -> (u8, u8) {
-    if j < 4 {
-        (s[j] & 63, s[j + 4] & 63)
-    } else {
-        (
-            (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4),
-            (s[j + 4] >> 4) | ((s[j] >> 6) << 4),
-        )
-    }
+fn scales_mins_k4(s: &[u8; 12]) -> [u8; 16] {
+    let (six, low, top) = (0x3f3f_3f3f_u32, 0x0f0f_0f0f_u32, 0x0303_0303_u32);
+    let word = |i: usize| u32::from_le_bytes([s[4 * i], s[4 * i + 1], s[4 * i + 2], s[4 * i + 3]]);
+    let (w0, w1, w2) = (word(0), word(1), word(2));
+    let words = [
+        w0 & six,
+        (w2 & low) | (((w0 >> 6) & top) << 4),
+        w1 & six,
+        ((w2 >> 4) & low) | (((w1 >> 6) & top) << 4),
+    ];
+    bytemuck::cast(words.map(u32::to_le_bytes))
 }
 
 #[inline]
 fn q4_k<const S: bool, const A: bool>(b: &[u8; 144], p: Post<'_>, out: &mut [f32; 256]) {
     let (d, dmin) = (f16_at(b, 0), f16_at(b, 2));
-    let mut scales = [0u8; 12];
-    scales.copy_from_slice(&b[4..16]);
+    let Some(scales) = b[4..].first_chunk::<12>() else {
+        return;
+    };
+    let (dl, ml) = k4_scales(scales, d, dmin);
     let (qs, _) = b[16..].as_chunks::<16>(); // 8 runs of 16 bytes
     let (o, _) = out.as_chunks_mut::<64>(); // 4 chunks of 64 values
     for (i, o) in o.iter_mut().enumerate() {
@@ -527,9 +536,8 @@ fn q4_k<const S: bool, const A: bool>(b: &[u8; 144], p: Post<'_>, out: &mut [f32
         let (o16, _) = o.as_chunks_mut::<16>();
         let x = [U8x16::load(&qs[2 * i]), U8x16::load(&qs[2 * i + 1])];
         for (half, o) in o16.chunks_exact_mut(2).enumerate() {
-            let (sc, m) = scale_min_k4(2 * i + half, &scales);
-            let d1 = F32x8::splat(d * f32::from(sc));
-            let m1 = F32x8::splat(dmin * f32::from(m));
+            let sub = 2 * i + half;
+            let (d1, m1) = (F32x8::splat(dl[sub]), F32x8::splat(ml[sub]));
             for (r, (o, x)) in o.iter_mut().zip(x).enumerate() {
                 let q = if half == 0 {
                     x & U8x16::splat(0x0f)
@@ -564,56 +572,105 @@ fn crumbs(x: U8x16, j: u32) -> U8x16 {
 
 #[inline]
 fn q2_k<const S: bool, const A: bool>(b: &[u8; 84], p: Post<'_>, out: &mut [f32; 256]) {
-    let (d, dmin) = (f16_at(b, 80), f16_at(b, 82));
+    let Some(s) = b.first_chunk::<16>() else {
+        return;
+    };
+    let (dl, ml) = k2_scales(s, f16_at(b, 80), f16_at(b, 82));
     let (qs, _) = b[16..80].as_chunks::<16>(); // 4 × 16
     let (o, _) = out.as_chunks_mut::<16>(); // 16 runs of 16: (half n, crumb j, g)
-    for (k, o) in o.iter_mut().enumerate() {
+    for (k, ((o, &dl), &ml)) in o.iter_mut().zip(&dl).zip(&ml).enumerate() {
         // Elements 128 n + 32 j + 16 g + l, l in 0..16: crumb j of
         // qs[32 n + 16 g + l], sub-block (and scale byte) k.
         let (n, j, g) = (k / 8, (k / 2) % 4, k % 2);
         let q = crumbs(U8x16::load(&qs[2 * n + g]), j as u32);
-        let sc = b[k];
-        let dl = F32x8::splat(d * f32::from(sc & 0x0f));
-        let ml = F32x8::splat(dmin * f32::from(sc >> 4));
+        let (dl, ml) = (F32x8::splat(dl), F32x8::splat(ml));
         put::<S, A>(q.to_f32_minus(0).map(|q| q * dl - ml), p, k, o);
     }
 }
 
-/// The sixteen 6-bit scales of a `Q3_K` block from its 12 packed bytes:
-/// the low 4 bits of scale `k` are nibble `k / 8` of byte `k % 8`, the top
-/// 2 bits crumb `k / 4` of byte `8 + k % 4`.
+/// `(x_k - bias) * d` for the sixteen bytes `x_k` of `x`, on lanes.
 #[inline(always)]
-pub(super) fn scales_k3(s: &[u8; 12], k: usize) -> u8 {
-    let low = (s[k % 8] >> (4 * (k / 8))) & 0x0f;
-    let high = (s[8 + k % 4] >> (2 * (k / 4))) & 3;
-    low | high << 4
+fn times(x: U8x16, bias: u8, d: f32) -> [f32; 16] {
+    let d = F32x8::splat(d);
+    let mut out = [0.0; 16];
+    store16(x.to_f32_minus(bias).map(|x| x * d), &mut out);
+    out
+}
+
+// The per-sub-block multipliers of the K-quants, once a block on lanes
+// (also for the AVX2 bodies): the same single multiplies ggml does per
+// sub-block.
+
+/// `Q2_K`: `d * sc_k` and `dmin * m_k` of the sixteen scale bytes `s`
+/// (`sc` the low nibble, `m` the high one).
+#[inline(always)]
+pub(super) fn k2_scales(s: &[u8; 16], d: f32, dmin: f32) -> ([f32; 16], [f32; 16]) {
+    let [sc, m] = nibbles(s);
+    (times(sc, 0, d), times(m, 0, dmin))
+}
+
+/// `Q3_K`: `d * (sc_k - 32)` of the sixteen 6-bit scales packed in `s`.
+#[inline(always)]
+pub(super) fn k3_scales(s: &[u8; 12], d: f32) -> [f32; 16] {
+    times(U8x16::load(&scales_k3(s)), 32, d)
+}
+
+/// `Q4_K` and `Q5_K`: `d * sc_j` and `dmin * m_j` of the eight 6-bit
+/// scales and mins packed in `s`.
+#[inline(always)]
+pub(super) fn k4_scales(s: &[u8; 12], d: f32, dmin: f32) -> ([f32; 8], [f32; 8]) {
+    let [sc, m] = U8x16::load(&scales_mins_k4(s)).to_f32_minus(0);
+    let (mut dl, mut ml) = ([0.0; 8], [0.0; 8]);
+    (sc * F32x8::splat(d)).store(&mut dl);
+    (m * F32x8::splat(dmin)).store(&mut ml);
+    (dl, ml)
+}
+
+/// The sixteen 6-bit scales of a `Q3_K` block from its 12 packed bytes,
+/// four at a time in 32-bit words as ggml unpacks them: the low 4 bits of
+/// scale `k` are nibble `k / 8` of byte `k % 8`, the top 2 bits crumb
+/// `k / 4` of byte `8 + k % 4`.
+#[inline(always)]
+fn scales_k3(s: &[u8; 12]) -> [u8; 16] {
+    let (low, top) = (0x0f0f_0f0f_u32, 0x0303_0303_u32);
+    let word = |i: usize| u32::from_le_bytes([s[4 * i], s[4 * i + 1], s[4 * i + 2], s[4 * i + 3]]);
+    let (w0, w1, w2) = (word(0), word(1), word(2));
+    let words = [
+        (w0 & low) | ((w2 & top) << 4),
+        (w1 & low) | (((w2 >> 2) & top) << 4),
+        ((w0 >> 4) & low) | (((w2 >> 4) & top) << 4),
+        ((w1 >> 4) & low) | (((w2 >> 6) & top) << 4),
+    ];
+    bytemuck::cast(words.map(u32::to_le_bytes))
 }
 
 #[inline]
 fn q3_k<const S: bool, const A: bool>(b: &[u8; 110], p: Post<'_>, out: &mut [f32; 256]) {
-    let d = f16_at(b, 108);
     let (hm, _) = b[..32].as_chunks::<16>(); // 2 × 16
     let (qs, _) = b[32..96].as_chunks::<16>(); // 4 × 16
-    let mut scales = [0u8; 12];
-    scales.copy_from_slice(&b[96..108]);
+    let Some(s) = b[96..].first_chunk::<12>() else {
+        return;
+    };
+    let dl = k3_scales(s, f16_at(b, 108));
     let (o, _) = out.as_chunks_mut::<16>(); // 16 runs of 16: (half n, crumb j, g)
-    for (k, o) in o.iter_mut().enumerate() {
+    for (k, (o, &dl)) in o.iter_mut().zip(&dl).enumerate() {
         // Elements 128 n + 32 j + 16 g + l: crumb j of qs[32 n + 16 g + l]
         // and bit 4 n + j of hmask[16 g + l] as bit 2; q - 4 is the signed
         // value (ggml subtracts 4 where the bit is clear). Scale k.
         let (n, j, g) = (k / 8, (k / 2) % 4, k % 2);
         let low = crumbs(U8x16::load(&qs[2 * n + g]), j as u32);
         let high = bit_to(U8x16::load(&hm[g]), (4 * n + j) as u32, 2);
-        let sc = i32::from(scales_k3(&scales, k)) - 32;
-        store_mul::<S, A>(low | high, 4, F32x8::splat(d * sc as f32), p, k, o);
+        store_mul::<S, A>(low | high, 4, F32x8::splat(dl), p, k, o);
     }
 }
 
 #[inline]
 fn q5_k<const S: bool, const A: bool>(b: &[u8; 176], p: Post<'_>, out: &mut [f32; 256]) {
     let (d, dmin) = (f16_at(b, 0), f16_at(b, 2));
-    let mut scales = [0u8; 12];
-    scales.copy_from_slice(&b[4..16]);
+    let Some(scales) = b[4..].first_chunk::<12>() else {
+        return;
+    };
+    let (dl, ml) = k4_scales(scales, d, dmin);
     let (qh, _) = b[16..48].as_chunks::<16>(); // 2 × 16
     let (qs, _) = b[48..].as_chunks::<16>(); // 8 runs of 16 bytes
     let (o, _) = out.as_chunks_mut::<64>(); // 4 chunks of 64 values
@@ -624,9 +681,7 @@ fn q5_k<const S: bool, const A: bool>(b: &[u8; 176], p: Post<'_>, out: &mut [f32
         let x = [U8x16::load(&qs[2 * i]), U8x16::load(&qs[2 * i + 1])];
         for (half, o) in o16.chunks_exact_mut(2).enumerate() {
             let sub = 2 * i + half;
-            let (sc, m) = scale_min_k4(sub, &scales);
-            let d1 = F32x8::splat(d * f32::from(sc));
-            let m1 = F32x8::splat(dmin * f32::from(m));
+            let (d1, m1) = (F32x8::splat(dl[sub]), F32x8::splat(ml[sub]));
             for (r, (o, x)) in o.iter_mut().zip(x).enumerate() {
                 let low = if half == 0 {
                     x & U8x16::splat(0x0f)
