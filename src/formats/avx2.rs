@@ -817,7 +817,10 @@ pub(crate) fn q6_k<const S: bool, const A: bool>(
     };
     let t = _mm256_set1_ps(p.times);
     for (bi, (o, b)) in o.iter_mut().zip(b).enumerate() {
-        let d = f16_to_f32(u16::from_le_bytes([b[208], b[209]]));
+        let Some(scales) = b[192..].first_chunk::<16>() else {
+            continue;
+        };
+        let dl = super::ggml::k6_scales(scales, f16_to_f32(u16::from_le_bytes([b[208], b[209]])));
         let (ql, _) = b[..128].as_chunks::<32>(); // 4 × 32
         let (qh, _) = b[128..192].as_chunks::<32>(); // 2 × 32
         let (o, _) = o.as_chunks_mut::<32>(); // 8 runs: (half n, quarter)
@@ -849,13 +852,15 @@ pub(crate) fn q6_k<const S: bool, const A: bool>(
             );
             let (o, _) = o.as_chunks_mut::<16>();
             for (g, o) in o.iter_mut().enumerate() {
-                let sc = b[192 + 8 * n + 2 * quarter + g] as i8;
+                let Some(&dl) = dl.get(8 * n + 2 * quarter + g) else {
+                    continue;
+                };
                 let q = if g == 0 {
                     _mm256_castsi256_si128(q)
                 } else {
                     _mm256_extracti128_si256::<1>(q)
                 };
-                let [v0, v1] = times16(q, 32, _mm256_set1_ps(d * f32::from(sc)));
+                let [v0, v1] = times16(q, 32, _mm256_set1_ps(dl));
                 let at = 256 * bi + 32 * k + 16 * g;
                 *o = bytemuck::cast([
                     post::<S>(v0, t, add8::<A>(add, at)),

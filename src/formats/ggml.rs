@@ -615,6 +615,12 @@ pub(super) fn k3_scales(s: &[u8; 12], d: f32) -> [f32; 16] {
     times(U8x16::load(&scales_k3(s)), 32, d)
 }
 
+/// `Q6_K`: `d * sc_k` of the sixteen `i8` scales `s`.
+#[inline(always)]
+pub(super) fn k6_scales(s: &[u8; 16], d: f32) -> [f32; 16] {
+    times(U8x16::load(s) ^ U8x16::splat(0x80), 128, d)
+}
+
 /// `Q4_K` and `Q5_K`: `d * sc_j` and `dmin * m_j` of the eight 6-bit
 /// scales and mins packed in `s`.
 #[inline(always)]
@@ -699,7 +705,10 @@ fn q5_k<const S: bool, const A: bool>(b: &[u8; 176], p: Post<'_>, out: &mut [f32
 
 #[inline]
 fn q6_k<const S: bool, const A: bool>(b: &[u8; 210], p: Post<'_>, out: &mut [f32; 256]) {
-    let d = f16_at(b, 208);
+    let Some(scales) = b[192..].first_chunk::<16>() else {
+        return;
+    };
+    let dl = k6_scales(scales, f16_at(b, 208));
     let (ql, _) = b[..128].as_chunks::<16>(); // 8 × 16
     let (qh, _) = b[128..192].as_chunks::<16>(); // 4 × 16
     let (o, _) = out.as_chunks_mut::<16>(); // 16 runs of 16: (half n, quarter, g)
@@ -722,8 +731,8 @@ fn q6_k<const S: bool, const A: bool>(b: &[u8; 210], p: Post<'_>, out: &mut [f32
             2 => h,
             _ => h.shr(2),
         } & U8x16::splat(0x30);
-        let sc = b[192 + 8 * n + 2 * quarter + g] as i8;
-        store_mul::<S, A>(low | high, 32, F32x8::splat(d * f32::from(sc)), p, k, o);
+        let dl = F32x8::splat(dl[8 * n + 2 * quarter + g]);
+        store_mul::<S, A>(low | high, 32, dl, p, k, o);
     }
 }
 
