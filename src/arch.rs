@@ -22,8 +22,8 @@
 //!   with AVX-512 enabled; the body has no `unsafe` of its own).
 //! - `bf16_rows`, `f16_rows`, `i8_rows`, `fbgemm8_rows`, `fbgemm4_rows`, `q8_0_rows`,
 //!   `q4_0_rows`, `q4_1_rows`, `q5_0_rows`, `q5_1_rows`, `q2_k_rows`,
-//!   `q3_k_rows`, `q4_k_rows`, `q5_k_rows`,
-//!   `q6_k_rows`: calls of the AVX2 (and F16C)
+//!   `q3_k_rows`, `q4_k_rows`, `q5_k_rows`, `q6_k_rows`, `iq4_nl_rows`,
+//!   `iq4_xs_rows`: calls of the AVX2 (and F16C)
 //!   row decoders of `formats::avx2`, `#[target_feature]` functions with
 //!   safe bodies, where `avx2_f16c` says they run. Calling one is the
 //!   `unsafe` part. Each gives the same bits as the lanes and the
@@ -722,6 +722,14 @@ avx2_decoder!(
     /// (native, D = 512: cache 7.1 → 8.6 G elem/s, one token 6.7 → 8.7).
     q6_k_rows => q6_k(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
 );
+avx2_decoder!(
+    /// Whole ggml `IQ4_NL` blocks.
+    iq4_nl_rows => iq4_nl(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
+);
+avx2_decoder!(
+    /// Whole ggml `IQ4_XS` blocks.
+    iq4_xs_rows => iq4_xs(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
+);
 
 #[cfg(test)]
 mod tests {
@@ -934,7 +942,11 @@ mod tests {
                     let row = &mut bytes[1..];
                     // Scale fields: the special value in every other block.
                     let fields: &[usize] = match f {
-                        Format::Q8_0 | Format::Q4_0Split | Format::Q5_0Split => &[0],
+                        Format::Q8_0
+                        | Format::Q4_0Split
+                        | Format::Q5_0Split
+                        | Format::Iq4NlSplit
+                        | Format::Iq4XsSplit => &[0],
                         Format::Q4_1Split
                         | Format::Q5_1Split
                         | Format::Q4KSplit
@@ -1469,8 +1481,8 @@ mod tests {
     #[test]
     fn avx2_row_loops_equal_the_row_by_row_decode() {
         use crate::formats::{
-            Bf16Table, BlockTable, F16Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Q2K, Q3K,
-            Q4_0, Q4_1, Q4K, Q5_0, Q5_1, Q5K, Q6K, Q8_0, Table,
+            Bf16Table, BlockTable, F16Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Iq4Nl,
+            Iq4Xs, Q2K, Q3K, Q4_0, Q4_1, Q4K, Q5_0, Q5_1, Q5K, Q6K, Q8_0, Table,
         };
         fn check<V: Table>(view: &V, f: Format) {
             let dim = view.dim();
@@ -1519,6 +1531,8 @@ mod tests {
             Q4K => Format::Q4KSplit, 256 * k;
             Q5K => Format::Q5KSplit, 256 * k;
             Q6K => Format::Q6KSplit, 256 * k;
+            Iq4Nl => Format::Iq4NlSplit, 64;
+            Iq4Xs => Format::Iq4XsSplit, 256 * k;
         }
         let (b, dim) = view(Format::Bf16, 37);
         check(&Bf16Table::from_bytes(b, dim).expect("rows"), Format::Bf16);
@@ -1580,6 +1594,8 @@ mod tests {
                 Format::Q3KSplit => avx2::q3_k::<S, A>(&row[..110 * units], p, out),
                 Format::Q4KSplit => avx2::q4_k::<S, A>(&row[..144 * units], p, out),
                 Format::Q5KSplit => avx2::q5_k::<S, A>(&row[..176 * units], p, out),
+                Format::Iq4NlSplit => avx2::iq4_nl::<S, A>(&row[..18 * units], p, out),
+                Format::Iq4XsSplit => avx2::iq4_xs::<S, A>(&row[..136 * units], p, out),
                 _ => avx2::q6_k::<S, A>(&row[..210 * units], p, out),
             }
         }

@@ -5,8 +5,9 @@
 
 use inlayer::Error;
 use inlayer::formats::{
-    Bf16Table, F16Table, F32Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Q2KTable, Q3KTable,
-    Q4_0Table, Q4_1Table, Q4KTable, Q5_0Table, Q5_1Table, Q5KTable, Q6KTable, Q8_0Table, Table,
+    Bf16Table, F16Table, F32Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Iq4NlTable,
+    Iq4XsTable, Q2KTable, Q3KTable, Q4_0Table, Q4_1Table, Q4KTable, Q5_0Table, Q5_1Table, Q5KTable,
+    Q6KTable, Q8_0Table, Table,
 };
 use inlayer::gather::{Epilogue, gather_cols, gather_table, gather_view};
 use inlayer::reference::formats as rf;
@@ -49,6 +50,8 @@ fn view<'a>(
         Format::Q3KSplit => Box::new(Q3KTable::from_bytes(bytes, dim)?),
         Format::Q4KSplit => Box::new(Q4KTable::from_bytes(bytes, dim)?),
         Format::Q5KSplit => Box::new(Q5KTable::from_bytes(bytes, dim)?),
+        Format::Iq4NlSplit => Box::new(Iq4NlTable::from_bytes(bytes, dim)?),
+        Format::Iq4XsSplit => Box::new(Iq4XsTable::from_bytes(bytes, dim)?),
         Format::Q6KSplit => Box::new(Q6KTable::from_bytes(bytes, dim)?),
         _ => unreachable!(),
     })
@@ -482,10 +485,20 @@ fn ggml_blocks_match_gguf_python_known_answers() {
 }
 
 #[test]
-fn ggml_k_quants_match_ggml_c_known_answers() {
+fn ggml_k_and_iq4_blocks_match_ggml_c_known_answers() {
     kat_check(Format::Q2KSplit, kat_k::Q2_K_BYTES, kat_k::Q2_K_F32_BITS);
     kat_check(Format::Q3KSplit, kat_k::Q3_K_BYTES, kat_k::Q3_K_F32_BITS);
     kat_check(Format::Q5KSplit, kat_k::Q5_K_BYTES, kat_k::Q5_K_F32_BITS);
+    kat_check(
+        Format::Iq4NlSplit,
+        kat_k::IQ4_NL_BYTES,
+        kat_k::IQ4_NL_F32_BITS,
+    );
+    kat_check(
+        Format::Iq4XsSplit,
+        kat_k::IQ4_XS_BYTES,
+        kat_k::IQ4_XS_F32_BITS,
+    );
 }
 
 #[test]

@@ -189,6 +189,8 @@ fn every_supported_type_maps_to_its_format() {
         (12, Format::Q4KSplit),
         (13, Format::Q5KSplit),
         (14, Format::Q6KSplit),
+        (20, Format::Iq4NlSplit),
+        (23, Format::Iq4XsSplit),
         (30, Format::Bf16),
     ] {
         let dim = 256;

@@ -17,7 +17,7 @@ impl Rng {
 }
 
 /// Every format the benches measure, by bench name.
-pub const FORMATS: [(&str, Format); 15] = [
+pub const FORMATS: [(&str, Format); 17] = [
     ("bf16", Format::Bf16),
     ("f16", Format::F16),
     ("i8", Format::I8),
@@ -33,6 +33,8 @@ pub const FORMATS: [(&str, Format); 15] = [
     ("q4_k", Format::Q4KSplit),
     ("q5_k", Format::Q5KSplit),
     ("q6_k", Format::Q6KSplit),
+    ("iq4_nl", Format::Iq4NlSplit),
+    ("iq4_xs", Format::Iq4XsSplit),
 ];
 
 /// Random bytes with every scale field a moderate value.
@@ -41,7 +43,11 @@ pub fn table_bytes(format: Format, rows: usize, dim: usize, rng: &mut Rng) -> Ve
     let mut b: Vec<u8> = (0..rows * row).map(|_| rng.next() as u8).collect();
     let h = 0x2c00u16.to_le_bytes(); // 1/16
     let fields: &[usize] = match format {
-        Format::Q8_0 | Format::Q4_0Split | Format::Q5_0Split => &[0],
+        Format::Q8_0
+        | Format::Q4_0Split
+        | Format::Q5_0Split
+        | Format::Iq4NlSplit
+        | Format::Iq4XsSplit => &[0],
         Format::Q4_1Split | Format::Q5_1Split | Format::Q4KSplit | Format::Q5KSplit => &[0, 2],
         Format::Q2KSplit => &[80, 82],
         Format::Q3KSplit => &[108],
@@ -103,6 +109,8 @@ macro_rules! with_view {
             Format::Q3KSplit => with_view!(@bind Q3KTable::from_bytes(b, dim), $t, $body),
             Format::Q4KSplit => with_view!(@bind Q4KTable::from_bytes(b, dim), $t, $body),
             Format::Q5KSplit => with_view!(@bind Q5KTable::from_bytes(b, dim), $t, $body),
+            Format::Iq4NlSplit => with_view!(@bind Iq4NlTable::from_bytes(b, dim), $t, $body),
+            Format::Iq4XsSplit => with_view!(@bind Iq4XsTable::from_bytes(b, dim), $t, $body),
             _ => with_view!(@bind Q6KTable::from_bytes(b, dim), $t, $body),
         }
     }};

@@ -428,6 +428,8 @@ pub(crate) fn block_rows<B: super::Block, const S: bool, const A: bool>(
                 Format::Q3KSplit => q3_k::<S, A>(src, p, row),
                 Format::Q4KSplit => q4_k::<S, A>(src, p, row),
                 Format::Q5KSplit => q5_k::<S, A>(src, p, row),
+                Format::Iq4NlSplit => iq4_nl::<S, A>(src, p, row),
+                Format::Iq4XsSplit => iq4_xs::<S, A>(src, p, row),
                 Format::Q6KSplit => q6_k::<S, A>(src, p, row),
                 _ => 0,
             };
@@ -778,6 +780,78 @@ pub(crate) fn q5_k<const S: bool, const A: bool>(
         }
     }
     256 * o.len().min(b.len())
+}
+
+/// ggml `IQ4_NL` blocks (18 bytes: `f16 d`, 16 bytes of nibbles, low
+/// nibbles are elements 0–15): `x = d * kv[q]`, the levels looked up with
+/// one byte shuffle per 16 values.
+#[target_feature(enable = "avx2,f16c")]
+pub(crate) fn iq4_nl<const S: bool, const A: bool>(
+    blocks: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
+    blocks32::<S, A, 18>(blocks, p, out, |b| {
+        let d = scale_f16c(b[0], b[1]);
+        let [lo, hi] = levels(bytemuck::cast(*b[2..].first_chunk::<16>()?));
+        let ([v0, v1], [v2, v3]) = (times16_i8(lo, d), times16_i8(hi, d));
+        Some([v0, v1, v2, v3])
+    })
+}
+
+/// ggml `IQ4_XS` blocks (136 bytes: `f16 d`, `u16 scales_h`, 4 bytes
+/// `scales_l`, 128 bytes of nibbles): sub-block `b` of 32 is
+/// `x = (d * (sc_b - 32)) * kv[q]` from 16 bytes (low nibbles first).
+#[target_feature(enable = "avx2")]
+pub(crate) fn iq4_xs<const S: bool, const A: bool>(
+    blocks: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
+    let (b, _) = blocks.as_chunks::<136>();
+    let (o, _) = out.as_chunks_mut::<256>();
+    let Some(add) = add_for::<A>(p, 256 * o.len()) else {
+        return 0;
+    };
+    let t = _mm256_set1_ps(p.times);
+    for (bi, (o, b)) in o.iter_mut().zip(b).enumerate() {
+        let dl = super::ggml::xs_scales(b);
+        let (qs, _) = b[8..].as_chunks::<16>(); // 8 runs of 16 bytes
+        let (o, _) = o.as_chunks_mut::<32>(); // 8 sub-blocks of 32 values
+        for (i, ((o, q), &dl)) in o.iter_mut().zip(qs).zip(&dl).enumerate() {
+            let d = _mm256_set1_ps(dl);
+            let [lo, hi] = levels(bytemuck::cast(*q));
+            let ([v0, v1], [v2, v3]) = (times16_i8(lo, d), times16_i8(hi, d));
+            let at = 256 * bi + 32 * i;
+            *o = bytemuck::cast([
+                post::<S>(v0, t, add8::<A>(add, at)),
+                post::<S>(v1, t, add8::<A>(add, at + 8)),
+                post::<S>(v2, t, add8::<A>(add, at + 16)),
+                post::<S>(v3, t, add8::<A>(add, at + 24)),
+            ]);
+        }
+    }
+    256 * o.len().min(b.len())
+}
+
+/// The `IQ4` levels (`i8`) of the low nibbles of the sixteen bytes of `q`
+/// and of the high ones: one byte shuffle each.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn levels(q: __m128i) -> [__m128i; 2] {
+    use core::arch::x86_64::{_mm_shuffle_epi8, _mm_xor_si128};
+    let plus_128: __m128i = bytemuck::cast(super::ggml::IQ4_LEVELS_PLUS_128);
+    let table = _mm_xor_si128(plus_128, _mm_set1_epi8(i8::MIN));
+    nibbles(q).map(|n| _mm_shuffle_epi8(table, n))
+}
+
+/// `q[j] * d` for the sixteen `i8` values `q[j]` of `q`.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn times16_i8(q: __m128i, d: __m256) -> [__m256; 2] {
+    use core::arch::x86_64::_mm256_cvtepi8_epi32;
+    let f = |x: __m128i| _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(x)), d);
+    [f(q), f(_mm_srli_si128::<8>(q))]
 }
 
 /// Crumb (2-bit field) `j` (`j < 4`) of each byte of `q`.

@@ -1,6 +1,6 @@
 //! ggml / GGUF block-quantized tables: `Q8_0`, `Q4_0`, `Q4_1`, `Q5_0`,
-//! `Q5_1`, and the K-quants `Q2_K`, `Q3_K`, `Q4_K`, `Q5_K`, `Q6_K`; and the
-//! `Q8_0` / `Q4_0` encoders.
+//! `Q5_1`, the K-quants `Q2_K`, `Q3_K`, `Q4_K`, `Q5_K`, `Q6_K`, and the
+//! non-linear `IQ4_NL`, `IQ4_XS`; and the `Q8_0` / `Q4_0` encoders.
 //!
 //! Layouts from `ggml/src/ggml-common.h`; decoders byte-exact with
 //! `dequantize_row_*` in `ggml/src/ggml-quants.c` (the same IEEE operations
@@ -21,8 +21,8 @@ use core::marker::PhantomData;
 
 /// A ggml block type: how many elements a block holds, its size, and its
 /// decoder. Implemented by the marker types [`Q8_0`], [`Q4_0`], [`Q4_1`],
-/// [`Q5_0`], [`Q5_1`], [`Q2K`], [`Q3K`], [`Q4K`], [`Q5K`] and [`Q6K`];
-/// sealed.
+/// [`Q5_0`], [`Q5_1`], [`Q2K`], [`Q3K`], [`Q4K`], [`Q5K`], [`Q6K`],
+/// [`Iq4Nl`] and [`Iq4Xs`]; sealed.
 pub trait Block: sealed::Sealed + Copy + core::fmt::Debug {
     /// The format id.
     const FORMAT: Format;
@@ -180,6 +180,8 @@ impl<B: Block> super::DecodePost for BlockTable<'_, B> {
             Format::Q3KSplit => crate::arch::q3_k_rows::<S, A>(body, p, out),
             Format::Q4KSplit => crate::arch::q4_k_rows::<S, A>(body, p, out),
             Format::Q5KSplit => crate::arch::q5_k_rows::<S, A>(body, p, out),
+            Format::Iq4NlSplit => crate::arch::iq4_nl_rows::<S, A>(body, p, out),
+            Format::Iq4XsSplit => crate::arch::iq4_xs_rows::<S, A>(body, p, out),
             Format::Q6KSplit => crate::arch::q6_k_rows::<S, A>(body, p, out),
             _ => 0,
         };
@@ -386,6 +388,25 @@ block!(
     /// `i8 scales[16]` · `f16 d`; `x = (d * scales[k]) * (q - 32)`.
     Q6K, Q6KTable, Format::Q6KSplit, 256, 210, q6_k
 );
+block!(
+    /// ggml `IQ4_NL`: 32 elements in 18 bytes, `f16 d` · `u8 qs[16]`
+    /// (split halves, as `Q4_0`); `x = d * kv[q]` with ggml's 16 non-linear
+    /// levels `kv` (`kvalues_iq4nl`).
+    Iq4Nl, Iq4NlTable, Format::Iq4NlSplit, 32, 18, iq4_nl
+);
+block!(
+    /// ggml `IQ4_XS`: 256 elements in 136 bytes, `f16 d` · `u16 scales_h` ·
+    /// `u8 scales_l[4]` · `u8 qs[128]`; `x = (d * (sc - 32)) * kv[q]` with
+    /// the 6-bit `sc` of each 32-element sub-block (split halves of 16
+    /// bytes) and `IQ4_NL`'s levels.
+    Iq4Xs, Iq4XsTable, Format::Iq4XsSplit, 256, 136, iq4_xs
+);
+
+/// ggml's 16 non-linear 4-bit levels (`kvalues_iq4nl`, `i8`) plus 128, as
+/// bytes: a nibble looked up here and the 128 subtracted is its level.
+pub(super) const IQ4_LEVELS_PLUS_128: [u8; 16] = [
+    1, 24, 45, 63, 79, 93, 106, 118, 129, 141, 153, 166, 181, 197, 217, 241,
+];
 
 /// Sixteen values stored to run `k` (values `16k ..`) of a block's output
 /// through the epilogue `p` (`S`: times, `A`: plus `p.add`).
@@ -733,6 +754,46 @@ fn q6_k<const S: bool, const A: bool>(b: &[u8; 210], p: Post<'_>, out: &mut [f32
         } & U8x16::splat(0x30);
         let dl = F32x8::splat(dl[8 * n + 2 * quarter + g]);
         store_mul::<S, A>(low | high, 32, dl, p, k, o);
+    }
+}
+
+#[inline]
+fn iq4_nl<const S: bool, const A: bool>(b: &[u8; 18], p: Post<'_>, out: &mut [f32; 32]) {
+    let d = F32x8::splat(f16_at(b, 0));
+    let levels = U8x16::load(&IQ4_LEVELS_PLUS_128);
+    let Ok(qs) = <&[u8; 16]>::try_from(&b[2..]) else {
+        return;
+    };
+    for (k, (o, q)) in halves(out).iter_mut().zip(nibbles(qs)).enumerate() {
+        store_mul::<S, A>(levels.lookup(q), 128, d, p, k, o);
+    }
+}
+
+/// `IQ4_XS`: `d * (sc_b - 32)` of the eight sub-blocks' 6-bit scales (the
+/// low 4 bits nibble `b % 2` of `scales_l[b / 2]`, the top 2 crumb `b` of
+/// the little-endian `scales_h`), in the first eight of sixteen.
+#[inline(always)]
+pub(super) fn xs_scales(b: &[u8; 136]) -> [f32; 16] {
+    let high = u16::from_le_bytes([b[2], b[3]]);
+    let mut sc = [32u8; 16];
+    for (i, s) in sc.iter_mut().take(8).enumerate() {
+        let low = (b[4 + i / 2] >> (4 * (i % 2))) & 0x0f;
+        *s = low | (((high >> (2 * i)) & 3) as u8) << 4;
+    }
+    times(U8x16::load(&sc), 32, f16_at(b, 0))
+}
+
+#[inline]
+fn iq4_xs<const S: bool, const A: bool>(b: &[u8; 136], p: Post<'_>, out: &mut [f32; 256]) {
+    let dl = xs_scales(b);
+    let levels = U8x16::load(&IQ4_LEVELS_PLUS_128);
+    let (qs, _) = b[8..].as_chunks::<16>(); // 8 runs of 16 bytes
+    let (o, _) = out.as_chunks_mut::<32>(); // 8 sub-blocks of 32 values
+    for (i, ((o, q), &dl)) in o.iter_mut().zip(qs).zip(&dl).enumerate() {
+        let d = F32x8::splat(dl);
+        for (r, (o, q)) in halves(o).iter_mut().zip(nibbles(q)).enumerate() {
+            store_mul::<S, A>(levels.lookup(q), 128, d, p, 2 * i + r, o);
+        }
     }
 }
 

@@ -30,11 +30,13 @@
 //! | `Q4KSplit` | [`Q4KTable`] | 256 / 144 B: `f16 d` · `f16 dmin` · `u8 scales[12]` (eight packed 6-bit scale/min pairs) · `u8 qs[128]`; each 64-element chunk `i` reads 32 bytes, low nibbles = sub-block `2i`, high = `2i + 1` | `(d * sc) * q - (dmin * m)` |
 //! | `Q5KSplit` | [`Q5KTable`] | 256 / 176 B: `f16 d` · `f16 dmin` · `u8 scales[12]` (as `Q4_K`) · `u8 qh[32]` · `u8 qs[128]`; nibbles as `Q4_K`, bit `k` of `qh[l]` is bit 4 of element `32k + l` | `(d * sc) * q - (dmin * m)` |
 //! | `Q6KSplit` | [`Q6KTable`] | 256 / 210 B: `u8 ql[128]` · `u8 qh[64]` · `i8 scales[16]` · `f16 d` (**at the end**) | `(d * scale) * (q - 32)` |
+//! | `Iq4NlSplit` | [`Iq4NlTable`] | 32 / 18 B: `f16 d` · `u8 qs[16]` (split halves, as `Q4_0`) | `d * kv[q]`, `kv` ggml's 16 non-linear `i8` levels (`-127 … 113`) |
+//! | `Iq4XsSplit` | [`Iq4XsTable`] | 256 / 136 B: `f16 d` · `u16 scales_h` · `u8 scales_l[4]` · `u8 qs[128]`; sub-block `b` of 32 takes 16 bytes (split halves), its 6-bit scale from nibble `b % 2` of `scales_l[b / 2]` and crumb `b` of `scales_h` | `(d * (sc - 32)) * kv[q]` |
 //!
 //! The GGUF block decoders are byte-exact with ggml's `dequantize_row_*`
 //! (`ggml/src/ggml-quants.c`), checked against known answers computed by the
-//! `gguf` Python package's numpy decoders and, for `Q2_K`, `Q3_K` and `Q5_K`,
-//! by ggml's C decoders themselves. `f16` widening is an integer bit
+//! `gguf` Python package's numpy decoders and, for `Q2_K`, `Q3_K`, `Q5_K`,
+//! `IQ4_NL` and `IQ4_XS`, by ggml's C decoders themselves. `f16` widening is an integer bit
 //! conversion on 16-bit SIMD lanes plus one exact subtraction for subnormals
 //! (no lookup table, no hardware `cvtph`, no subnormal `f32` operand, so it is
 //! exact under denormals-are-zero too); it keeps NaN payloads bit for bit.
@@ -62,9 +64,9 @@ pub use self::f16::{Bf16Table, F16Table, encode_bf16, encode_f16};
 pub use self::f32::F32Table;
 pub use self::fbgemm::{Fbgemm4Table, Fbgemm8Table};
 pub use self::ggml::{
-    Block, BlockTable, Q2K, Q2KTable, Q3K, Q3KTable, Q4_0, Q4_0Table, Q4_1, Q4_1Table, Q4K,
-    Q4KTable, Q5_0, Q5_0Table, Q5_1, Q5_1Table, Q5K, Q5KTable, Q6K, Q6KTable, Q8_0, Q8_0Table,
-    encode_q4_0, encode_q8_0,
+    Block, BlockTable, Iq4Nl, Iq4NlTable, Iq4Xs, Iq4XsTable, Q2K, Q2KTable, Q3K, Q3KTable, Q4_0,
+    Q4_0Table, Q4_1, Q4_1Table, Q4K, Q4KTable, Q5_0, Q5_0Table, Q5_1, Q5_1Table, Q5K, Q5KTable,
+    Q6K, Q6KTable, Q8_0, Q8_0Table, encode_q4_0, encode_q8_0,
 };
 pub use self::int8::{I8Table, encode_i8_per_row};
 
@@ -242,6 +244,11 @@ pub enum Format {
     Q5KSplit,
     /// ggml `Q6_K` (split quarters per 128-element half).
     Q6KSplit,
+    /// ggml `IQ4_NL` (`Q4_0`'s split halves; non-linear levels).
+    Iq4NlSplit,
+    /// ggml `IQ4_XS` (split halves per 32-element sub-block; non-linear
+    /// levels).
+    Iq4XsSplit,
 }
 
 impl Format {
@@ -270,6 +277,8 @@ impl Format {
         Format::Q4KSplit,
         Format::Q5KSplit,
         Format::Q6KSplit,
+        Format::Iq4NlSplit,
+        Format::Iq4XsSplit,
     ];
 
     /// Elements per block (1 for element-wise formats, `D` is free).
@@ -282,12 +291,14 @@ impl Format {
             | Format::Q4_0Split
             | Format::Q4_1Split
             | Format::Q5_0Split
-            | Format::Q5_1Split => 32,
+            | Format::Q5_1Split
+            | Format::Iq4NlSplit => 32,
             Format::Q2KSplit
             | Format::Q3KSplit
             | Format::Q4KSplit
             | Format::Q5KSplit
-            | Format::Q6KSplit => 256,
+            | Format::Q6KSplit
+            | Format::Iq4XsSplit => 256,
         }
     }
 
@@ -309,6 +320,8 @@ impl Format {
             Format::Q4KSplit => 144,
             Format::Q5KSplit => 176,
             Format::Q6KSplit => 210,
+            Format::Iq4NlSplit => 18,
+            Format::Iq4XsSplit => 136,
         }
     }
 
@@ -410,6 +423,10 @@ pub enum AnyTable<'a> {
     Q5K(Q5KTable<'a>),
     /// `Q6_K`.
     Q6K(Q6KTable<'a>),
+    /// `IQ4_NL`.
+    Iq4Nl(Iq4NlTable<'a>),
+    /// `IQ4_XS`.
+    Iq4Xs(Iq4XsTable<'a>),
 }
 
 macro_rules! each {
@@ -428,6 +445,8 @@ macro_rules! each {
             AnyTable::Q4K($t) => $e,
             AnyTable::Q5K($t) => $e,
             AnyTable::Q6K($t) => $e,
+            AnyTable::Iq4Nl($t) => $e,
+            AnyTable::Iq4Xs($t) => $e,
         }
     };
 }
@@ -450,6 +469,8 @@ impl AnyTable<'_> {
             AnyTable::Q4K(_) => Format::Q4KSplit,
             AnyTable::Q5K(_) => Format::Q5KSplit,
             AnyTable::Q6K(_) => Format::Q6KSplit,
+            AnyTable::Iq4Nl(_) => Format::Iq4NlSplit,
+            AnyTable::Iq4Xs(_) => Format::Iq4XsSplit,
         }
     }
 }

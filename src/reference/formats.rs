@@ -295,6 +295,29 @@ fn dequantize_block(format: Format, x: &[u8], y: &mut [f32]) {
                 u2 <<= 2;
             }
         }
+        Format::Iq4NlSplit => {
+            let d = f16_at(x, 0);
+            for j in 0..16 {
+                y[j] = d * f32::from(KVALUES_IQ4NL[usize::from(x[2 + j] & 0xf)]);
+                y[j + 16] = d * f32::from(KVALUES_IQ4NL[usize::from(x[2 + j] >> 4)]);
+            }
+        }
+        Format::Iq4XsSplit => {
+            let d = f16_at(x, 0);
+            let scales_h = u16::from_le_bytes([x[2], x[3]]);
+            let scales_l = &x[4..8];
+            for ib in 0..8 {
+                let low = i32::from((scales_l[ib / 2] >> (4 * (ib % 2))) & 0xf);
+                let high = i32::from((scales_h >> (2 * ib)) & 3);
+                let ls = low | (high << 4);
+                let dl = d * (ls - 32) as f32;
+                let qs = &x[8 + 16 * ib..8 + 16 * ib + 16];
+                for j in 0..16 {
+                    y[32 * ib + j] = dl * f32::from(KVALUES_IQ4NL[usize::from(qs[j] & 0xf)]);
+                    y[32 * ib + 16 + j] = dl * f32::from(KVALUES_IQ4NL[usize::from(qs[j] >> 4)]);
+                }
+            }
+        }
         Format::Q6KSplit => {
             let d = f16_at(x, 208);
             for n in 0..2 {
@@ -319,6 +342,12 @@ fn dequantize_block(format: Format, x: &[u8], y: &mut [f32]) {
         _ => {}
     }
 }
+
+/// ggml's non-linear 4-bit levels of `IQ4_NL` and `IQ4_XS`
+/// (`kvalues_iq4nl` in `ggml-common.h`).
+const KVALUES_IQ4NL: [i8; 16] = [
+    -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113,
+];
 
 /// The sixteen 6-bit scales of a `Q3_K` block, unpacked as ggml does: the
 /// 12 bytes as three little-endian `u32` words, rebuilt into four.

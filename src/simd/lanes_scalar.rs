@@ -253,6 +253,12 @@ impl U8x16 {
         Self(self.0.map(|x| x << n))
     }
 
+    /// Byte `idx[i] % 16` of the table `self` in lane `i`.
+    #[inline(always)]
+    pub(crate) fn lookup(self, idx: Self) -> Self {
+        Self(idx.0.map(|k| self.0[usize::from(k & 15)]))
+    }
+
     /// All ones where the lanes are equal, zero elsewhere.
     #[inline(always)]
     pub(crate) fn eq(self, o: Self) -> Self {

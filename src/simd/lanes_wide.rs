@@ -182,6 +182,14 @@ impl U8x16 {
         Self(bytemuck::cast::<_, wide::u8x16>(w << n) & wide::u8x16::splat(0xff << n))
     }
 
+    /// Byte `idx[i]` (`< 16`) of the table `self` in lane `i` (`pshufb` with
+    /// SSSE3, `tbl` on NEON, `swizzle` on simd128; a byte loop elsewhere,
+    /// e.g. on a default x86_64 build).
+    #[inline(always)]
+    pub(crate) fn lookup(self, idx: Self) -> Self {
+        Self(self.0.shuffle(idx.0))
+    }
+
     /// All ones where the lanes are equal, zero elsewhere.
     #[inline(always)]
     pub(crate) fn eq(self, o: Self) -> Self {
