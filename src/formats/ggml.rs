@@ -586,27 +586,43 @@ fn scales_mins_k4(s: &[u8; 12]) -> [u8; 16] {
 
 #[inline]
 fn q4_k<const S: bool, const A: bool>(b: &[u8; 144], p: Post<'_>, out: &mut [f32; 256]) {
-    let (d, dmin) = (f16_at(b, 0), f16_at(b, 2));
-    let Some(scales) = b[4..].first_chunk::<12>() else {
-        return;
-    };
-    let (dl, ml) = k4_scales(scales, d, dmin);
-    let (qs, _) = b[16..].as_chunks::<16>(); // 8 runs of 16 bytes
+    if let Some(scales) = b[4..].first_chunk::<12>() {
+        let (dl, ml) = k4_scales(scales, f16_at(b, 0), f16_at(b, 2));
+        k4_runs::<S, A>((&dl, &ml), &b[16..], None, p, out);
+    }
+}
+
+/// The 256 values of a `Q4_K` block (`qh: None`) or a `Q5_K` block (`qh`
+/// its 32 high-bit bytes) from the multipliers `dl`, `ml` of the eight
+/// sub-blocks and the 128 nibble bytes `qs`: chunk `i` of 64 values reads
+/// 32 bytes, their low nibbles sub-block `2i`, their high nibbles `2i + 1`;
+/// for `Q5_K` bit `j` of `qh[l]` is bit 4 of element `32j + l`.
+#[inline(always)]
+fn k4_runs<const S: bool, const A: bool>(
+    (dl, ml): (&[f32; 8], &[f32; 8]),
+    qs: &[u8],
+    qh: Option<&[u8]>,
+    p: Post<'_>,
+    out: &mut [f32; 256],
+) {
+    let (qs, _) = qs.as_chunks::<16>(); // 8 runs of 16 bytes
+    let qh = qh.map(|h| h.as_chunks::<16>().0); // 2 × 16
     let (o, _) = out.as_chunks_mut::<64>(); // 4 chunks of 64 values
-    for (i, o) in o.iter_mut().enumerate() {
-        // Chunk `i` reads 32 bytes: their low nibbles are sub-block 2i,
-        // their high nibbles sub-block 2i + 1.
+    for (i, (o, qs)) in o.iter_mut().zip(qs.chunks_exact(2)).enumerate() {
         let (o16, _) = o.as_chunks_mut::<16>();
-        let x = [U8x16::load(&qs[2 * i]), U8x16::load(&qs[2 * i + 1])];
+        let x = [U8x16::load(&qs[0]), U8x16::load(&qs[1])];
         for (half, o) in o16.chunks_exact_mut(2).enumerate() {
             let sub = 2 * i + half;
             let (d1, m1) = (F32x8::splat(dl[sub]), F32x8::splat(ml[sub]));
             for (r, (o, x)) in o.iter_mut().zip(x).enumerate() {
-                let q = if half == 0 {
+                let mut q = if half == 0 {
                     x & U8x16::splat(0x0f)
                 } else {
                     x.shr(4)
                 };
+                if let Some(h) = qh.and_then(|h| h.get(r)) {
+                    q = q | bit_to(U8x16::load(h), sub as u32, 4);
+                }
                 // Run `k` of the block: values 16k ..
                 let k = 4 * i + 2 * half + r;
                 put::<S, A>(q.to_f32_minus(0).map(|q| q * d1 - m1), p, k, o);
@@ -735,34 +751,9 @@ fn q3_k<const S: bool, const A: bool>(b: &[u8; 110], p: Post<'_>, out: &mut [f32
 
 #[inline]
 fn q5_k<const S: bool, const A: bool>(b: &[u8; 176], p: Post<'_>, out: &mut [f32; 256]) {
-    let (d, dmin) = (f16_at(b, 0), f16_at(b, 2));
-    let Some(scales) = b[4..].first_chunk::<12>() else {
-        return;
-    };
-    let (dl, ml) = k4_scales(scales, d, dmin);
-    let (qh, _) = b[16..48].as_chunks::<16>(); // 2 × 16
-    let (qs, _) = b[48..].as_chunks::<16>(); // 8 runs of 16 bytes
-    let (o, _) = out.as_chunks_mut::<64>(); // 4 chunks of 64 values
-    for (i, o) in o.iter_mut().enumerate() {
-        // Chunk `i` reads 32 bytes as `Q4_K`: low nibbles are sub-block 2i,
-        // high nibbles 2i + 1; bit 2i (2i + 1) of qh[l] is their bit 4.
-        let (o16, _) = o.as_chunks_mut::<16>();
-        let x = [U8x16::load(&qs[2 * i]), U8x16::load(&qs[2 * i + 1])];
-        for (half, o) in o16.chunks_exact_mut(2).enumerate() {
-            let sub = 2 * i + half;
-            let (d1, m1) = (F32x8::splat(dl[sub]), F32x8::splat(ml[sub]));
-            for (r, (o, x)) in o.iter_mut().zip(x).enumerate() {
-                let low = if half == 0 {
-                    x & U8x16::splat(0x0f)
-                } else {
-                    x.shr(4)
-                };
-                let q = low | bit_to(U8x16::load(&qh[r]), sub as u32, 4);
-                // Run `k` of the block: values 16k ..
-                let k = 4 * i + 2 * half + r;
-                put::<S, A>(q.to_f32_minus(0).map(|q| q * d1 - m1), p, k, o);
-            }
-        }
+    if let Some(scales) = b[4..].first_chunk::<12>() {
+        let (dl, ml) = k4_scales(scales, f16_at(b, 0), f16_at(b, 2));
+        k4_runs::<S, A>((&dl, &ml), &b[48..], Some(&b[16..48]), p, out);
     }
 }
 
