@@ -23,7 +23,7 @@
 //! - `bf16_rows`, `f16_rows`, `i8_rows`, `fbgemm8_rows`, `fbgemm4_rows`, `q8_0_rows`,
 //!   `q4_0_rows`, `q4_1_rows`, `q5_0_rows`, `q5_1_rows`, `q2_k_rows`,
 //!   `q3_k_rows`, `q4_k_rows`, `q5_k_rows`, `q6_k_rows`, `iq4_nl_rows`,
-//!   `iq4_xs_rows`: calls of the AVX2 (and F16C)
+//!   `iq4_xs_rows`, `iq3_s_rows`: calls of the AVX2 (and F16C)
 //!   row decoders of `formats::avx2`, `#[target_feature]` functions with
 //!   safe bodies, where `avx2_f16c` says they run. Calling one is the
 //!   `unsafe` part. Each gives the same bits as the lanes and the
@@ -731,6 +731,10 @@ avx2_decoder!(
     /// Whole ggml `IQ4_XS` blocks.
     iq4_xs_rows => iq4_xs(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
 );
+avx2_decoder!(
+    /// Whole ggml `IQ3_S` blocks.
+    iq3_s_rows => iq3_s(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
+);
 
 #[cfg(test)]
 mod tests {
@@ -947,7 +951,8 @@ mod tests {
                         | Format::Q4_0Split
                         | Format::Q5_0Split
                         | Format::Iq4NlSplit
-                        | Format::Iq4XsSplit => &[0],
+                        | Format::Iq4XsSplit
+                        | Format::Iq3S => &[0],
                         Format::Q4_1Split
                         | Format::Q5_1Split
                         | Format::Q4KSplit
@@ -1482,8 +1487,8 @@ mod tests {
     #[test]
     fn avx2_row_loops_equal_the_row_by_row_decode() {
         use crate::formats::{
-            Bf16Table, BlockTable, F16Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Iq4Nl,
-            Iq4Xs, Q2K, Q3K, Q4_0, Q4_1, Q4K, Q5_0, Q5_1, Q5K, Q6K, Q8_0, Table,
+            Bf16Table, BlockTable, F16Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Iq3S,
+            Iq4Nl, Iq4Xs, Q2K, Q3K, Q4_0, Q4_1, Q4K, Q5_0, Q5_1, Q5K, Q6K, Q8_0, Table,
         };
         fn check<V: Table>(view: &V, f: Format) {
             let dim = view.dim();
@@ -1534,6 +1539,7 @@ mod tests {
             Q6K => Format::Q6KSplit, 256 * k;
             Iq4Nl => Format::Iq4NlSplit, 64;
             Iq4Xs => Format::Iq4XsSplit, 256 * k;
+            Iq3S => Format::Iq3S, 256 * k;
         }
         let (b, dim) = view(Format::Bf16, 37);
         check(&Bf16Table::from_bytes(b, dim).expect("rows"), Format::Bf16);
@@ -1597,6 +1603,7 @@ mod tests {
                 Format::Q5KSplit => avx2::q5_k::<S, A>(&row[..176 * units], p, out),
                 Format::Iq4NlSplit => avx2::iq4_nl::<S, A>(&row[..18 * units], p, out),
                 Format::Iq4XsSplit => avx2::iq4_xs::<S, A>(&row[..136 * units], p, out),
+                Format::Iq3S => avx2::iq3_s::<S, A>(&row[..110 * units], p, out),
                 _ => avx2::q6_k::<S, A>(&row[..210 * units], p, out),
             }
         }

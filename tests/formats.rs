@@ -5,9 +5,9 @@
 
 use inlayer::Error;
 use inlayer::formats::{
-    Bf16Table, F16Table, F32Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Iq4NlTable,
-    Iq4XsTable, Q2KTable, Q3KTable, Q4_0Table, Q4_1Table, Q4KTable, Q5_0Table, Q5_1Table, Q5KTable,
-    Q6KTable, Q8_0Table, Table,
+    Bf16Table, F16Table, F32Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Iq3STable,
+    Iq4NlTable, Iq4XsTable, Q2KTable, Q3KTable, Q4_0Table, Q4_1Table, Q4KTable, Q5_0Table,
+    Q5_1Table, Q5KTable, Q6KTable, Q8_0Table, Table,
 };
 use inlayer::gather::{Epilogue, gather_cols, gather_table, gather_view};
 use inlayer::reference::formats as rf;
@@ -52,6 +52,7 @@ fn view<'a>(
         Format::Q5KSplit => Box::new(Q5KTable::from_bytes(bytes, dim)?),
         Format::Iq4NlSplit => Box::new(Iq4NlTable::from_bytes(bytes, dim)?),
         Format::Iq4XsSplit => Box::new(Iq4XsTable::from_bytes(bytes, dim)?),
+        Format::Iq3S => Box::new(Iq3STable::from_bytes(bytes, dim)?),
         Format::Q6KSplit => Box::new(Q6KTable::from_bytes(bytes, dim)?),
         _ => unreachable!(),
     })
@@ -499,6 +500,8 @@ fn ggml_k_and_iq4_blocks_match_ggml_c_known_answers() {
         kat_k::IQ4_XS_BYTES,
         kat_k::IQ4_XS_F32_BITS,
     );
+    // Eight blocks that index every row of the 512-row grid once.
+    kat_check(Format::Iq3S, kat_k::IQ3_S_BYTES, kat_k::IQ3_S_F32_BITS);
 }
 
 #[test]

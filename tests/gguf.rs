@@ -190,6 +190,7 @@ fn every_supported_type_maps_to_its_format() {
         (13, Format::Q5KSplit),
         (14, Format::Q6KSplit),
         (20, Format::Iq4NlSplit),
+        (21, Format::Iq3S),
         (23, Format::Iq4XsSplit),
         (30, Format::Bf16),
     ] {

@@ -77,9 +77,9 @@ fn the_counter_sees_allocations() {
 #[test]
 fn no_format_view_encoder_or_gguf_call_allocates() {
     use inlayer::formats::{
-        F16Table, Fbgemm4Table, I8Table, Iq4XsTable, Q2KTable, Q3KTable, Q4KTable, Q5KTable,
-        Q6KTable, Q8_0Table, Table, encode_bf16, encode_f16, encode_i8_per_row, encode_q4_0,
-        encode_q8_0,
+        F16Table, Fbgemm4Table, I8Table, Iq3STable, Iq4XsTable, Q2KTable, Q3KTable, Q4KTable,
+        Q5KTable, Q6KTable, Q8_0Table, Table, encode_bf16, encode_f16, encode_i8_per_row,
+        encode_q4_0, encode_q8_0,
     };
     use inlayer::gather::{Epilogue, gather_cols, gather_view};
     let x: Vec<f32> = (0..4 * 256).map(|i| i as f32 * 0.01 - 5.0).collect();
@@ -93,6 +93,7 @@ fn no_format_view_encoder_or_gguf_call_allocates() {
     let k4 = vec![0x11u8; 4 * 144];
     let k5 = vec![0x17u8; 4 * 176];
     let xs = vec![0x18u8; 4 * 136];
+    let s3 = vec![0x5au8; 4 * 110];
     let k6 = vec![0x22u8; 4 * 210];
     let f4 = vec![0x33u8; 4 * 132];
     // A minimal GGUF file: one metadata string, one Q8_0 tensor.
@@ -130,7 +131,7 @@ fn no_format_view_encoder_or_gguf_call_allocates() {
         encode_bf16(&x, &mut h).unwrap();
         encode_i8_per_row(&x, 256, &mut q, &mut s).unwrap();
         let epi = Epilogue::new().scale(2.0).add(&add).padding_id(0);
-        let views: [&dyn Table; 10] = [
+        let views: [&dyn Table; 11] = [
             &Q8_0Table::from_bytes(&q8, 256).unwrap(),
             &F16Table::from_bytes(&h, 256).unwrap(),
             &I8Table::per_row(&q, 256, &s).unwrap(),
@@ -139,6 +140,7 @@ fn no_format_view_encoder_or_gguf_call_allocates() {
             &Q4KTable::from_bytes(&k4, 256).unwrap(),
             &Q5KTable::from_bytes(&k5, 256).unwrap(),
             &Iq4XsTable::from_bytes(&xs, 256).unwrap(),
+            &Iq3STable::from_bytes(&s3, 256).unwrap(),
             &Q6KTable::from_bytes(&k6, 256).unwrap(),
             &Fbgemm4Table::from_bytes(&f4, 256).unwrap(),
         ];

@@ -17,7 +17,7 @@ impl Rng {
 }
 
 /// Every format the benches measure, by bench name.
-pub const FORMATS: [(&str, Format); 17] = [
+pub const FORMATS: [(&str, Format); 18] = [
     ("bf16", Format::Bf16),
     ("f16", Format::F16),
     ("i8", Format::I8),
@@ -35,6 +35,7 @@ pub const FORMATS: [(&str, Format); 17] = [
     ("q6_k", Format::Q6KSplit),
     ("iq4_nl", Format::Iq4NlSplit),
     ("iq4_xs", Format::Iq4XsSplit),
+    ("iq3_s", Format::Iq3S),
 ];
 
 /// Random bytes with every scale field a moderate value.
@@ -47,7 +48,8 @@ pub fn table_bytes(format: Format, rows: usize, dim: usize, rng: &mut Rng) -> Ve
         | Format::Q4_0Split
         | Format::Q5_0Split
         | Format::Iq4NlSplit
-        | Format::Iq4XsSplit => &[0],
+        | Format::Iq4XsSplit
+        | Format::Iq3S => &[0],
         Format::Q4_1Split | Format::Q5_1Split | Format::Q4KSplit | Format::Q5KSplit => &[0, 2],
         Format::Q2KSplit => &[80, 82],
         Format::Q3KSplit => &[108],
@@ -111,6 +113,7 @@ macro_rules! with_view {
             Format::Q5KSplit => with_view!(@bind Q5KTable::from_bytes(b, dim), $t, $body),
             Format::Iq4NlSplit => with_view!(@bind Iq4NlTable::from_bytes(b, dim), $t, $body),
             Format::Iq4XsSplit => with_view!(@bind Iq4XsTable::from_bytes(b, dim), $t, $body),
+            Format::Iq3S => with_view!(@bind Iq3STable::from_bytes(b, dim), $t, $body),
             _ => with_view!(@bind Q6KTable::from_bytes(b, dim), $t, $body),
         }
     }};

@@ -8,9 +8,9 @@
 #![no_main]
 
 use inlayer::formats::{
-    Bf16Table, F16Table, F32Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Iq4NlTable,
-    Iq4XsTable, Q2KTable, Q3KTable, Q4_0Table, Q4_1Table, Q4KTable, Q5_0Table, Q5_1Table, Q5KTable,
-    Q6KTable, Q8_0Table, Table,
+    Bf16Table, F16Table, F32Table, Fbgemm4Table, Fbgemm8Table, Format, I8Table, Iq3STable,
+    Iq4NlTable, Iq4XsTable, Q2KTable, Q3KTable, Q4_0Table, Q4_1Table, Q4KTable, Q5_0Table,
+    Q5_1Table, Q5KTable, Q6KTable, Q8_0Table, Table,
 };
 use inlayer::gather::{Epilogue, gather_cols};
 use inlayer::reference::formats as rf;
@@ -43,6 +43,7 @@ fn view<'a>(
         Format::Q5KSplit => Box::new(Q5KTable::from_bytes(b, dim)?),
         Format::Iq4NlSplit => Box::new(Iq4NlTable::from_bytes(b, dim)?),
         Format::Iq4XsSplit => Box::new(Iq4XsTable::from_bytes(b, dim)?),
+        Format::Iq3S => Box::new(Iq3STable::from_bytes(b, dim)?),
         _ => Box::new(Q6KTable::from_bytes(b, dim)?),
     })
 }

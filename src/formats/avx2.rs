@@ -430,6 +430,7 @@ pub(crate) fn block_rows<B: super::Block, const S: bool, const A: bool>(
                 Format::Q5KSplit => q5_k::<S, A>(src, p, row),
                 Format::Iq4NlSplit => iq4_nl::<S, A>(src, p, row),
                 Format::Iq4XsSplit => iq4_xs::<S, A>(src, p, row),
+                Format::Iq3S => iq3_s::<S, A>(src, p, row),
                 Format::Q6KSplit => q6_k::<S, A>(src, p, row),
                 _ => 0,
             };
@@ -821,6 +822,60 @@ pub(crate) fn iq4_xs<const S: bool, const A: bool>(
             let [lo, hi] = levels(bytemuck::cast(*q));
             sink.put(2 * i, times16_i8(lo, d));
             sink.put(2 * i + 1, times16_i8(hi, d));
+        }
+    })
+}
+
+/// ggml `IQ3_S` blocks (110 bytes: `f16 d`, 64 + 8 bytes of grid indices,
+/// 32 bytes of signs, 4 of scales): sub-block `s` of 32 values is
+/// `x = (d * (1 + 2 sc)) * ±level`, eight grid rows and four sign bytes.
+#[target_feature(enable = "avx2")]
+pub(crate) fn iq3_s<const S: bool, const A: bool>(
+    blocks: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
+    use core::arch::x86_64::{
+        _mm256_and_si256, _mm256_castsi256_si128, _mm256_cmpeq_epi8, _mm256_extracti128_si256,
+        _mm256_set1_epi32, _mm256_setr_epi8, _mm256_setr_epi32, _mm256_shuffle_epi8,
+        _mm256_sub_epi8, _mm256_xor_si256,
+    };
+    let bits: __m256i = bytemuck::cast([0x8040_2010_0804_0201_u64; 4]);
+    #[rustfmt::skip]
+    let spread = _mm256_setr_epi8(
+        0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+        2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,
+    );
+    blocks256::<S, A, 110>(blocks, p, out, |b, sink| {
+        let db = super::ggml::iq3_s_scales(b);
+        let (qs, _) = b[2..66].as_chunks::<8>(); // 8 sub-blocks × 8 indices
+        let (signs, _) = b[74..106].as_chunks::<4>(); // 8 sub-blocks × 4
+        for (s, ((qs, signs), &db)) in qs.iter().zip(signs).zip(&db).enumerate() {
+            // Row `g` of the grid: `qs[g]`, bit `g` of `qh[s]` as bit 8.
+            let high = usize::from(b[66 + s]);
+            let row = |g: usize| {
+                let index = usize::from(qs[g]) | ((high >> g) & 1) << 8;
+                i32::from_le_bytes(super::grid::IQ3S_GRID[index])
+            };
+            let levels = _mm256_setr_epi32(
+                row(0),
+                row(1),
+                row(2),
+                row(3),
+                row(4),
+                row(5),
+                row(6),
+                row(7),
+            );
+            // All ones in the lanes whose sign bit is set; there
+            // `(g ^ -1) - -1` is `-g`.
+            let signs = _mm256_set1_epi32(i32::from_le_bytes(*signs));
+            let set = _mm256_and_si256(_mm256_shuffle_epi8(signs, spread), bits);
+            let minus = _mm256_cmpeq_epi8(set, bits);
+            let q = _mm256_sub_epi8(_mm256_xor_si256(levels, minus), minus);
+            let d = _mm256_set1_ps(db);
+            sink.put(2 * s, times16_i8(_mm256_castsi256_si128(q), d));
+            sink.put(2 * s + 1, times16_i8(_mm256_extracti128_si256::<1>(q), d));
         }
     })
 }

@@ -1,6 +1,7 @@
 //! ggml / GGUF block-quantized tables: `Q8_0`, `Q4_0`, `Q4_1`, `Q5_0`,
 //! `Q5_1`, the K-quants `Q2_K`, `Q3_K`, `Q4_K`, `Q5_K`, `Q6_K`, and the
-//! non-linear `IQ4_NL`, `IQ4_XS`; and the `Q8_0` / `Q4_0` encoders.
+//! non-linear `IQ4_NL`, `IQ4_XS`, the grid-based `IQ3_S`; and the `Q8_0` /
+//! `Q4_0` encoders.
 //!
 //! Layouts from `ggml/src/ggml-common.h`; decoders byte-exact with
 //! `dequantize_row_*` in `ggml/src/ggml-quants.c` (the same IEEE operations
@@ -22,7 +23,7 @@ use core::marker::PhantomData;
 /// A ggml block type: how many elements a block holds, its size, and its
 /// decoder. Implemented by the marker types [`Q8_0`], [`Q4_0`], [`Q4_1`],
 /// [`Q5_0`], [`Q5_1`], [`Q2K`], [`Q3K`], [`Q4K`], [`Q5K`], [`Q6K`],
-/// [`Iq4Nl`] and [`Iq4Xs`]; sealed.
+/// [`Iq4Nl`], [`Iq4Xs`] and [`Iq3S`]; sealed.
 pub trait Block: sealed::Sealed + Copy + core::fmt::Debug {
     /// The format id.
     const FORMAT: Format;
@@ -182,6 +183,7 @@ impl<B: Block> super::DecodePost for BlockTable<'_, B> {
             Format::Q5KSplit => crate::arch::q5_k_rows::<S, A>(body, p, out),
             Format::Iq4NlSplit => crate::arch::iq4_nl_rows::<S, A>(body, p, out),
             Format::Iq4XsSplit => crate::arch::iq4_xs_rows::<S, A>(body, p, out),
+            Format::Iq3S => crate::arch::iq3_s_rows::<S, A>(body, p, out),
             Format::Q6KSplit => crate::arch::q6_k_rows::<S, A>(body, p, out),
             _ => 0,
         };
@@ -401,6 +403,14 @@ block!(
     /// bytes) and `IQ4_NL`'s levels.
     Iq4Xs, Iq4XsTable, Format::Iq4XsSplit, 256, 136, iq4_xs
 );
+block!(
+    /// ggml `IQ3_S`: 256 elements in 110 bytes, `f16 d` · `u8 qs[64]` ·
+    /// `u8 qh[8]` · `u8 signs[32]` · `u8 scales[4]`; each group of four
+    /// elements takes its levels (odd, 1–15) from the row of ggml's 512-row
+    /// grid that `qs` and a bit of `qh` index, each element a sign bit, each
+    /// 32-element sub-block a 4-bit scale `sc`: `x = (d * (1 + 2 sc)) * ±level`.
+    Iq3S, Iq3STable, Format::Iq3S, 256, 110, iq3_s
+);
 
 /// ggml's 16 non-linear 4-bit levels (`kvalues_iq4nl`, `i8`) plus 128, as
 /// bytes: a nibble looked up here and the 128 subtracted is its level.
@@ -491,16 +501,22 @@ fn nibbles(qs: &[u8; 16]) -> [U8x16; 2] {
     [x & U8x16::splat(0x0f), x.shr(4)]
 }
 
-/// Bit 4 of sixteen elements whose high bits are the bits of `lo` (elements
-/// 0–7, element `i` takes bit `i`) and `hi` (elements 8–15): `16` where set,
-/// `0` elsewhere.
+/// Sixteen lanes from the bits of `lo` (lanes 0–7, lane `i` takes bit `i`)
+/// and `hi` (lanes 8–15): all ones where the bit is set, zero elsewhere.
 #[inline(always)]
-fn high_bits(lo: u8, hi: u8) -> U8x16 {
+fn bit_lanes(lo: u8, hi: u8) -> U8x16 {
     let bits = U8x16::load(&[1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128]);
     let bytes = U8x16::load(&[
         lo, lo, lo, lo, lo, lo, lo, lo, hi, hi, hi, hi, hi, hi, hi, hi,
     ]);
-    (bytes & bits).eq(bits) & U8x16::splat(16)
+    (bytes & bits).eq(bits)
+}
+
+/// Bit 4 of sixteen elements whose high bits are the bits of `lo` and `hi`
+/// (as [`bit_lanes`]): `16` where set, `0` elsewhere.
+#[inline(always)]
+fn high_bits(lo: u8, hi: u8) -> U8x16 {
+    bit_lanes(lo, hi) & U8x16::splat(16)
 }
 
 /// The 32 outputs of a block as two runs of sixteen.
@@ -825,6 +841,46 @@ fn iq4_xs<const S: bool, const A: bool>(b: &[u8; 136], p: Post<'_>, out: &mut [f
         for (r, (o, q)) in halves(o).iter_mut().zip(iq4_levels(q)).enumerate() {
             store_mul::<S, A>(q, 128, d, p, 2 * i + r, o);
         }
+    }
+}
+
+/// `IQ3_S`: `d * (1 + 2 sc_b)` of the eight sub-blocks' 4-bit scales
+/// (nibble `b % 2` of `scales[b / 2]`), in the first eight of sixteen.
+#[inline(always)]
+pub(super) fn iq3_s_scales(b: &[u8; 110]) -> [f32; 16] {
+    let mut odd = [1u8; 16];
+    for (i, o) in odd.iter_mut().take(8).enumerate() {
+        *o = 1 + 2 * ((b[106 + i / 2] >> (4 * (i % 2))) & 0x0f);
+    }
+    times(U8x16::load(&odd), 0, f16_at(b, 0))
+}
+
+/// The sixteen levels of run `k` (values `16k ..`) of an `IQ3_S` block:
+/// four grid rows, indexed by `qs[4k + i]` and bit `4 (k % 2) + i` of
+/// `qh[k / 2]` as bit 8.
+#[inline(always)]
+fn iq3_s_levels(b: &[u8; 110], k: usize) -> [u8; 16] {
+    let high = b[66 + k / 2] >> (4 * (k % 2));
+    let row = |i: usize| {
+        let index = usize::from(b[2 + 4 * k + i]) | usize::from((high >> i) & 1) << 8;
+        super::grid::IQ3S_GRID[index]
+    };
+    bytemuck::cast([row(0), row(1), row(2), row(3)])
+}
+
+#[inline]
+fn iq3_s<const S: bool, const A: bool>(b: &[u8; 110], p: Post<'_>, out: &mut [f32; 256]) {
+    let db = iq3_s_scales(b);
+    let (o, _) = out.as_chunks_mut::<16>(); // 16 runs of 16, two a sub-block
+    for (k, o) in o.iter_mut().enumerate() {
+        // Level `g` (odd) plus 128, or minus where the sign bit is set:
+        // `-g` is `g ^ 0xfe` in two's complement for odd `g`, so the byte
+        // is `g ^ 0x80` or `g ^ 0x7e`. `db * ±g` equals ggml's
+        // `db * g * ±1.0` bit for bit, NaN and zero signs included.
+        let minus = bit_lanes(b[74 + 2 * k], b[75 + 2 * k]);
+        let flip = (minus & U8x16::splat(0xfe)) ^ U8x16::splat(0x80);
+        let q = U8x16::load(&iq3_s_levels(b, k)) ^ flip;
+        store_mul::<S, A>(q, 128, F32x8::splat(db[k / 2]), p, k, o);
     }
 }
 

@@ -32,11 +32,12 @@
 //! | `Q6KSplit` | [`Q6KTable`] | 256 / 210 B: `u8 ql[128]` · `u8 qh[64]` · `i8 scales[16]` · `f16 d` (**at the end**) | `(d * scale) * (q - 32)` |
 //! | `Iq4NlSplit` | [`Iq4NlTable`] | 32 / 18 B: `f16 d` · `u8 qs[16]` (split halves, as `Q4_0`) | `d * kv[q]`, `kv` ggml's 16 non-linear `i8` levels (`-127 … 113`) |
 //! | `Iq4XsSplit` | [`Iq4XsTable`] | 256 / 136 B: `f16 d` · `u16 scales_h` · `u8 scales_l[4]` · `u8 qs[128]`; sub-block `b` of 32 takes 16 bytes (split halves), its 6-bit scale from nibble `b % 2` of `scales_l[b / 2]` and crumb `b` of `scales_h` | `(d * (sc - 32)) * kv[q]` |
+//! | `Iq3S` | [`Iq3STable`] | 256 / 110 B: `f16 d` · `u8 qs[64]` · `u8 qh[8]` · `u8 signs[32]` · `u8 scales[4]`; group `g` of 4 elements (`4g ..`) takes levels from row `qs[g] \| bit (g % 8) of qh[g / 8] << 8` of ggml's 512-row grid, element `e` its sign from bit `e % 8` of `signs[e / 8]`, sub-block `b` of 32 its 4-bit scale from nibble `b % 2` of `scales[b / 2]` | `(d * (1 + 2 sc)) * (±level)` |
 //!
 //! The GGUF block decoders are byte-exact with ggml's `dequantize_row_*`
 //! (`ggml/src/ggml-quants.c`), checked against known answers computed by the
 //! `gguf` Python package's numpy decoders and, for `Q2_K`, `Q3_K`, `Q5_K`,
-//! `IQ4_NL` and `IQ4_XS`, by ggml's C decoders themselves. `f16` widening is an integer bit
+//! `IQ4_NL`, `IQ4_XS` and `IQ3_S`, by ggml's C decoders themselves. `f16` widening is an integer bit
 //! conversion on 16-bit SIMD lanes plus one exact subtraction for subnormals
 //! (no lookup table, no hardware `cvtph`, no subnormal `f32` operand, so it is
 //! exact under denormals-are-zero too); it keeps NaN payloads bit for bit.
@@ -55,6 +56,7 @@ mod f16;
 mod f32;
 mod fbgemm;
 mod ggml;
+pub(crate) mod grid;
 mod int8;
 mod lanes;
 #[cfg(target_arch = "x86_64")]
@@ -64,9 +66,9 @@ pub use self::f16::{Bf16Table, F16Table, encode_bf16, encode_f16};
 pub use self::f32::F32Table;
 pub use self::fbgemm::{Fbgemm4Table, Fbgemm8Table};
 pub use self::ggml::{
-    Block, BlockTable, Iq4Nl, Iq4NlTable, Iq4Xs, Iq4XsTable, Q2K, Q2KTable, Q3K, Q3KTable, Q4_0,
-    Q4_0Table, Q4_1, Q4_1Table, Q4K, Q4KTable, Q5_0, Q5_0Table, Q5_1, Q5_1Table, Q5K, Q5KTable,
-    Q6K, Q6KTable, Q8_0, Q8_0Table, encode_q4_0, encode_q8_0,
+    Block, BlockTable, Iq3S, Iq3STable, Iq4Nl, Iq4NlTable, Iq4Xs, Iq4XsTable, Q2K, Q2KTable, Q3K,
+    Q3KTable, Q4_0, Q4_0Table, Q4_1, Q4_1Table, Q4K, Q4KTable, Q5_0, Q5_0Table, Q5_1, Q5_1Table,
+    Q5K, Q5KTable, Q6K, Q6KTable, Q8_0, Q8_0Table, encode_q4_0, encode_q8_0,
 };
 pub use self::int8::{I8Table, encode_i8_per_row};
 
@@ -249,6 +251,9 @@ pub enum Format {
     /// ggml `IQ4_XS` (split halves per 32-element sub-block; non-linear
     /// levels).
     Iq4XsSplit,
+    /// ggml `IQ3_S` (9-bit indices of four elements into a 512-row grid of
+    /// levels, a sign bit per element).
+    Iq3S,
 }
 
 impl Format {
@@ -279,6 +284,7 @@ impl Format {
         Format::Q6KSplit,
         Format::Iq4NlSplit,
         Format::Iq4XsSplit,
+        Format::Iq3S,
     ];
 
     /// Elements per block (1 for element-wise formats, `D` is free).
@@ -298,7 +304,8 @@ impl Format {
             | Format::Q4KSplit
             | Format::Q5KSplit
             | Format::Q6KSplit
-            | Format::Iq4XsSplit => 256,
+            | Format::Iq4XsSplit
+            | Format::Iq3S => 256,
         }
     }
 
@@ -322,6 +329,7 @@ impl Format {
             Format::Q6KSplit => 210,
             Format::Iq4NlSplit => 18,
             Format::Iq4XsSplit => 136,
+            Format::Iq3S => 110,
         }
     }
 
@@ -427,6 +435,8 @@ pub enum AnyTable<'a> {
     Iq4Nl(Iq4NlTable<'a>),
     /// `IQ4_XS`.
     Iq4Xs(Iq4XsTable<'a>),
+    /// `IQ3_S`.
+    Iq3S(Iq3STable<'a>),
 }
 
 macro_rules! each {
@@ -447,6 +457,7 @@ macro_rules! each {
             AnyTable::Q6K($t) => $e,
             AnyTable::Iq4Nl($t) => $e,
             AnyTable::Iq4Xs($t) => $e,
+            AnyTable::Iq3S($t) => $e,
         }
     };
 }
@@ -471,6 +482,7 @@ impl AnyTable<'_> {
             AnyTable::Q6K(_) => Format::Q6KSplit,
             AnyTable::Iq4Nl(_) => Format::Iq4NlSplit,
             AnyTable::Iq4Xs(_) => Format::Iq4XsSplit,
+            AnyTable::Iq3S(_) => Format::Iq3S,
         }
     }
 }

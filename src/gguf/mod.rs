@@ -21,8 +21,8 @@ mod reader;
 
 use crate::Error;
 use crate::formats::{
-    AnyTable, Bf16Table, F16Table, F32Table, Format, Iq4NlTable, Iq4XsTable, Q2KTable, Q3KTable,
-    Q4_0Table, Q4_1Table, Q4KTable, Q5_0Table, Q5_1Table, Q5KTable, Q6KTable, Q8_0Table,
+    AnyTable, Bf16Table, F16Table, F32Table, Format, Iq3STable, Iq4NlTable, Iq4XsTable, Q2KTable,
+    Q3KTable, Q4_0Table, Q4_1Table, Q4KTable, Q5_0Table, Q5_1Table, Q5KTable, Q6KTable, Q8_0Table,
 };
 use reader::Cursor;
 
@@ -184,7 +184,7 @@ impl<'a> TensorInfo<'a> {
 
     /// The ggml type id (`0` f32, `1` f16, `2` Q4_0, `3` Q4_1, `6` Q5_0,
     /// `7` Q5_1, `8` Q8_0, `10` Q2_K, `11` Q3_K, `12` Q4_K, `13` Q5_K,
-    /// `14` Q6_K, `20` IQ4_NL, `23` IQ4_XS, `30` bf16, ...).
+    /// `14` Q6_K, `20` IQ4_NL, `21` IQ3_S, `23` IQ4_XS, `30` bf16, ...).
     #[must_use]
     pub const fn ggml_type(&self) -> u32 {
         self.ggml_type
@@ -215,6 +215,7 @@ impl<'a> TensorInfo<'a> {
             13 => Format::Q5KSplit,
             14 => Format::Q6KSplit,
             20 => Format::Iq4NlSplit,
+            21 => Format::Iq3S,
             23 => Format::Iq4XsSplit,
             30 => Format::Bf16,
             t => {
@@ -263,6 +264,7 @@ impl<'a> TensorInfo<'a> {
             Format::Q5KSplit => AnyTable::Q5K(Q5KTable::from_bytes(bytes, dim)?),
             Format::Iq4NlSplit => AnyTable::Iq4Nl(Iq4NlTable::from_bytes(bytes, dim)?),
             Format::Iq4XsSplit => AnyTable::Iq4Xs(Iq4XsTable::from_bytes(bytes, dim)?),
+            Format::Iq3S => AnyTable::Iq3S(Iq3STable::from_bytes(bytes, dim)?),
             _ => AnyTable::Q6K(Q6KTable::from_bytes(bytes, dim)?),
         })
     }

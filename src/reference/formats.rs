@@ -4,11 +4,13 @@
 //! a reference decode-gather on top of them.
 //!
 //! Nothing here calls the fast decoders of [`formats`](crate::formats); only
-//! the [`Format`] id is shared. `f16` is widened with an explicit
+//! the [`Format`] id and ggml's `IQ3_S` grid (a table of format constants)
+//! are shared. `f16` is widened with an explicit
 //! normalisation loop for subnormals (not the fast path's bit trick).
 
 use crate::Error;
 use crate::formats::Format;
+use crate::formats::grid::IQ3S_GRID;
 
 /// Widens an IEEE binary16 bit pattern to `f32` (exact; NaN payloads kept).
 ///
@@ -316,6 +318,21 @@ fn dequantize_block(format: Format, x: &[u8], y: &mut [f32]) {
                     y[32 * ib + j] = dl * f32::from(KVALUES_IQ4NL[usize::from(qs[j] & 0xf)]);
                     y[32 * ib + 16 + j] = dl * f32::from(KVALUES_IQ4NL[usize::from(qs[j] >> 4)]);
                 }
+            }
+        }
+        Format::Iq3S => {
+            // Bytes: d 0..2, qs 2..66, qh 66..74, signs 74..106, scales 106..110.
+            let d = f16_at(x, 0);
+            for (e, y) in y.iter_mut().enumerate().take(256) {
+                let (sub, group, j) = (e / 32, e / 4, e % 4);
+                let sc = (x[106 + sub / 2] >> (4 * (sub % 2))) & 0xf;
+                let db = d * f32::from(1 + 2 * sc);
+                let high = (x[66 + group / 8] >> (group % 8)) & 1;
+                let row = usize::from(x[2 + group]) | (usize::from(high) << 8);
+                let level = f32::from(IQ3S_GRID[row][j]);
+                let minus = (x[74 + e / 8] >> (e % 8)) & 1 == 1;
+                // ggml multiplies by -1.0 after; the same bits.
+                *y = db * if minus { -level } else { level };
             }
         }
         Format::Q6KSplit => {
