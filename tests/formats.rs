@@ -486,7 +486,7 @@ fn ggml_blocks_match_gguf_python_known_answers() {
 }
 
 #[test]
-fn ggml_k_and_iq4_blocks_match_ggml_c_known_answers() {
+fn ggml_k_and_iq_blocks_match_ggml_c_known_answers() {
     kat_check(Format::Q2KSplit, kat_k::Q2_K_BYTES, kat_k::Q2_K_F32_BITS);
     kat_check(Format::Q3KSplit, kat_k::Q3_K_BYTES, kat_k::Q3_K_F32_BITS);
     kat_check(Format::Q5KSplit, kat_k::Q5_K_BYTES, kat_k::Q5_K_F32_BITS);

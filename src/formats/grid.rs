@@ -6,7 +6,7 @@
 //! widened to bytes when the crate is built. The codes were printed from
 //! ggml's table by `tests/kat/gen_kat_k.c grid`; the known answers of that
 //! program index every row once, so a wrong code fails
-//! `ggml_k_and_iq4_blocks_match_ggml_c_known_answers`.
+//! `ggml_k_and_iq_blocks_match_ggml_c_known_answers`.
 
 /// The grid as four level bytes a row (level `j` in byte `j`).
 pub(crate) const IQ3S_GRID: [[u8; 4]; 512] = {
