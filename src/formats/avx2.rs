@@ -637,36 +637,61 @@ fn nibbles32(q: __m256i) -> [__m256i; 2] {
 }
 
 /// ggml `Q4_K` blocks (144 bytes: `f16 d`, `f16 dmin`, 12 bytes of packed
-/// 6-bit scales and mins, 128 bytes of nibbles): sub-block `j` of 32 is
-/// `x = (d * sc_j) * q - (dmin * m_j)`, 64 values from each 32 bytes (low
-/// nibbles first).
+/// 6-bit scales and mins, 128 bytes of nibbles): see [`k4_block`].
 #[target_feature(enable = "avx2")]
 pub(crate) fn q4_k<const S: bool, const A: bool>(
     blocks: &[u8],
     p: Post<'_>,
     out: &mut [f32],
 ) -> usize {
-    blocks256::<S, A, 144>(blocks, p, out, |b, sink| {
-        let d = f16_to_f32(u16::from_le_bytes([b[0], b[1]]));
-        let dmin = f16_to_f32(u16::from_le_bytes([b[2], b[3]]));
-        let Some(s) = b[4..].first_chunk::<12>() else {
-            return;
-        };
-        let (dl, ml) = super::ggml::k4_scales(s, d, dmin);
-        let (qs, _) = b[16..].as_chunks::<32>();
-        for (i, qs) in qs.iter().enumerate() {
-            for (j, x) in nibbles32(bytemuck::cast(*qs)).into_iter().enumerate() {
-                let sub = 2 * i + j;
-                let (Some(&d1), Some(&m1)) = (dl.get(sub), ml.get(sub)) else {
-                    continue;
-                };
-                let (d1, m1) = (_mm256_set1_ps(d1), _mm256_set1_ps(m1));
-                for g in 0..2 {
-                    sink.put(2 * sub + g, times16_minus(half(x, g), d1, m1));
+    blocks256::<S, A, 144>(blocks, p, out, |b, sink| k4_block(b, None, &b[16..], sink))
+}
+
+/// The 256 values of a `Q4_K` block (`qh: None`) or a `Q5_K` block (`qh`
+/// its 32-byte high-bit mask), `b` the block and `qs` its 128 bytes of
+/// nibbles: sub-block `j` of 32 is `x = (d * sc_j) * q - (dmin * m_j)`, 64
+/// values from each 32 bytes (low nibbles first); for `Q5_K`, bit `j` of
+/// the mask byte is bit 4 of `q`.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn k4_block<const S: bool, const A: bool>(
+    b: &[u8],
+    qh: Option<&[u8; 32]>,
+    qs: &[u8],
+    sink: &mut Sink<'_, S, A>,
+) {
+    use core::arch::x86_64::_mm256_cmpeq_epi8;
+    let (Some(&[d0, d1, m0, m1]), Some(s)) = (b.first_chunk::<4>(), b.get(4..16)) else {
+        return;
+    };
+    let Ok(s) = <&[u8; 12]>::try_from(s) else {
+        return;
+    };
+    let d = f16_to_f32(u16::from_le_bytes([d0, d1]));
+    let dmin = f16_to_f32(u16::from_le_bytes([m0, m1]));
+    let (dl, ml) = super::ggml::k4_scales(s, d, dmin);
+    let qh: Option<__m256i> = qh.map(|h| bytemuck::cast(*h));
+    let (qs, _) = qs.as_chunks::<32>();
+    for (i, qs) in qs.iter().enumerate() {
+        for (j, x) in nibbles32(bytemuck::cast(*qs)).into_iter().enumerate() {
+            let sub = 2 * i + j;
+            let (Some(&d1), Some(&m1)) = (dl.get(sub), ml.get(sub)) else {
+                continue;
+            };
+            let x = match qh {
+                Some(qh) => {
+                    let bit = _mm256_set1_epi8((1u8 << sub) as i8);
+                    let set = _mm256_cmpeq_epi8(_mm256_and_si256(qh, bit), bit);
+                    _mm256_or_si256(x, _mm256_and_si256(set, _mm256_set1_epi8(0x10)))
                 }
+                None => x,
+            };
+            let (d1, m1) = (_mm256_set1_ps(d1), _mm256_set1_ps(m1));
+            for g in 0..2 {
+                sink.put(2 * sub + g, times16_minus(half(x, g), d1, m1));
             }
         }
-    })
+    }
 }
 
 /// ggml `Q2_K` blocks (84 bytes: 16 scale bytes, 64 bytes of 2-bit
@@ -752,39 +777,15 @@ pub(crate) fn q3_k<const S: bool, const A: bool>(
 
 /// ggml `Q5_K` blocks (176 bytes: `f16 d`, `f16 dmin`, 12 bytes of packed
 /// 6-bit scales and mins as `Q4_K`, a 32-byte high-bit mask, 128 bytes of
-/// nibbles): sub-block `j` of 32 is `x = (d * sc_j) * q - (dmin * m_j)`,
-/// `q` the nibble plus bit `j` of the mask byte as bit 4.
+/// nibbles): see [`k4_block`].
 #[target_feature(enable = "avx2")]
 pub(crate) fn q5_k<const S: bool, const A: bool>(
     blocks: &[u8],
     p: Post<'_>,
     out: &mut [f32],
 ) -> usize {
-    use core::arch::x86_64::_mm256_cmpeq_epi8;
     blocks256::<S, A, 176>(blocks, p, out, |b, sink| {
-        let d = f16_to_f32(u16::from_le_bytes([b[0], b[1]]));
-        let dmin = f16_to_f32(u16::from_le_bytes([b[2], b[3]]));
-        let (Some(s), Some(qh)) = (b[4..].first_chunk::<12>(), b[16..].first_chunk::<32>()) else {
-            return;
-        };
-        let (dl, ml) = super::ggml::k4_scales(s, d, dmin);
-        let qh: __m256i = bytemuck::cast(*qh);
-        let (qs, _) = b[48..].as_chunks::<32>();
-        for (i, qs) in qs.iter().enumerate() {
-            for (j, x) in nibbles32(bytemuck::cast(*qs)).into_iter().enumerate() {
-                let sub = 2 * i + j;
-                let (Some(&d1), Some(&m1)) = (dl.get(sub), ml.get(sub)) else {
-                    continue;
-                };
-                let bit = _mm256_set1_epi8((1u8 << sub) as i8);
-                let set = _mm256_cmpeq_epi8(_mm256_and_si256(qh, bit), bit);
-                let x = _mm256_or_si256(x, _mm256_and_si256(set, _mm256_set1_epi8(0x10)));
-                let (d1, m1) = (_mm256_set1_ps(d1), _mm256_set1_ps(m1));
-                for g in 0..2 {
-                    sink.put(2 * sub + g, times16_minus(half(x, g), d1, m1));
-                }
-            }
-        }
+        k4_block(b, b[16..].first_chunk::<32>(), &b[48..], sink);
     })
 }
 
