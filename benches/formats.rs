@@ -6,7 +6,8 @@
 //! `cargo bench --bench formats -- --warm-up-time 1 --measurement-time 2`
 //! (filter e.g. `-- 'q8_0/4096/512'`). Tables: "cache" = a few hundred KiB
 //! of f32-equivalent rows; "dram" = 512 MiB of f32-equivalent rows, with the
-//! token ids changing every iteration so rows come from DRAM.
+//! token ids changing every iteration so rows come from DRAM (2^18 ids
+//! cycled: the one-token decode step reads a fresh row every call too).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use half::slice::{HalfBitsSliceExt, HalfFloatSliceExt};
@@ -17,7 +18,7 @@ use std::hint::black_box;
 
 #[path = "common/format_tables.rs"]
 mod format_tables;
-use format_tables::{FORMATS, Rng, table_bytes};
+use format_tables::{FORMATS, Rng, table_bytes, token_sets};
 
 /// Scalar per-element decode of the gathered rows (the reference decoder).
 fn scalar(format: Format, b: &[u8], dim: usize, scales: &[f32], tokens: &[u32], out: &mut [f32]) {
@@ -48,15 +49,14 @@ fn bench(c: &mut Criterion) {
                 // The concrete view type, as a caller holds it.
                 with_view!(format, &bytes, dim, &scales, |table| {
                     for t in [1usize, 512] {
-                        // 16 token sets, cycled, so DRAM rows are not re-read
-                        // from cache by the next iteration.
-                        let sets: Vec<Vec<u32>> = (0..16)
-                            .map(|_| (0..t).map(|_| (rng.next() % rows as u64) as u32).collect())
-                            .collect();
+                        // Token sets, cycled, so DRAM rows are not re-read
+                        // from cache by a later iteration.
+                        let (ids, n_sets) = token_sets(&mut rng, rows, t, res == "dram");
+                        let sets: Vec<&[u32]> = ids.chunks(t).collect();
                         let mut out = vec![0.0f32; t * dim];
                         let mut check = vec![0.0f32; t * dim];
-                        gather_view(table, &sets[0], &Epilogue::new(), &mut out, dim).unwrap();
-                        scalar(format, &bytes, dim, &scales, &sets[0], &mut check);
+                        gather_view(table, sets[0], &Epilogue::new(), &mut out, dim).unwrap();
+                        scalar(format, &bytes, dim, &scales, sets[0], &mut check);
                         assert!(
                             out.iter()
                                 .zip(&check)
@@ -68,15 +68,15 @@ fn bench(c: &mut Criterion) {
                         let mut k = 0;
                         g.bench_function(BenchmarkId::from_parameter("inlayer"), |b| {
                             b.iter(|| {
-                                k = (k + 1) % 16;
-                                gather_view(table, &sets[k], &Epilogue::new(), &mut out, dim)
+                                k = (k + 1) % n_sets;
+                                gather_view(table, sets[k], &Epilogue::new(), &mut out, dim)
                                     .unwrap();
                                 black_box(&out);
                             });
                         });
                         g.bench_function(BenchmarkId::from_parameter("f32_memcpy"), |b| {
                             b.iter(|| {
-                                k = (k + 1) % 16;
+                                k = (k + 1) % n_sets;
                                 for (&id, o) in sets[k].iter().zip(out.chunks_exact_mut(dim)) {
                                     let r = id as usize * dim;
                                     o.copy_from_slice(&f32_table[r..r + dim]);
@@ -86,8 +86,8 @@ fn bench(c: &mut Criterion) {
                         });
                         g.bench_function(BenchmarkId::from_parameter("scalar"), |b| {
                             b.iter(|| {
-                                k = (k + 1) % 16;
-                                scalar(format, &bytes, dim, &scales, &sets[k], &mut out);
+                                k = (k + 1) % n_sets;
+                                scalar(format, &bytes, dim, &scales, sets[k], &mut out);
                                 black_box(&out);
                             });
                         });
@@ -98,7 +98,7 @@ fn bench(c: &mut Criterion) {
                                 .collect();
                             g.bench_function(BenchmarkId::from_parameter("half"), |b| {
                                 b.iter(|| {
-                                    k = (k + 1) % 16;
+                                    k = (k + 1) % n_sets;
                                     for (&id, o) in sets[k].iter().zip(out.chunks_exact_mut(dim)) {
                                         let r = &bits[id as usize * dim..(id as usize + 1) * dim];
                                         if format == Format::F16 {

@@ -6,7 +6,9 @@
 //! `cargo run --release --example formats_speed [FORMAT...]`, with
 //! `T=1` (tokens, default 512), `D=4096` (row width of the 32-element
 //! formats, default 384; the K-quants use 512 unless `D` is a multiple of
-//! 256), `DRAM=1` (a 512 MiB f32-equivalent table instead of 256 KiB) and
+//! 256), `DRAM=1` (a 512 MiB f32-equivalent table instead of 256 KiB, read
+//! with 2^18 random ids cycled, so every call, one token too, finds its rows
+//! outside the caches) and
 //! `SCALE=1` (the gather multiplies by a scale, as Gemma's `× √d` does) and
 //! `ADD=1` (it adds a row per token, as GPT-2's `+ wpe` does); the baseline
 //! stays the plain `memcpy`.
@@ -28,7 +30,7 @@ use std::time::Instant;
 
 #[path = "../benches/common/format_tables.rs"]
 mod format_tables;
-use format_tables::{FORMATS, Rng, table_bytes};
+use format_tables::{FORMATS, Rng, table_bytes, token_sets};
 
 /// Output placements measured (see the module docs).
 const PLACEMENTS: usize = 8;
@@ -95,15 +97,14 @@ fn main() {
         let scales: Vec<f32> = (0..rows).map(|i| 1.0 / (1 + i % 7) as f32).collect();
         // The concrete view type, as a caller holds it (`with_view!`).
         with_view!(format, bytes, dim, &scales, |table| {
-            // 16 token sets, cycled, so DRAM rows are not re-read from cache.
-            let sets: Vec<Vec<u32>> = (0..16)
-                .map(|_| (0..t).map(|_| (rng.next() % rows as u64) as u32).collect())
-                .collect();
+            // Token sets, cycled, so DRAM rows are not re-read from cache.
+            let (ids, n_sets) = token_sets(&mut rng, rows, t, dram);
+            let sets: Vec<&[u32]> = ids.chunks(t.max(1)).collect();
             let mut out_buf = vec![0.0f32; t * dim + PLACEMENTS * 128 + 16];
             let base = out_buf.as_ptr().align_offset(64);
             let mut out = out_buf[base..base + t * dim].to_vec();
             // Checked once against the reference decoder, bit for bit.
-            gather_view(table, &sets[0], &Epilogue::new(), &mut out, dim).unwrap();
+            gather_view(table, sets[0], &Epilogue::new(), &mut out, dim).unwrap();
             let row = format.row_bytes(dim).unwrap();
             for (&id, o) in sets[0].iter().zip(out.chunks_exact(dim)) {
                 let id = id as usize;
@@ -117,8 +118,10 @@ fn main() {
                 .unwrap();
                 assert!(o.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()));
             }
+            // From DRAM every call waits on fresh rows: a one-token call takes
+            // a DRAM latency, so 2048 of them make a run, as 4 of 512 do.
             let reps = if dram {
-                4
+                (2048 / t).max(4)
             } else {
                 (800_000 / (t * dim)).max(4)
             };
@@ -132,7 +135,7 @@ fn main() {
                 // 128 values = 512 bytes further each time, from a 64-byte line.
                 let out = &mut out_buf[base + 128 * p..base + 128 * p + t * dim];
                 memcpy += best(reps, || {
-                    k = (k + 1) % 16;
+                    k = (k + 1) % n_sets;
                     for (&id, o) in sets[k].iter().zip(out.chunks_exact_mut(dim)) {
                         let r = id as usize * dim;
                         o.copy_from_slice(&f32_table[r..r + dim]);
@@ -140,8 +143,8 @@ fn main() {
                     black_box(&out);
                 }) / PLACEMENTS as f64;
                 gather += best(reps, || {
-                    k = (k + 1) % 16;
-                    gather_view(table, &sets[k], &epilogue, out, dim).unwrap();
+                    k = (k + 1) % n_sets;
+                    gather_view(table, sets[k], &epilogue, out, dim).unwrap();
                     black_box(&out);
                 }) / PLACEMENTS as f64;
             }

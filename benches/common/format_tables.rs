@@ -16,6 +16,24 @@ impl Rng {
     }
 }
 
+/// Token sets of `t` random ids below `rows` each, as one flat vector (set
+/// `k` is `ids[k * t..(k + 1) * t]`), to be cycled call by call. A
+/// cache-resident table takes 16 sets. A DRAM-resident one takes enough sets
+/// (2^18 ids in all, 16 sets at least) that a row is read again only after
+/// far more rows than the last-level cache holds: with 16 sets of one token,
+/// the decode step would read the same 16 rows from cache every call.
+pub fn token_sets(rng: &mut Rng, rows: usize, t: usize, dram: bool) -> (Vec<u32>, usize) {
+    let sets = if dram {
+        ((1 << 18) / t.max(1)).max(16)
+    } else {
+        16
+    };
+    let ids = (0..sets * t)
+        .map(|_| (rng.next() % rows as u64) as u32)
+        .collect();
+    (ids, sets)
+}
+
 /// Every format the benches measure, by bench name.
 pub const FORMATS: [(&str, Format); 18] = [
     ("bf16", Format::Bf16),
