@@ -164,13 +164,20 @@ impl Placed {
 }
 
 /// `COLD=1`: the cold cases of `benches/gather.rs` (a 512 MiB table, so rows
-/// come from DRAM; 512 random ids a call, a fresh window of ids each call).
-/// DRAM time is not a minimum worth keeping, so this sums 400 alternating
-/// calls of each contender instead of taking the best.
+/// come from DRAM; 512 random ids a call, or `T` of them, a fresh window of
+/// ids each call). DRAM time is not a minimum worth keeping, so this sums
+/// alternating calls of each contender (400 each at T = 512, as many more
+/// as T is shorter) instead of taking the best.
 fn cold(next: &mut impl FnMut() -> u64) {
     let table: Vec<f32> = (0..(512usize << 20) / 4).map(|i| i as f32).collect();
+    let t: usize = std::env::var("T")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|&t| (1..=512).contains(&t))
+        .unwrap_or(512);
+    let calls = 400 * (512 / t);
     println!(
-        "{} build, 512 MiB table, T = 512, ratio to the per-row memcpy (sum of 400 alternating runs)",
+        "{} build, 512 MiB table, T = {t}, ratio to the per-row memcpy (sum of {calls} alternating runs)",
         inlayer::BACKEND
     );
     for dim in [64usize, 256, 384, 1024, 4096] {
@@ -180,9 +187,9 @@ fn cold(next: &mut impl FnMut() -> u64) {
             .collect();
         let rows = &table[..vocab * dim];
         let view = F32Table::new(rows, dim).expect("whole rows");
-        let mut out = vec![0.0f32; 512 * dim];
-        let mut want = vec![0.0f32; 512 * dim];
-        let ids = &pool[..512];
+        let mut out = vec![0.0f32; t * dim];
+        let mut want = vec![0.0f32; t * dim];
+        let ids = &pool[..t];
         gather(&view, dim, ids, &mut out);
         reference::gather::gather(rows, dim, ids, None, None, None, &mut want).expect("valid");
         assert!(
@@ -191,7 +198,7 @@ fn cold(next: &mut impl FnMut() -> u64) {
                 .all(|(a, b)| a.to_bits() == b.to_bits())
         );
         let mut total = [0.0f64; 2];
-        for (w, ids) in pool.chunks_exact(512).cycle().take(800).enumerate() {
+        for (w, ids) in pool.chunks_exact(t).cycle().take(2 * calls).enumerate() {
             let t0 = Instant::now();
             if w % 2 == 0 {
                 memcpy_rows(&table, dim, black_box(ids), &mut out);
@@ -204,7 +211,7 @@ fn cold(next: &mut impl FnMut() -> u64) {
         println!(
             "D = {dim:4}: gather {:.2}  (memcpy {:.2} GB/s)",
             total[0] / total[1],
-            (400 * 512 * dim * 4) as f64 / total[0] / 1e9
+            (calls * t * dim * 4) as f64 / total[0] / 1e9
         );
     }
 }
