@@ -305,10 +305,13 @@ fn every_column_range_equals_reference_bitwise() {
     }
 }
 
-/// Tables of at least 4 MiB take the prefetching loops (rows hinted ahead,
-/// blocks hinted ahead inside a row, long rows of blocks decoded a part at a
-/// time with the next part hinted): every format, short and long rows, the
-/// same bits as the reference, with more tokens than the prefetch distance.
+/// Tables of at least 4 MiB take the prefetching loops (the first rows
+/// hinted before the first decode, rows hinted ahead, blocks hinted ahead
+/// inside a row, long rows of blocks decoded a part at a time with the next
+/// part hinted): every format, short and long rows, whole rows through the
+/// views' own loops and a column range with a padding id through the
+/// general one, the same bits as the reference, for one token, fewer tokens
+/// than the prefetch distance and more.
 #[test]
 fn dram_sized_tables_equal_reference_bitwise() {
     let mut rng = Rng(0x517c_c1b7_2722_0a95);
@@ -322,20 +325,28 @@ fn dram_sized_tables_equal_reference_bitwise() {
     for (k, (format, dim)) in shapes.enumerate() {
         let rows = (4 << 20) / format.row_bytes(dim).unwrap() + 1;
         let tokens: Vec<u32> = (0..40).map(|_| (rng.next() % rows as u64) as u32).collect();
-        for (cols, scale, add) in [((0, dim), None, false), ((1, dim - 1), Some(0.5), true)] {
-            check(&Case {
-                format,
-                dim,
-                rows,
-                seed: 0xd1b5_4a32_d192_ed03 ^ k as u64,
-                tokens: tokens.clone(),
-                cols,
-                scale,
-                add,
-                padding_id: Some(tokens[5]),
-                per_tensor: false,
-                extra_stride: 0,
-            });
+        let cases = [
+            ((0, dim), None, false, None),
+            ((1, dim - 1), Some(0.5), true, Some(tokens[5])),
+        ];
+        // One token, fewer than the prefetch distance (all hinted before the
+        // first decode) and more.
+        for n in [1, 5, 40] {
+            for (cols, scale, add, padding_id) in cases {
+                check(&Case {
+                    format,
+                    dim,
+                    rows,
+                    seed: 0xd1b5_4a32_d192_ed03 ^ k as u64,
+                    tokens: tokens[..n].to_vec(),
+                    cols,
+                    scale,
+                    add,
+                    padding_id,
+                    per_tensor: false,
+                    extra_stride: 0,
+                });
+            }
         }
     }
 }

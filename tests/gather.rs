@@ -337,10 +337,11 @@ fn sweep_dims_and_offsets_equals_reference_bitwise() {
 }
 
 /// Tables of at least 4 MiB take the prefetching loops (rows hinted 16
-/// tokens ahead), and short rows from tables of at least 64 MiB are copied by
-/// `memcpy`: the same bits as the reference, for short and long rows, dense
-/// and strided outputs, every epilogue, with more tokens than the prefetch
-/// distance, on both sides of each threshold.
+/// tokens ahead; a short list's rows all hinted before the first copy), and
+/// short rows from tables of at least 64 MiB are copied by `memcpy`: the
+/// same bits as the reference, for short and long rows, dense and strided
+/// outputs, every epilogue, with one token, fewer tokens than the prefetch
+/// distance and more, on both sides of each threshold.
 #[test]
 fn dram_sized_tables_take_the_prefetch_path_and_equal_the_reference_bitwise() {
     let mut x = 0x2545_f491_4f6c_dd1d_u64;
@@ -375,23 +376,29 @@ fn check_dram_sized(table: &[f32], dims: &[usize], next: &mut impl FnMut() -> u6
         let add: Vec<f32> = (0..tokens.len() * dim)
             .map(|_| f32::from_bits(next() as u32))
             .collect();
-        for epi in [
-            Epilogue::new(),
-            Epilogue::new().scale(1.5),
-            Epilogue::new().add(&add),
-            Epilogue::new().scale(-0.5).add(&add).padding_id(tokens[3]),
-        ] {
-            let want = reference_rows(rows, dim, &tokens, &epi);
-            for stride in [dim, dim + 3] {
-                let mut got = vec![7.25f32; tokens.len() * stride];
-                gather_view(&view, &tokens, &epi, &mut got, stride).unwrap();
-                for (t, row) in got.chunks(stride).enumerate() {
-                    let w = &want[t * dim..(t + 1) * dim];
-                    assert!(
-                        same_bits(&row[..dim], w),
-                        "dim {dim} stride {stride} {epi:?}"
-                    );
-                    assert!(row[dim..].iter().all(|&v| v == 7.25));
+        // One token, a short list (whose rows are all hinted before the
+        // first copy) and a long one.
+        for tokens in [&tokens[..1], &tokens[..5], &tokens[..]] {
+            let add = &add[..tokens.len() * dim];
+            for epi in [
+                Epilogue::new(),
+                Epilogue::new().scale(1.5),
+                Epilogue::new().add(add),
+                Epilogue::new().scale(-0.5).add(add).padding_id(tokens[0]),
+            ] {
+                let want = reference_rows(rows, dim, tokens, &epi);
+                for stride in [dim, dim + 3] {
+                    let mut got = vec![7.25f32; tokens.len() * stride];
+                    gather_view(&view, tokens, &epi, &mut got, stride).unwrap();
+                    for (t, row) in got.chunks(stride).enumerate() {
+                        let w = &want[t * dim..(t + 1) * dim];
+                        assert!(
+                            same_bits(&row[..dim], w),
+                            "dim {dim} stride {stride} {} tokens {epi:?}",
+                            tokens.len()
+                        );
+                        assert!(row[dim..].iter().all(|&v| v == 7.25));
+                    }
                 }
             }
         }

@@ -352,7 +352,8 @@ pub(crate) fn q5_1<const S: bool, const A: bool>(
     })
 }
 
-/// The many-token loop of [`block_rows`] and [`view_rows`]: for every token
+/// The many-token loop of [`block_rows`] and [`view_rows`]: hints the rows
+/// of the first `prefetch::DECODE_DISTANCE` tokens; for every token
 /// `t`, hints the row `prefetch::DECODE_DISTANCE` tokens ahead (`hint`), then
 /// `row(tokens[t], the epilogue with add row t, output row t)`. `false` as
 /// soon as an output row or an add row is missing (a broken precondition)
@@ -367,6 +368,10 @@ fn each_row<const A: bool>(
     hint: impl Fn(usize),
     mut row: impl FnMut(usize, Post<'_>, &mut [f32]) -> bool,
 ) -> bool {
+    // The first rows, which no earlier token hints (see `prefetch`).
+    for &tok in tokens.iter().take(crate::prefetch::DECODE_DISTANCE) {
+        hint(tok as usize);
+    }
     for (t, &tok) in tokens.iter().enumerate() {
         if let Some(&ahead) = tokens.get(t + crate::prefetch::DECODE_DISTANCE) {
             hint(ahead as usize);
