@@ -5,7 +5,8 @@
 //! (`wte + wpe`) next to a plain gather of the token rows. The fused results
 //! are checked against the separate passes first.
 //!
-//! `cargo run --release --example input_speed`
+//! `cargo run --release --example input_speed`; `DECODE=1` times the
+//! decode step instead (see `decode`).
 
 use inlayer::formats::{F32Table, Table};
 use inlayer::gather::{Epilogue, gather_view};
@@ -55,7 +56,71 @@ fn bare_sum(wte: &[f32], wpe: &[f32], tokens: &[u32], dim: usize, out: &mut [f32
     }
 }
 
+/// `DECODE=1`: the Transformer layer's decode step (`× √d + sinusoidal`,
+/// one token at position 77) against the `memcpy` of its token row, from a
+/// table the caches hold (64 rows) and from a 512 MiB one (a fresh random
+/// row each call), as the sum of 19 × 2000 alternating calls of each.
+fn decode() {
+    println!(
+        "{} build, decode step (T = 1): input layer against the row's memcpy, ns a call",
+        inlayer::BACKEND
+    );
+    for (name, bytes) in [("cache", 0usize), ("DRAM", 512 << 20)] {
+        for dim in [512usize, 1024, 4096] {
+            let vocab = (bytes / 4 / dim).max(64);
+            let wte: Vec<f32> = (0..vocab * dim).map(|i| (i % 977) as f32 * 1e-3).collect();
+            let table = F32Table::new(&wte, dim).expect("whole rows");
+            let cfg = SinusoidalConfig::transformer();
+            let mut turns = vec![0u64; Sinusoidal::turns_len(&cfg, dim)];
+            let pe = Sinusoidal::try_new(cfg, dim, &mut turns).expect("valid config");
+            let layer = InputLayer::transformer(&pe);
+            let mut x = 0x2545_f491_4f6c_dd1d_u64;
+            let ids: Vec<u32> = (0..1 << 18)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x % vocab as u64) as u32
+                })
+                .collect();
+            let (mut out, mut row) = (vec![0.0f32; dim], vec![0.0f32; dim]);
+            let (mut k, mut total) = (0, [0.0f64; 2]);
+            for rep in 0..20 {
+                for (w, total) in total.iter_mut().enumerate() {
+                    let t0 = Instant::now();
+                    for _ in 0..2000 {
+                        k = (k + 1) % ids.len();
+                        let tokens = black_box(&ids[k..k + 1]);
+                        if w == 0 {
+                            input_layer(&layer, &table, tokens, None, 77, &mut out).expect("valid");
+                        } else {
+                            let r = tokens[0] as usize * dim;
+                            row.copy_from_slice(&wte[r..r + dim]);
+                        }
+                        black_box((&mut out, &mut row));
+                    }
+                    // The first round warms up.
+                    if rep > 0 {
+                        *total += t0.elapsed().as_secs_f64();
+                    }
+                }
+            }
+            let ns = |t: f64| t / (19.0 * 2000.0) * 1e9;
+            println!(
+                "{name:5} D = {dim:4}: input layer {:6.0} ns, row memcpy {:6.0} ns, ratio {:.2}",
+                ns(total[0]),
+                ns(total[1]),
+                total[0] / total[1]
+            );
+        }
+    }
+}
+
 fn main() {
+    if std::env::var("DECODE").is_ok() {
+        decode();
+        return;
+    }
     println!(
         "{} build, T = {T}, vocabulary {VOCAB} (best of 300 alternating runs)",
         inlayer::BACKEND

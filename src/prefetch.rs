@@ -89,6 +89,37 @@ pub(crate) fn read(row: &[f32]) {
     let _ = row;
 }
 
+/// At most this many cache lines (2 KiB) of a row are hinted by
+/// [`read_head`].
+#[cfg(target_arch = "x86_64")]
+const HEAD_LINES: usize = 32;
+
+/// Hints the first [`HEAD_LINES`] cache lines of `row` (from tables of at
+/// least `MIN_TABLE_LEN` values: the caller checks), for a caller that has
+/// other work to do before it reads the row: the input layer's decode step
+/// computes the position's encoding meanwhile. A core has some two dozen
+/// misses in flight, and a hint that finds none free waits: hinting all 256
+/// lines of a D = 4096 row held the encoding back until most of the row had
+/// come (2.43 µs a step against 2.37 without any hint), 32 lines do not
+/// (2.25–2.29).
+#[inline(always)]
+pub(crate) fn read_head(row: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let n = row.len().min(HEAD_LINES * 16);
+        let mut i = 0;
+        while i < n {
+            crate::arch::prefetch(&row[i]);
+            i += 16;
+        }
+        if let Some(last) = row[..n].last() {
+            crate::arch::prefetch(last);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = row;
+}
+
 /// Hints the cache lines of a row stored as bytes (quantized tables), from
 /// tables of at least `MIN_TABLE_LEN * 4` bytes.
 #[inline(always)]

@@ -143,6 +143,69 @@ fn decode_steps_equal_the_prefill_rows_bitwise() {
     }
 }
 
+/// The decode step and short runs of an `f32` table with sinusoidal
+/// positions write the encoding first and add the token part onto it (from
+/// a table of 4 MiB or more, with the token row hinted meanwhile): the same
+/// bits as the parts composed in the reference's order, `((x · s) + type) +
+/// pe`, from a small table and a DRAM-sized one, with and without token
+/// types.
+#[test]
+fn decode_steps_equal_their_parts_composed_in_order_bitwise() {
+    let dim = 40;
+    let big = vals((1 << 20) / dim * dim + dim, 21);
+    let types = vals(2 * dim, 22);
+    let cfg = SinusoidalConfig::transformer();
+    let mut turns = vec![0u64; Sinusoidal::turns_len(&cfg, dim)];
+    let pe = Sinusoidal::try_new(cfg, dim, &mut turns).unwrap();
+    for wte in [&big[..64 * dim], &big[..]] {
+        let table = F32Table::new(wte, dim).unwrap();
+        let vocab = (wte.len() / dim) as u32;
+        let tokens = [vocab - 1, 3, vocab / 2];
+        for with_types in [false, true] {
+            let layer = InputLayer {
+                token_types: with_types.then_some(&types[..]),
+                ..InputLayer::transformer(&pe)
+            };
+            let ty = [1u32, 0, 1];
+            let ty = with_types.then_some(&ty[..]);
+            for n in [1, tokens.len()] {
+                let mut got = vec![7.0f32; n * dim];
+                input_layer(
+                    &layer,
+                    &table,
+                    &tokens[..n],
+                    ty.map(|t| &t[..n]),
+                    9,
+                    &mut got,
+                )
+                .unwrap();
+                for (t, row) in got.chunks(dim).enumerate() {
+                    let mut enc = vec![0.0f32; dim];
+                    pe.row(9 + t as u32, &mut enc).unwrap();
+                    let x = &wte[tokens[t] as usize * dim..][..dim];
+                    let s = layer.scale.unwrap();
+                    let want: Vec<f32> = (0..dim)
+                        .map(|j| {
+                            let v = x[j] * s;
+                            let v = match ty {
+                                Some(ty) => v + types[ty[t] as usize * dim + j],
+                                None => v,
+                            };
+                            v + enc[j]
+                        })
+                        .collect();
+                    assert!(
+                        row.iter()
+                            .zip(&want)
+                            .all(|(a, b)| a.to_bits() == b.to_bits()),
+                        "vocab {vocab}, types {with_types}, {n} tokens, row {t}"
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn per_row_plan_prefill_equals_its_decode_steps_bitwise() {
     // A `TableKernel::PerRow` plan (firmware): a long prefill adds the

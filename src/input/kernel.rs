@@ -157,7 +157,24 @@ pub(super) fn row<T: Table + ?Sized>(
         _ => None,
     };
     // `f32_row` gives `dim` values: `get` only removes a panic path.
+    let mut pe_in_row = pe_in_row;
     if let Some(src) = table.f32_row(tok).and_then(|r| r.get(..dim)) {
+        // From a table larger than the caches (on x86_64, whose hint this
+        // is): the encoding first, then the token part onto it (the same
+        // bits: `(x · s) + pe` either way), with the token row hinted
+        // before, so its first lines come from DRAM while the encoding is
+        // computed (see `prefetch::read_head`). Elsewhere the row first, as
+        // the decoded rows do: one row kernel in the firmware, not two.
+        if let (Positions::Sinusoidal(pe), false) = (layer.positions, pe_in_row)
+            && cfg!(target_arch = "x86_64")
+            && table
+                .f32_rows()
+                .is_some_and(|d| d.len() >= crate::prefetch::MIN_TABLE_LEN)
+        {
+            crate::prefetch::read_head(src);
+            pe.set_row(pe.config().first_position + p, row);
+            pe_in_row = true;
+        }
         combine(row, src, 0, layer.scale, types, learned, pe_in_row);
     } else if pe_in_row {
         // Decode in small pieces, so the encoding already in `row` stays.

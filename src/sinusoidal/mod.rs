@@ -509,6 +509,13 @@ impl<'t> Sinusoidal<'t> {
         self.write_row::<true>(pos, row);
     }
 
+    /// Writes the encoding of position `pos` into `row` (`row.len() ==
+    /// dim`, checked by the caller).
+    #[inline]
+    pub(crate) fn set_row(&self, pos: u32, row: &mut [f32]) {
+        self.write_row::<false>(pos, row);
+    }
+
     #[inline]
     fn write_row<const ADD: bool>(&self, pos: u32, row: &mut [f32]) {
         if fill_row_edges::<ADD>(&self.shape, pos, row) {
