@@ -68,23 +68,11 @@ pub(crate) const MIN_TABLE_LEN: usize = 1 << 20;
 /// `gather::native_cols`).
 pub(crate) const DRAM_TABLE_LEN: usize = 1 << 24;
 
-/// Hints the cache lines of `row` for reading.
+/// Hints the first [`MAX_LINES`] cache lines of `row` for reading.
 #[inline(always)]
 pub(crate) fn read(row: &[f32]) {
     #[cfg(target_arch = "x86_64")]
-    {
-        // One hint per 64-byte line (16 `f32`s), plus the row's last value,
-        // whose line a row that does not start on a line boundary spills into.
-        let n = row.len().min(MAX_LINES * 16);
-        let mut i = 0;
-        while i < n {
-            crate::arch::prefetch(&row[i]);
-            i += 16;
-        }
-        if let Some(last) = row[..n].last() {
-            crate::arch::prefetch(last);
-        }
-    }
+    lines(row, MAX_LINES);
     #[cfg(not(target_arch = "x86_64"))]
     let _ = row;
 }
@@ -105,19 +93,26 @@ const HEAD_LINES: usize = 32;
 #[inline(always)]
 pub(crate) fn read_head(row: &[f32]) {
     #[cfg(target_arch = "x86_64")]
-    {
-        let n = row.len().min(HEAD_LINES * 16);
-        let mut i = 0;
-        while i < n {
-            crate::arch::prefetch(&row[i]);
-            i += 16;
-        }
-        if let Some(last) = row[..n].last() {
-            crate::arch::prefetch(last);
-        }
-    }
+    lines(row, HEAD_LINES);
     #[cfg(not(target_arch = "x86_64"))]
     let _ = row;
+}
+
+/// One hint per 64-byte line (16 `f32`s) of the first `max` lines of `row`,
+/// plus the last value hinted, whose line a row that does not start on a
+/// line boundary spills into.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn lines(row: &[f32], max: usize) {
+    let n = row.len().min(max * 16);
+    let mut i = 0;
+    while i < n {
+        crate::arch::prefetch(&row[i]);
+        i += 16;
+    }
+    if let Some(last) = row[..n].last() {
+        crate::arch::prefetch(last);
+    }
 }
 
 /// Hints the cache lines of a row stored as bytes (quantized tables), from
