@@ -429,7 +429,8 @@ fn general_cols<T: Table + ?Sized>(
     if width == 0 {
         return Ok(());
     }
-    // One token (a decode step): no loop, no prefetch bookkeeping. Native
+    // One token (a decode step): no loop, no prefetch bookkeeping (the
+    // row itself hinted, as `decoded_one` does, for a DRAM-sized table). Native
     // D = 384, T = 1, `examples/formats_speed`: bf16 0.58–0.60 → 0.72–0.77×
     // the f32 memcpy, Q8_0 0.45 → 0.49–0.50; SSE2 +0–10 %. Only where the
     // lanes are SIMD registers: on MCUs the decode dominates the call, and
