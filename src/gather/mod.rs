@@ -310,10 +310,10 @@ fn decoded_one<T: Table + ?Sized>(
     if let (Some(&tok), Some(row)) = (tokens.first(), out.get_mut(..width))
         && width > 0
     {
-        // The row's lines all on their way before the decode starts (see
-        // `prefetch`; the hint is x86_64's alone): a decode runs behind its
-        // loads, so the core would otherwise ask for a long row's later
-        // lines only as it reaches them.
+        // The row's first lines (as many as the view hints a row ahead) on
+        // their way before the decode starts (see `prefetch`; the hint is
+        // x86_64's alone): a decode runs behind its loads, so the core
+        // would otherwise ask for the later lines only as it reaches them.
         if cfg!(target_arch = "x86_64") {
             table.prefetch(tok as usize);
         }
