@@ -76,13 +76,10 @@ macro_rules! half_table {
 
             #[inline]
             fn prefetch(&self, row: usize) {
-                // Up to 1 KiB of the row (`read_bytes` hints 256 bytes a
-                // call): the decode is slower than the copy, so the row's
-                // lines should all be on their way before it starts.
-                let (start, len) = (2 * row * self.dim, 2 * self.dim);
-                for o in (0..len.min(1024)).step_by(256) {
-                    crate::prefetch::read_bytes(self.bytes, start + o, len - o);
-                }
+                // Up to 1 KiB of the row: the decode is slower than the
+                // copy, so the row's lines should all be on their way
+                // before it starts.
+                crate::prefetch::read_row_bytes(self.bytes, 2 * row * self.dim, 2 * self.dim);
             }
         }
     };

@@ -67,7 +67,7 @@ impl Table for Fbgemm8Table<'_> {
 
     #[inline]
     fn prefetch(&self, row: usize) {
-        crate::prefetch::read_bytes(self.bytes, row * (self.dim + 8), self.dim + 8);
+        crate::prefetch::read_row_bytes(self.bytes, row * (self.dim + 8), self.dim + 8);
     }
 }
 
@@ -149,7 +149,7 @@ impl Table for Fbgemm4Table<'_> {
     #[inline]
     fn prefetch(&self, row: usize) {
         let row_bytes = self.dim.div_ceil(2) + 4;
-        crate::prefetch::read_bytes(self.bytes, row * row_bytes, row_bytes);
+        crate::prefetch::read_row_bytes(self.bytes, row * row_bytes, row_bytes);
     }
 }
 

@@ -107,7 +107,7 @@ impl<B: Block> Table for BlockTable<'_, B> {
 
     #[inline]
     fn prefetch(&self, row: usize) {
-        crate::prefetch::read_bytes(self.bytes, row * self.row_bytes(), self.row_bytes());
+        crate::prefetch::read_row_bytes(self.bytes, row * self.row_bytes(), self.row_bytes());
     }
 }
 

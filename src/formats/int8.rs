@@ -99,7 +99,7 @@ impl Table for I8Table<'_> {
 
     #[inline]
     fn prefetch(&self, row: usize) {
-        crate::prefetch::read_bytes(self.q, row * self.dim, self.dim);
+        crate::prefetch::read_row_bytes(self.q, row * self.dim, self.dim);
     }
 }
 
