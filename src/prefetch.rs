@@ -69,7 +69,7 @@ const MAX_BYTE_LINES: usize = 4;
 /// runs alternating with 256 bytes, G values/s: T = 512, D = 384 (512):
 /// `Q6_K` 2.3–2.4 → 4.6, `Q4_K` 5.5–5.6 → 6.3–6.5, `Q8_0` 4.1 → 4.5–5.0,
 /// `Q5_1` 4.1–4.3 → 4.5–4.6; T = 1, ratio to the `memcpy`: `Q6_K`
-/// 0.54–0.55 → 0.71–0.72, `Q8_0` 0.79–0.82 → 0.87; T = 4: `Q6_K` 0.81 →
+/// 0.53–0.55 → 0.71–0.75, `Q8_0` 0.79–0.84 → 0.85–0.87; T = 4: `Q6_K` 0.81 →
 /// 1.51, `Q8_0` 1.29 → 1.62; D = 4096 within noise.
 #[cfg(target_arch = "x86_64")]
 const ROW_BYTE_LINES: usize = 16;
