@@ -25,8 +25,10 @@
 //!   `q3_k_rows`, `q4_k_rows`, `q5_k_rows`, `q6_k_rows`, `iq4_nl_rows`,
 //!   `iq4_xs_rows`, `iq3_s_rows`: calls of the AVX2 (and F16C)
 //!   row decoders of `formats::avx2`, `#[target_feature]` functions with
-//!   safe bodies, where `avx2_f16c` says they run. Calling one is the
-//!   `unsafe` part. Each gives the same bits as the lanes and the
+//!   safe bodies, where `avx2_f16c` says they run; for `bf16`, `f16`, `i8`
+//!   and `Q8_0`, of the AVX-512 ones of `formats::avx512` first, where
+//!   `avx512` says they run (not under Miri, whose builds enable AVX2
+//!   alone). Calling one is the `unsafe` part. Each gives the same bits as the lanes and the
 //!   reference on every input, so only the speed depends on the CPU.
 //!   Elsewhere (other CPUs, other architectures, `--cfg
 //!   inlayer_force_scalar`) they return 0 and the lanes decode.
@@ -511,13 +513,32 @@ pub(crate) fn sinusoidal_row<const ADD: bool>(
 /// `avx2_f16c`) and returns what it wrote; returns 0 (nothing written, the
 /// caller's lanes do it all) elsewhere, and, with `lanes_win_on_avx2`, also
 /// on builds that enable AVX2 themselves, where the lanes measured faster.
-/// On other architectures the function is a stub that returns 0.
+/// With `avx512: $wide`, where AVX-512 runs (see `avx512`) it calls
+/// `crate::formats::avx512::$wide::<S, A>` instead, on default and AVX-512
+/// builds alike. On other architectures the function is a stub that
+/// returns 0.
 macro_rules! avx2_decoder {
+    ($(#[$doc:meta])* $name:ident => $body:ident($($arg:ident: $ty:ty),*), lanes_win_on_avx2: $lanes:expr, avx512: $wide:ident) => {
+        avx2_decoder!(@fn $(#[$doc])* $name => $body($($arg: $ty),*), $lanes, {
+            if avx512() {
+                // SAFETY: `avx512()` is true only where the CPU and the OS
+                // run AVX-512F and DQ, and AVX2 and F16C (`detect` asks for
+                // them first), which covers every feature the bodies in
+                // `formats::avx512` are compiled for; they take slices and
+                // values and write only through their `out` slice.
+                return unsafe { crate::formats::avx512::$wide::<S, A>($($arg),*) };
+            }
+        });
+    };
     ($(#[$doc:meta])* $name:ident => $body:ident($($arg:ident: $ty:ty),*), lanes_win_on_avx2: $lanes:expr) => {
+        avx2_decoder!(@fn $(#[$doc])* $name => $body($($arg: $ty),*), $lanes, {});
+    };
+    (@fn $(#[$doc:meta])* $name:ident => $body:ident($($arg:ident: $ty:ty),*), $lanes:expr, $first:block) => {
         $(#[$doc])*
         #[cfg(target_arch = "x86_64")]
         #[inline]
         pub(crate) fn $name<const S: bool, const A: bool>($($arg: $ty),*) -> usize {
+            $first
             if ($lanes && cfg!(target_feature = "avx2")) || !avx2_f16c() {
                 return 0;
             }
@@ -653,17 +674,17 @@ avx2_decoder!(
     /// A `bf16` row (two little-endian bytes a value). On AVX-512 builds the
     /// lanes win: the loop, which LLVM widens to 512 bits there, read 0.93–0.94×
     /// the f32 `memcpy` (cache, D = 384) against the lanes' 1.00–1.02×.
-    bf16_rows => bf16(src: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: true
+    bf16_rows => bf16(src: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: true, avx512: bf16
 );
 avx2_decoder!(
     /// The whole octets of an `f16` row (F16C; 8 values at a time).
-    f16_rows => f16(src: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
+    f16_rows => f16(src: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false, avx512: f16
 );
 avx2_decoder!(
     /// An `i8` row times its scale. Faster than the lanes on AVX-512 builds
     /// too (native, D = 384: cache 0.89–0.92 → 0.98–1.00× the f32 `memcpy`,
     /// one token 0.57 → 0.70–0.72).
-    i8_rows => i8(src: &[u8], scale: f32, p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
+    i8_rows => i8(src: &[u8], scale: f32, p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false, avx512: i8
 );
 avx2_decoder!(
     /// An FBGEMM 8-bit row: `q * scale + bias`. Faster than the lanes on
@@ -680,7 +701,7 @@ avx2_decoder!(
     /// Whole ggml `Q8_0` blocks. Faster than the lanes on AVX-512 builds
     /// too (native, D = 384: cache 9.9–10.1 → 12.7–12.9 G elem/s, one token
     /// 8.9 → 12.5–12.6).
-    q8_0_rows => q8_0(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
+    q8_0_rows => q8_0(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false, avx512: q8_0
 );
 avx2_decoder!(
     /// Whole ggml `Q4_0` blocks. Faster than the lanes on AVX-512 builds
@@ -793,14 +814,45 @@ mod tests {
         run
     }
 
+    /// The `f16` and `bf16` bodies here: AVX2 (and F16C) where they run,
+    /// and AVX-512 where it runs too (`true`).
+    #[cfg(target_arch = "x86_64")]
+    fn half_bodies() -> std::vec::Vec<bool> {
+        let mut wide = std::vec![false];
+        if super::avx512() {
+            wide.push(true);
+        } else {
+            std::eprintln!("no AVX-512 here: the AVX-512 bodies are not run");
+        }
+        wide
+    }
+
+    /// The `f16` (`BF16`: `bf16`) body, AVX-512 (`wide`) or AVX2, over
+    /// `src` into `out`; the caller checked that it runs here.
+    #[cfg(target_arch = "x86_64")]
+    fn half_body<const BF16: bool>(wide: bool, src: &[u8], out: &mut [f32]) -> usize {
+        use crate::formats::{avx2, avx512};
+        // SAFETY: the caller checked `avx2_f16c()`, and `avx512()` for
+        // `wide`: the CPU runs the body's features.
+        unsafe {
+            match (wide, BF16) {
+                (false, false) => avx2::f16::<false, false>(src, Post::NONE, out),
+                (false, true) => avx2::bf16::<false, false>(src, Post::NONE, out),
+                (true, false) => avx512::f16::<false, false>(src, Post::NONE, out),
+                (true, true) => avx512::bf16::<false, false>(src, Post::NONE, out),
+            }
+        }
+    }
+
     /// Every `f16` and `bf16` pattern (every 7th under Miri, which is slow),
-    /// read from an odd byte offset, where AVX2 and F16C run; then `f16`
-    /// rows of every length up to 17: whole octets written, the values
-    /// after them untouched.
+    /// read from an odd byte offset, by the AVX2 bodies where AVX2 and F16C
+    /// run and the AVX-512 ones where AVX-512 runs (a row with a NaN goes
+    /// from the AVX-512 `f16` body to the AVX2 one, whose whole octets it
+    /// returns); then `f16` rows of every length up to 33: whole octets
+    /// (AVX-512: whole sixteens) written, the values after them untouched.
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn f16_and_bf16_bodies_equal_the_reference_for_every_pattern() {
-        use crate::formats::avx2;
         use crate::reference::formats::{bf16_to_f32, f16_to_f32};
         if !bodies_run_here() {
             let mut out = [1.0f32; 8];
@@ -815,48 +867,42 @@ mod tests {
         let patterns: std::vec::Vec<u16> = (0..=u16::MAX).step_by(step).collect();
         let mut bytes = std::vec![0u8];
         bytes.extend(patterns.iter().flat_map(|h| h.to_le_bytes()));
-        let whole = patterns.len() / 8 * 8;
-        let mut out = std::vec![0.0f32; patterns.len()];
-        assert_eq!(
-            super::f16_rows::<false, false>(&bytes[1..], Post::NONE, &mut out),
-            whole
-        );
-        for (&got, &h) in out.iter().zip(&patterns).take(whole) {
-            let want = f16_to_f32(h);
-            assert_eq!(
-                got.to_bits(),
-                want.to_bits(),
-                "f16 {h:#06x}: {got:?} != {want:?}"
-            );
-        }
-        // SAFETY: `avx2_f16c()` (checked above) says AVX2 runs here.
-        assert_eq!(
-            unsafe { avx2::bf16::<false, false>(&bytes[1..], Post::NONE, &mut out) },
-            patterns.len()
-        );
-        for (&got, &h) in out.iter().zip(&patterns) {
-            let want = bf16_to_f32(h);
-            assert_eq!(
-                got.to_bits(),
-                want.to_bits(),
-                "bf16 {h:#06x}: {got:?} != {want:?}"
-            );
-        }
-        for len in 0..=17 {
-            let mut out = [f32::MAX; 18];
-            let done = super::f16_rows::<false, false>(
-                &bytes[1..1 + 2 * len],
-                crate::formats::Post::NONE,
-                &mut out[..len],
-            );
-            assert_eq!(done, len / 8 * 8);
-            for (i, &got) in out.iter().enumerate() {
-                let want = if i < done {
-                    f16_to_f32(patterns[i])
-                } else {
-                    f32::MAX
-                };
-                assert_eq!(got.to_bits(), want.to_bits(), "len {len} value {i}");
+        for wide in half_bodies() {
+            let group = if wide { 16 } else { 8 };
+            let mut out = std::vec![0.0f32; patterns.len()];
+            // The patterns hold NaNs: the AVX-512 body hands the row over.
+            let whole = patterns.len() / 8 * 8;
+            assert_eq!(half_body::<false>(wide, &bytes[1..], &mut out), whole);
+            for (&got, &h) in out.iter().zip(&patterns).take(whole) {
+                let want = f16_to_f32(h);
+                assert_eq!(
+                    got.to_bits(),
+                    want.to_bits(),
+                    "f16 {h:#06x}, wide {wide}: {got:?} != {want:?}"
+                );
+            }
+            let whole = patterns.len() / group * group;
+            assert_eq!(half_body::<true>(wide, &bytes[1..], &mut out), whole);
+            for (&got, &h) in out.iter().zip(&patterns).take(whole) {
+                let want = bf16_to_f32(h);
+                assert_eq!(
+                    got.to_bits(),
+                    want.to_bits(),
+                    "bf16 {h:#06x}, wide {wide}: {got:?} != {want:?}"
+                );
+            }
+            for len in 0..=33 {
+                let mut out = [f32::MAX; 34];
+                let done = half_body::<false>(wide, &bytes[1..1 + 2 * len], &mut out[..len]);
+                assert_eq!(done, len / group * group);
+                for (i, &got) in out.iter().enumerate() {
+                    let want = if i < done {
+                        f16_to_f32(patterns[i])
+                    } else {
+                        f32::MAX
+                    };
+                    assert_eq!(got.to_bits(), want.to_bits(), "len {len} value {i}");
+                }
             }
         }
     }
@@ -865,6 +911,8 @@ mod tests {
     /// row with a NaN, sees one NaN anywhere: rows of 40 finite values (two
     /// pairs of octets, then one odd octet) with one quiet or signalling
     /// NaN of either sign at each place; ±inf and 65504 alone are not NaN.
+    /// The AVX-512 body too where it runs: it checks the 32 values it
+    /// decodes, and hands a row with a NaN among them to the AVX2 body.
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn f16_body_finds_a_lone_nan_anywhere_in_the_row() {
@@ -884,24 +932,27 @@ mod tests {
                     })
                     .collect();
                 let bytes: std::vec::Vec<u8> = row.iter().flat_map(|h| h.to_le_bytes()).collect();
-                let mut out = [0.0f32; 40];
-                assert_eq!(
-                    super::f16_rows::<false, false>(&bytes, Post::NONE, &mut out),
-                    40
-                );
-                for (&got, &h) in out.iter().zip(&row) {
-                    let want = f16_to_f32(h);
-                    assert!(
-                        same_or_miri_nan(got, want),
-                        "{lone:#06x} at {at}: {got:?} != {want:?}"
-                    );
+                for wide in half_bodies() {
+                    let mut out = [f32::MAX; 40];
+                    // The AVX-512 body: whole sixteens, or the AVX2 body's
+                    // whole octets when they held a NaN.
+                    let nan = f16_to_f32(lone).is_nan() && at < 32;
+                    let whole = if wide && !nan { 32 } else { 40 };
+                    assert_eq!(half_body::<false>(wide, &bytes, &mut out), whole);
+                    for (&got, &h) in out.iter().zip(&row).take(whole) {
+                        let want = f16_to_f32(h);
+                        assert!(
+                            same_or_miri_nan(got, want),
+                            "{lone:#06x} at {at}, wide {wide}: {got:?} != {want:?}"
+                        );
+                    }
                 }
             }
         }
     }
 
     /// Each AVX2 body against the reference dequantizer, bit for bit, where
-    /// AVX2 runs: rows of random bytes read from an odd offset, 0 to 40
+    /// AVX2 runs, and each AVX-512 body where AVX-512 runs: rows of random bytes read from an odd offset, 0 to 40
     /// values (0 to 3 blocks; under Miri 9 values, 2 blocks), whose scale
     /// fields are quiet or signalling NaN, ±inf, subnormal, -0.0 or
     /// ordinary (F16C quiets a signalling NaN scale; the multiply after it
@@ -911,7 +962,7 @@ mod tests {
     /// times that scale, plus that row.
     #[cfg(target_arch = "x86_64")]
     #[test]
-    fn avx2_bodies_equal_the_reference_bit_for_bit() {
+    fn avx2_and_avx512_bodies_equal_the_reference_bit_for_bit() {
         use crate::formats::{Format, f16_to_f32};
         use crate::reference::formats::dequantize_row;
         if !bodies_run_here() {
@@ -985,62 +1036,81 @@ mod tests {
                         let n = f.row_bytes(dim).unwrap();
                         dequantize_row(f, &row[..n], scale, &mut want[..dim]).unwrap();
                     }
-                    let whole = match f {
-                        Format::F16 => dim / 8 * 8,
-                        Format::Fbgemm4LowFirst => dim / 16 * 16,
-                        _ => dim,
-                    };
-                    // Plain, then through the gather's epilogue, applied
-                    // before the store: times each of a few scales, and
-                    // plus an add row (`want · t + a`). Under Miri one
-                    // scale, with the add row.
-                    let times: &[Option<f32>] = if cfg!(miri) {
-                        &[None, Some(55.5)]
-                    } else {
-                        &[
-                            None,
-                            Some(55.5),
-                            Some(-0.0),
-                            Some(f32::INFINITY),
-                            Some(1e-40),
-                        ]
-                    };
-                    let mut add = [0.0f32; 768];
-                    for (i, a) in add.iter_mut().enumerate() {
-                        *a = (i as f32 - 300.0) * 0.37;
-                    }
-                    for &t in times {
-                        for plus in [false, true] {
-                            // Under Miri the add row only with the scale.
-                            if cfg!(miri) && plus != t.is_some() {
-                                continue;
+                    // The AVX2 body, then the AVX-512 one where it runs and
+                    // the format has one.
+                    for wide in [false, true] {
+                        if wide && !(super::avx512() && wide_body_of(f)) {
+                            continue;
+                        }
+                        let sixteens = dim / 16 * 16;
+                        let whole = match f {
+                            // A NaN among its sixteens: the AVX2 body's octets.
+                            Format::F16 if wide && !want[..sixteens].iter().any(|w| w.is_nan()) => {
+                                sixteens
                             }
-                            let mut got = [f32::MAX; 769];
-                            let out = &mut got[..dim];
-                            let p = crate::formats::Post {
-                                times: t.unwrap_or(1.0),
-                                add: &add[..dim],
-                            };
-                            let done = match (t, plus) {
-                                (None, false) => body::<false, false>(f, row, scale, units, p, out),
-                                (Some(_), false) => {
-                                    body::<true, false>(f, row, scale, units, p, out)
+                            Format::F16 => dim / 8 * 8,
+                            Format::Bf16 | Format::I8 if wide => sixteens,
+                            Format::Fbgemm4LowFirst => sixteens,
+                            _ => dim,
+                        };
+                        // Plain, then through the gather's epilogue, applied
+                        // before the store: times each of a few scales, and
+                        // plus an add row (`want · t + a`). Under Miri one
+                        // scale, with the add row.
+                        let times: &[Option<f32>] = if cfg!(miri) {
+                            &[None, Some(55.5)]
+                        } else {
+                            &[
+                                None,
+                                Some(55.5),
+                                Some(-0.0),
+                                Some(f32::INFINITY),
+                                Some(1e-40),
+                            ]
+                        };
+                        let mut add = [0.0f32; 768];
+                        for (i, a) in add.iter_mut().enumerate() {
+                            *a = (i as f32 - 300.0) * 0.37;
+                        }
+                        for &t in times {
+                            for plus in [false, true] {
+                                // Under Miri the add row only with the scale.
+                                if cfg!(miri) && plus != t.is_some() {
+                                    continue;
                                 }
-                                (None, true) => body::<false, true>(f, row, scale, units, p, out),
-                                (Some(_), true) => body::<true, true>(f, row, scale, units, p, out),
-                            };
-                            assert_eq!(done, whole, "{f:?}, dim {dim}");
-                            for (i, g) in got.iter().enumerate() {
-                                let w = if i < done {
-                                    let w = t.map_or(want[i], |t| want[i] * t);
-                                    if plus { w + add[i] } else { w }
-                                } else {
-                                    f32::MAX
+                                let mut got = [f32::MAX; 769];
+                                let out = &mut got[..dim];
+                                let p = crate::formats::Post {
+                                    times: t.unwrap_or(1.0),
+                                    add: &add[..dim],
                                 };
-                                assert!(
-                                    same_or_miri_nan(*g, w),
-                                    "{f:?}, dim {dim}, scale {special:#06x}, times {t:?}, add {plus}, value {i}: {g:?} != {w:?}"
-                                );
+                                let done = match (t, plus) {
+                                    (None, false) => {
+                                        body::<false, false>(wide, f, row, scale, units, p, out)
+                                    }
+                                    (Some(_), false) => {
+                                        body::<true, false>(wide, f, row, scale, units, p, out)
+                                    }
+                                    (None, true) => {
+                                        body::<false, true>(wide, f, row, scale, units, p, out)
+                                    }
+                                    (Some(_), true) => {
+                                        body::<true, true>(wide, f, row, scale, units, p, out)
+                                    }
+                                };
+                                assert_eq!(done, whole, "{f:?}, dim {dim}, wide {wide}");
+                                for (i, g) in got.iter().enumerate() {
+                                    let w = if i < done {
+                                        let w = t.map_or(want[i], |t| want[i] * t);
+                                        if plus { w + add[i] } else { w }
+                                    } else {
+                                        f32::MAX
+                                    };
+                                    assert!(
+                                        same_or_miri_nan(*g, w),
+                                        "{f:?}, dim {dim}, wide {wide}, scale {special:#06x}, times {t:?}, add {plus}, value {i}: {g:?} != {w:?}"
+                                    );
+                                }
                             }
                         }
                     }
@@ -1562,10 +1632,19 @@ mod tests {
         );
     }
 
-    /// The AVX2 body of format `f` over the first `units` values (or
-    /// blocks) of `row`, through the epilogue `p` (`S`: times, `A`: plus).
+    /// Whether format `f` has an AVX-512 body (`formats::avx512`).
+    #[cfg(target_arch = "x86_64")]
+    fn wide_body_of(f: crate::formats::Format) -> bool {
+        use crate::formats::Format;
+        matches!(f, Format::Bf16 | Format::F16 | Format::I8 | Format::Q8_0)
+    }
+
+    /// The AVX2 body of format `f` (with `wide`, its AVX-512 body: see
+    /// [`wide_body_of`]) over the first `units` values (or blocks) of
+    /// `row`, through the epilogue `p` (`S`: times, `A`: plus).
     #[cfg(target_arch = "x86_64")]
     fn body<const S: bool, const A: bool>(
+        wide: bool,
         f: crate::formats::Format,
         row: &[u8],
         scale: f32,
@@ -1573,8 +1652,20 @@ mod tests {
         p: crate::formats::Post<'_>,
         out: &mut [f32],
     ) -> usize {
-        use crate::formats::{Format, avx2, f16_to_f32};
+        use crate::formats::{Format, avx2, avx512, f16_to_f32};
         let (dim, half) = (out.len(), out.len().div_ceil(2));
+        if wide {
+            // SAFETY: the caller checked `avx512()`: AVX-512F and DQ, AVX2
+            // and F16C run here.
+            return unsafe {
+                match f {
+                    Format::Bf16 => avx512::bf16::<S, A>(&row[..2 * dim], p, out),
+                    Format::F16 => avx512::f16::<S, A>(&row[..2 * dim], p, out),
+                    Format::I8 => avx512::i8::<S, A>(&row[..dim], scale, p, out),
+                    _ => avx512::q8_0::<S, A>(&row[..34 * units], p, out),
+                }
+            };
+        }
         // SAFETY: the caller checked `avx2_f16c()`: AVX2 and F16C run here.
         unsafe {
             match f {

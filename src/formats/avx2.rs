@@ -60,7 +60,7 @@ fn add8<const A: bool>(add: &[f32], k: usize) -> Option<&[f32; 8]> {
 /// it is shorter (a broken precondition: the body then writes nothing and
 /// the caller's lanes do the row).
 #[inline(always)]
-fn add_for<const A: bool>(p: Post<'_>, n: usize) -> Option<&[f32]> {
+pub(super) fn add_for<const A: bool>(p: Post<'_>, n: usize) -> Option<&[f32]> {
     if A { p.add.get(..n) } else { Some(&[]) }
 }
 
