@@ -881,7 +881,12 @@ mod tests {
                     "f16 {h:#06x}, wide {wide}: {got:?} != {want:?}"
                 );
             }
-            let whole = patterns.len() / group * group;
+            // The AVX2 `bf16` body is a plain loop: it does the tail too.
+            let whole = if wide {
+                patterns.len() / 16 * 16
+            } else {
+                patterns.len()
+            };
             assert_eq!(half_body::<true>(wide, &bytes[1..], &mut out), whole);
             for (&got, &h) in out.iter().zip(&patterns).take(whole) {
                 let want = bf16_to_f32(h);
