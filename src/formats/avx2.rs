@@ -44,13 +44,13 @@ fn post<const S: bool>(v: __m256, t: __m256, a: Option<&[f32; 8]>) -> __m256 {
     }
 }
 
-/// The add row's eight values from `k` when `A` (none otherwise, and none
+/// The add row's `N` values from `k` when `A` (none otherwise, and none
 /// past its end). The bodies first cut the add row to their output's
 /// length ([`add_for`]), so the optimiser can drop most of the checks.
 #[inline(always)]
-fn add8<const A: bool>(add: &[f32], k: usize) -> Option<&[f32; 8]> {
+pub(super) fn add_chunk<const A: bool, const N: usize>(add: &[f32], k: usize) -> Option<&[f32; N]> {
     if A {
-        add.get(k..)?.first_chunk::<8>()
+        add.get(k..)?.first_chunk::<N>()
     } else {
         None
     }
@@ -158,12 +158,12 @@ pub(crate) fn f16<const S: bool, const A: bool>(src: &[u8], p: Post<'_>, out: &m
             bytemuck::cast(post::<S>(
                 _mm256_cvtph_ps(bytemuck::cast(s[0])),
                 t,
-                add8::<A>(add, 16 * i),
+                add_chunk::<A, 8>(add, 16 * i),
             )),
             bytemuck::cast(post::<S>(
                 _mm256_cvtph_ps(bytemuck::cast(s[1])),
                 t,
-                add8::<A>(add, 16 * i + 8),
+                add_chunk::<A, 8>(add, 16 * i + 8),
             )),
         ];
     }
@@ -172,12 +172,16 @@ pub(crate) fn f16<const S: bool, const A: bool>(src: &[u8], p: Post<'_>, out: &m
     for (o, s) in o1.iter_mut().zip(s1) {
         let h: __m128i = bytemuck::cast(*s);
         top1 = _mm_max_epu16(top1, _mm_and_si128(h, _mm_set1_epi16(0x7fff)));
-        *o = bytemuck::cast(post::<S>(_mm256_cvtph_ps(h), t, add8::<A>(add, odd)));
+        *o = bytemuck::cast(post::<S>(
+            _mm256_cvtph_ps(h),
+            t,
+            add_chunk::<A, 8>(add, odd),
+        ));
     }
     let top = _mm256_max_epu16(top, bytemuck::cast([top1, top1]));
     if _mm256_movemask_epi8(_mm256_cmpgt_epi16(top, _mm256_set1_epi16(0x7c00))) != 0 {
         for (i, (o, s)) in o.iter_mut().zip(s).enumerate() {
-            *o = bytemuck::cast(post::<S>(f16x8(s), t, add8::<A>(add, 8 * i)));
+            *o = bytemuck::cast(post::<S>(f16x8(s), t, add_chunk::<A, 8>(add, 8 * i)));
         }
     }
     8 * octets
@@ -256,8 +260,8 @@ pub(crate) fn fbgemm4<const S: bool, const A: bool>(
         let [lo, hi] = nibbles(bytemuck::cast([*q, [0; 8]]));
         let [v0, v1] = times16_plus(_mm_unpacklo_epi8(lo, hi), s, b);
         *o = bytemuck::cast([
-            post::<S>(v0, t, add8::<A>(add, 16 * i)),
-            post::<S>(v1, t, add8::<A>(add, 16 * i + 8)),
+            post::<S>(v0, t, add_chunk::<A, 8>(add, 16 * i)),
+            post::<S>(v1, t, add_chunk::<A, 8>(add, 16 * i + 8)),
         ]);
     }
     16 * o.len().min(q.len())
@@ -287,7 +291,7 @@ pub(crate) fn q8_0<const S: bool, const A: bool>(
             *o = bytemuck::cast(post::<S>(
                 _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), d),
                 t,
-                add8::<A>(add, 32 * i + 8 * j),
+                add_chunk::<A, 8>(add, 32 * i + 8 * j),
             ));
         }
     }
@@ -495,10 +499,10 @@ fn blocks32<const S: bool, const A: bool, const N: usize>(
         if let Some([v0, v1, v2, v3]) = block(b) {
             let k = 32 * i;
             *o = bytemuck::cast([
-                post::<S>(v0, t, add8::<A>(add, k)),
-                post::<S>(v1, t, add8::<A>(add, k + 8)),
-                post::<S>(v2, t, add8::<A>(add, k + 16)),
-                post::<S>(v3, t, add8::<A>(add, k + 24)),
+                post::<S>(v0, t, add_chunk::<A, 8>(add, k)),
+                post::<S>(v1, t, add_chunk::<A, 8>(add, k + 8)),
+                post::<S>(v2, t, add_chunk::<A, 8>(add, k + 16)),
+                post::<S>(v3, t, add_chunk::<A, 8>(add, k + 24)),
             ]);
         }
     }
@@ -520,7 +524,7 @@ fn blocks32<const S: bool, const A: bool, const N: usize>(
 ///
 /// With `BIASED` the dwords are `(q - 16) * 2^24` instead: `q - 16` is one
 /// byte subtract for the block, each byte goes to the top of its dword
-/// ([`top`]), and the caller scales `d` by 2^-24, where a dword subtract
+/// ([`dwords`]), and the caller scales `d` by 2^-24, where a dword subtract
 /// per octet took four (`formats_speed`, default build, three runs
 /// alternating, cache, D = 384: `Q5_0` 8.2–8.5 → 8.8–9.1 G values/s, the
 /// `memcpy` 8.8–9.5; the same for `Q4_0`'s `q - 8` read no gain).
@@ -570,42 +574,36 @@ fn five_bit_dwords<const BIASED: bool>(b: &[u8]) -> Option<[__m256i; 4]> {
     if BIASED {
         // q - 16: the nibble less 16 where bit 4 is clear, the nibble where set.
         let v = _mm256_sub_epi8(nibbles, _mm256_andnot_si256(set, _mm256_set1_epi8(0x10)));
-        Some([top::<0>(v), top::<4>(v), top::<8>(v), top::<12>(v)])
+        Some([
+            dwords::<0, true>(v),
+            dwords::<4, true>(v),
+            dwords::<8, true>(v),
+            dwords::<12, true>(v),
+        ])
     } else {
         let v = _mm256_or_si256(nibbles, _mm256_and_si256(set, _mm256_set1_epi8(0x10)));
-        Some([widen::<0>(v), widen::<4>(v), widen::<8>(v), widen::<12>(v)])
+        Some([
+            dwords::<0, false>(v),
+            dwords::<4, false>(v),
+            dwords::<8, false>(v),
+            dwords::<12, false>(v),
+        ])
     }
 }
 
-/// Bytes `K .. K + 4` of each half of `v` as the top bytes of dwords: the
-/// signed byte `b` becomes `b * 2^24`.
+/// Bytes `K .. K + 4` of each half of `v` as dwords: zero-extended, or with
+/// `TOP` as the top bytes of the dwords (the signed byte `b` becomes
+/// `b * 2^24`). One in-lane byte shuffle.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn top<const K: i8>(v: __m256i) -> __m256i {
-    use core::arch::x86_64::{_mm256_setr_epi8, _mm256_shuffle_epi8};
-    let (a, b, c, d, z) = (K, K + 1, K + 2, K + 3, -1);
-    _mm256_shuffle_epi8(
-        v,
-        _mm256_setr_epi8(
-            z, z, z, a, z, z, z, b, z, z, z, c, z, z, z, d, z, z, z, a, z, z, z, b, z, z, z, c, z,
-            z, z, d,
-        ),
-    )
-}
-
-/// Bytes `K .. K + 4` of each half of `v` as dwords (zero-extended).
-#[target_feature(enable = "avx2")]
-#[inline]
-fn widen<const K: i8>(v: __m256i) -> __m256i {
-    use core::arch::x86_64::{_mm256_setr_epi8, _mm256_shuffle_epi8};
-    let (a, b, c, d, z) = (K, K + 1, K + 2, K + 3, -1);
-    _mm256_shuffle_epi8(
-        v,
-        _mm256_setr_epi8(
-            a, z, z, z, b, z, z, z, c, z, z, z, d, z, z, z, a, z, z, z, b, z, z, z, c, z, z, z, d,
-            z, z, z,
-        ),
-    )
+fn dwords<const K: i8, const TOP: bool>(v: __m256i) -> __m256i {
+    use core::arch::x86_64::_mm256_shuffle_epi8;
+    let mut pick = [-1i8; 32];
+    for (j, k) in (K..K + 4).enumerate() {
+        let at = 4 * j + if TOP { 3 } else { 0 };
+        (pick[at], pick[16 + at]) = (k, k);
+    }
+    _mm256_shuffle_epi8(v, bytemuck::cast(pick))
 }
 
 /// The 256 outputs of a K-quant block, sixteen at a time through the
@@ -626,8 +624,8 @@ impl<const S: bool, const A: bool> Sink<'_, S, A> {
         let at = self.at + 16 * k;
         if let Some(o) = self.out.get_mut(k) {
             *o = bytemuck::cast([
-                post::<S>(v0, self.t, add8::<A>(self.add, at)),
-                post::<S>(v1, self.t, add8::<A>(self.add, at + 8)),
+                post::<S>(v0, self.t, add_chunk::<A, 8>(self.add, at)),
+                post::<S>(v1, self.t, add_chunk::<A, 8>(self.add, at + 8)),
             ]);
         }
     }

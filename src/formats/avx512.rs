@@ -21,7 +21,7 @@ use core::arch::x86_64::{
 };
 
 use super::Post;
-use super::avx2::add_for;
+use super::avx2::{add_chunk, add_for};
 
 /// `v`, times `t` with `S`, plus the add row's sixteen values `a` (when
 /// `A` gave some): the epilogue before the store.
@@ -32,17 +32,6 @@ fn post<const S: bool>(v: __m512, t: __m512, a: Option<&[f32; 16]>) -> __m512 {
     match a {
         Some(a) => _mm512_add_ps(v, bytemuck::cast(*a)),
         None => v,
-    }
-}
-
-/// The add row's sixteen values from `k` when `A` (none otherwise, and
-/// none past its end).
-#[inline(always)]
-fn add16<const A: bool>(add: &[f32], k: usize) -> Option<&[f32; 16]> {
-    if A {
-        add.get(k..)?.first_chunk::<16>()
-    } else {
-        None
     }
 }
 
@@ -64,7 +53,7 @@ fn each16<const S: bool, const A: bool, const N: usize>(
     };
     let t = _mm512_set1_ps(p.times);
     for (i, (o, s)) in o.iter_mut().zip(s).enumerate() {
-        *o = bytemuck::cast(post::<S>(x(s), t, add16::<A>(add, 16 * i)));
+        *o = bytemuck::cast(post::<S>(x(s), t, add_chunk::<A, 16>(add, 16 * i)));
     }
     16 * o.len().min(s.len())
 }
@@ -150,7 +139,7 @@ pub(crate) fn q8_0<const S: bool, const A: bool>(
                 _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytemuck::cast(*q))),
                 d,
             );
-            *o = bytemuck::cast(post::<S>(x, t, add16::<A>(add, 32 * i + 16 * j)));
+            *o = bytemuck::cast(post::<S>(x, t, add_chunk::<A, 16>(add, 32 * i + 16 * j)));
         }
     }
     32 * o.len().min(b.len())
