@@ -25,8 +25,8 @@
 //!   `q3_k_rows`, `q4_k_rows`, `q5_k_rows`, `q6_k_rows`, `iq4_nl_rows`,
 //!   `iq4_xs_rows`, `iq3_s_rows`: calls of the AVX2 (and F16C)
 //!   row decoders of `formats::avx2`, `#[target_feature]` functions with
-//!   safe bodies, where `avx2_f16c` says they run; for `bf16`, `f16`, `i8`
-//!   and `Q8_0`, of the AVX-512 ones of `formats::avx512` first, where
+//!   safe bodies, where `avx2_f16c` says they run; for `bf16`, `f16`, `i8`,
+//!   `Q8_0`, `Q4_0`, `Q4_1` and `IQ4_NL`, of the AVX-512 ones of `formats::avx512` first, where
 //!   `avx512` says they run (not under Miri, whose builds enable AVX2
 //!   alone). Calling one is the `unsafe` part. Each gives the same bits as the lanes and the
 //!   reference on every input, so only the speed depends on the CPU.
@@ -707,11 +707,11 @@ avx2_decoder!(
     /// Whole ggml `Q4_0` blocks. Faster than the lanes on AVX-512 builds
     /// too, by a little (native, D = 384: cache 10.0 → 10.35 G elem/s, one
     /// token 8.75 → 9.75–9.8).
-    q4_0_rows => q4_0(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
+    q4_0_rows => q4_0(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false, avx512: q4_0
 );
 avx2_decoder!(
     /// Whole ggml `Q4_1` blocks.
-    q4_1_rows => q4_1(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
+    q4_1_rows => q4_1(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false, avx512: q4_1
 );
 avx2_decoder!(
     /// Whole ggml `Q5_0` blocks.
@@ -746,7 +746,7 @@ avx2_decoder!(
 );
 avx2_decoder!(
     /// Whole ggml `IQ4_NL` blocks.
-    iq4_nl_rows => iq4_nl(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
+    iq4_nl_rows => iq4_nl(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false, avx512: iq4_nl
 );
 avx2_decoder!(
     /// Whole ggml `IQ4_XS` blocks.
@@ -1641,7 +1641,16 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     fn wide_body_of(f: crate::formats::Format) -> bool {
         use crate::formats::Format;
-        matches!(f, Format::Bf16 | Format::F16 | Format::I8 | Format::Q8_0)
+        matches!(
+            f,
+            Format::Bf16
+                | Format::F16
+                | Format::I8
+                | Format::Q8_0
+                | Format::Q4_0Split
+                | Format::Q4_1Split
+                | Format::Iq4NlSplit
+        )
     }
 
     /// The AVX2 body of format `f` (with `wide`, its AVX-512 body: see
@@ -1667,6 +1676,9 @@ mod tests {
                     Format::Bf16 => avx512::bf16::<S, A>(&row[..2 * dim], p, out),
                     Format::F16 => avx512::f16::<S, A>(&row[..2 * dim], p, out),
                     Format::I8 => avx512::i8::<S, A>(&row[..dim], scale, p, out),
+                    Format::Q4_0Split => avx512::q4_0::<S, A>(&row[..18 * units], p, out),
+                    Format::Q4_1Split => avx512::q4_1::<S, A>(&row[..20 * units], p, out),
+                    Format::Iq4NlSplit => avx512::iq4_nl::<S, A>(&row[..18 * units], p, out),
                     _ => avx512::q8_0::<S, A>(&row[..34 * units], p, out),
                 }
             };
