@@ -26,7 +26,7 @@
 //!   `iq4_xs_rows`, `iq3_s_rows`: calls of the AVX2 (and F16C)
 //!   row decoders of `formats::avx2`, `#[target_feature]` functions with
 //!   safe bodies, where `avx2_f16c` says they run; for `bf16`, `f16`, `i8`,
-//!   `Q8_0`, `Q4_0`, `Q4_1` and `IQ4_NL`, of the AVX-512 ones of `formats::avx512` first, where
+//!   `Q8_0`, `Q4_0`, `Q4_1`, `IQ4_NL` and `Q4_K`, of the AVX-512 ones of `formats::avx512` first, where
 //!   `avx512` says they run (not under Miri, whose builds enable AVX2
 //!   alone). Calling one is the `unsafe` part. Each gives the same bits as the lanes and the
 //!   reference on every input, so only the speed depends on the CPU.
@@ -730,10 +730,11 @@ avx2_decoder!(
     q3_k_rows => q3_k(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
 );
 avx2_decoder!(
-    /// Whole ggml `Q4_K` blocks. On AVX-512 builds the lanes win (cache,
+    /// Whole ggml `Q4_K` blocks (first the AVX-512 body where it runs). Of
+    /// the AVX2 body and the lanes, on AVX-512 builds the lanes win (cache,
     /// D = 512: 7.9–8.2 against 7.6–7.7 G elem/s; since the K-quant
     /// multipliers are made once a block, both read 10.0–10.6).
-    q4_k_rows => q4_k(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: true
+    q4_k_rows => q4_k(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: true, avx512: q4_k
 );
 avx2_decoder!(
     /// Whole ggml `Q5_K` blocks.
@@ -1650,6 +1651,7 @@ mod tests {
                 | Format::Q4_0Split
                 | Format::Q4_1Split
                 | Format::Iq4NlSplit
+                | Format::Q4KSplit
         )
     }
 
@@ -1679,6 +1681,7 @@ mod tests {
                     Format::Q4_0Split => avx512::q4_0::<S, A>(&row[..18 * units], p, out),
                     Format::Q4_1Split => avx512::q4_1::<S, A>(&row[..20 * units], p, out),
                     Format::Iq4NlSplit => avx512::iq4_nl::<S, A>(&row[..18 * units], p, out),
+                    Format::Q4KSplit => avx512::q4_k::<S, A>(&row[..144 * units], p, out),
                     _ => avx512::q8_0::<S, A>(&row[..34 * units], p, out),
                 }
             };

@@ -21,8 +21,8 @@ use core::arch::x86_64::{
     _mm512_cvtepu16_epi32, _mm512_cvtph_ps, _mm512_mul_ps, _mm512_set1_ps, _mm512_slli_epi32,
 };
 
-use super::Post;
 use super::avx2::{add_chunk, add_for};
+use super::{Post, f16_to_f32};
 
 /// `v`, times `t` with `S`, plus the add row's sixteen values `a` (when
 /// `A` gave some): the epilogue before the store.
@@ -171,21 +171,27 @@ pub(crate) fn q8_0<const S: bool, const A: bool>(
     })
 }
 
-/// The sixteen bytes of `q` as dwords, looked up in `levels` by their low
-/// nibbles (elements 0–15 of a block) and by their high ones (16–31):
-/// `vpermps` takes the low four bits of each dword as its index, so one
-/// `vpmovzxbd`, a shift and two permutes give 32 levels as `f32`s, where a
-/// mask, a subtract and a conversion per sixteen would be needed otherwise.
+/// The sixteen bytes of `q` as dwords, looked up by their low nibbles in
+/// `low` (elements 0–15 of a block) and by their high ones in `high`
+/// (16–31): `vpermps` takes the low four bits of each dword as its index,
+/// so one `vpmovzxbd`, a shift and two permutes give 32 values. The tables
+/// hold a block's sixteen possible values, made with the reference's
+/// operations from the levels (`(q - 8) · d`, `q · d + m`, ...), so each
+/// value has the reference's bits, where a mask, a conversion and the
+/// arithmetic per sixteen values took three or four more instructions.
 /// `examples/formats_speed`, `T=1`, D = 384, default build, two alternating
 /// runs, ratio to the f32 `memcpy` (AVX2 bodies → these): `Q4_0` 0.27 / 0.33
 /// → 0.44 / 0.45, `IQ4_NL` 0.27 / 0.28 → 0.45 / 0.45, `Q4_1` 0.26 / 0.29 →
 /// 0.30 / 0.30; 512 tokens unchanged (1.07–1.15).
 #[target_feature(enable = "avx512f")]
 #[inline]
-fn nibble_levels(q: [u8; 16], levels: __m512) -> [__m512; 2] {
+fn nibbles_in(q: &[u8; 16], low: __m512, high: __m512) -> [__m512; 2] {
     use core::arch::x86_64::{_mm512_cvtepu8_epi32, _mm512_permutexvar_ps, _mm512_srli_epi32};
-    let q = _mm512_cvtepu8_epi32(bytemuck::cast(q));
-    [q, _mm512_srli_epi32::<4>(q)].map(|n| _mm512_permutexvar_ps(n, levels))
+    let q = _mm512_cvtepu8_epi32(bytemuck::cast(*q));
+    [
+        _mm512_permutexvar_ps(q, low),
+        _mm512_permutexvar_ps(_mm512_srli_epi32::<4>(q), high),
+    ]
 }
 
 /// The nibbles 0–15.
@@ -204,8 +210,7 @@ const fn levels(table: [u8; 16], bias: f32) -> [f32; 16] {
 }
 
 /// ggml `Q4_0` blocks (18 bytes: `f16 d`, 16 bytes of nibbles, low nibbles
-/// are elements 0–15): `x = (q - 8) * d`, `q - 8` looked up as an `f32`
-/// ([`nibble_levels`]; exact, so the product rounds as the reference's).
+/// are elements 0–15): `x = (q - 8) * d`, looked up ([`nibbles_in`]).
 #[target_feature(enable = "avx512f,f16c")]
 pub(crate) fn q4_0<const S: bool, const A: bool>(
     blocks: &[u8],
@@ -214,13 +219,14 @@ pub(crate) fn q4_0<const S: bool, const A: bool>(
 ) -> usize {
     let levels = bytemuck::cast(const { levels(NIBBLES, 8.0) });
     blocks32::<S, A, 18>(blocks, p, out, |&[d0, d1, ref q @ ..]| {
-        let d = half(d0, d1);
-        nibble_levels(*q, levels).map(|v| _mm512_mul_ps(v, d))
+        let t = _mm512_mul_ps(levels, half(d0, d1));
+        nibbles_in(q, t, t)
     })
 }
 
 /// ggml `Q4_1` blocks (20 bytes: `f16 d`, `f16 m`, 16 bytes of nibbles,
-/// low nibbles first): `x = q * d + m` (a multiply, then an add).
+/// low nibbles first): `x = q * d + m` (a multiply, then an add), looked up
+/// ([`nibbles_in`]).
 #[target_feature(enable = "avx512f,f16c")]
 pub(crate) fn q4_1<const S: bool, const A: bool>(
     blocks: &[u8],
@@ -229,14 +235,14 @@ pub(crate) fn q4_1<const S: bool, const A: bool>(
 ) -> usize {
     let levels = bytemuck::cast(const { levels(NIBBLES, 0.0) });
     blocks32::<S, A, 20>(blocks, p, out, |&[d0, d1, m0, m1, ref q @ ..]| {
-        let (d, m) = (half(d0, d1), half(m0, m1));
-        nibble_levels(*q, levels).map(|v| _mm512_add_ps(_mm512_mul_ps(v, d), m))
+        let t = _mm512_add_ps(_mm512_mul_ps(levels, half(d0, d1)), half(m0, m1));
+        nibbles_in(q, t, t)
     })
 }
 
 /// ggml `IQ4_NL` blocks (18 bytes: `f16 d`, 16 bytes of nibbles, low
-/// nibbles are elements 0–15): `x = d * kv[q]`, the levels `kv` looked up
-/// as `f32`s ([`nibble_levels`]).
+/// nibbles are elements 0–15): `x = d * kv[q]`, looked up
+/// ([`nibbles_in`]).
 #[target_feature(enable = "avx512f,f16c")]
 pub(crate) fn iq4_nl<const S: bool, const A: bool>(
     blocks: &[u8],
@@ -245,7 +251,102 @@ pub(crate) fn iq4_nl<const S: bool, const A: bool>(
 ) -> usize {
     let levels = bytemuck::cast(const { levels(super::ggml::IQ4_LEVELS_PLUS_128, 128.0) });
     blocks32::<S, A, 18>(blocks, p, out, |&[d0, d1, ref q @ ..]| {
-        let d = half(d0, d1);
-        nibble_levels(*q, levels).map(|v| _mm512_mul_ps(v, d))
+        let t = _mm512_mul_ps(levels, half(d0, d1));
+        nibbles_in(q, t, t)
+    })
+}
+
+/// The 256 outputs of a K-quant block, sixteen at a time through the
+/// gather's epilogue (times `t` with `S`, plus the add row from `at` with
+/// `A`): what the 256-value bodies below write through.
+struct Sink<'a, const S: bool, const A: bool> {
+    out: &'a mut [[f32; 16]],
+    t: __m512,
+    add: &'a [f32],
+    at: usize,
+}
+
+impl<const S: bool, const A: bool> Sink<'_, S, A> {
+    /// Values `16k .. 16k + 16` of the block (`k < 16`).
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn put(&mut self, k: usize, v: __m512) {
+        let add = add_chunk::<A, 16>(self.add, self.at + 16 * k);
+        if let Some(o) = self.out.get_mut(k) {
+            *o = bytemuck::cast(post::<S>(v, self.t, add));
+        }
+    }
+}
+
+/// The whole `N`-byte blocks of 256 values each: `block` writes a block's
+/// values through its [`Sink`]. Returns how many values it wrote.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn blocks256<const S: bool, const A: bool, const N: usize>(
+    blocks: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+    block: impl Fn(&[u8; N], &mut Sink<'_, S, A>),
+) -> usize {
+    let (b, _) = blocks.as_chunks::<N>();
+    let (o, _) = out.as_chunks_mut::<256>();
+    let Some(add) = add_for::<A>(p, 256 * o.len()) else {
+        return 0;
+    };
+    let t = _mm512_set1_ps(p.times);
+    for (i, (o, b)) in o.iter_mut().zip(b).enumerate() {
+        let out = o.as_chunks_mut::<16>().0;
+        block(
+            b,
+            &mut Sink {
+                out,
+                t,
+                add,
+                at: 256 * i,
+            },
+        );
+    }
+    256 * o.len().min(b.len())
+}
+
+/// ggml `Q4_K` blocks (144 bytes: `f16 d`, `f16 dmin`, 12 bytes of packed
+/// 6-bit scales and mins, 128 bytes of nibbles): sub-block `j` of 32 is
+/// `x = (d * sc_j) * q - (dmin * m_j)` (a multiply, then a subtraction), 64
+/// values from each 32 bytes (low nibbles first), each nibble looked up in
+/// its sub-block's sixteen values ([`nibbles_in`]).
+#[target_feature(enable = "avx512f")]
+pub(crate) fn q4_k<const S: bool, const A: bool>(
+    blocks: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
+    use core::arch::x86_64::_mm512_sub_ps;
+    let levels = bytemuck::cast(const { levels(NIBBLES, 0.0) });
+    blocks256::<S, A, 144>(blocks, p, out, |b, sink| {
+        let Some((&[d0, d1, m0, m1, ref s @ ..], qs)) = b.split_first_chunk::<16>() else {
+            return;
+        };
+        let d = f16_to_f32(u16::from_le_bytes([d0, d1]));
+        let dmin = f16_to_f32(u16::from_le_bytes([m0, m1]));
+        let (dl, ml) = super::ggml::k4_scales(s, d, dmin);
+        let (dl, ml) = (dl.as_chunks::<2>().0, ml.as_chunks::<2>().0);
+        let table =
+            |d, m| _mm512_sub_ps(_mm512_mul_ps(levels, _mm512_set1_ps(d)), _mm512_set1_ps(m));
+        for (c, (q, (&[da, db], &[ma, mb]))) in qs
+            .as_chunks::<32>()
+            .0
+            .iter()
+            .zip(dl.iter().zip(ml))
+            .enumerate()
+        {
+            let (ta, tb) = (table(da, ma), table(db, mb));
+            if let (Some(q0), Some(q1)) = (q.first_chunk::<16>(), q.last_chunk::<16>()) {
+                let ([l0, h0], [l1, h1]) = (nibbles_in(q0, ta, tb), nibbles_in(q1, ta, tb));
+                sink.put(4 * c, l0);
+                sink.put(4 * c + 1, l1);
+                sink.put(4 * c + 2, h0);
+                sink.put(4 * c + 3, h1);
+            }
+        }
     })
 }
