@@ -26,7 +26,7 @@
 //!   `iq4_xs_rows`, `iq3_s_rows`: calls of the AVX2 (and F16C)
 //!   row decoders of `formats::avx2`, `#[target_feature]` functions with
 //!   safe bodies, where `avx2_f16c` says they run; for `bf16`, `f16`, `i8`,
-//!   `Q8_0`, `Q4_0`, `Q4_1`, `IQ4_NL` and `Q4_K`, of the AVX-512 ones of `formats::avx512` first, where
+//!   `Q8_0`, `Q4_0`, `Q4_1`, `IQ4_NL`, `Q4_K` and `Q6_K`, of the AVX-512 ones of `formats::avx512` first, where
 //!   `avx512` says they run (not under Miri, whose builds enable AVX2
 //!   alone). Calling one is the `unsafe` part. Each gives the same bits as the lanes and the
 //!   reference on every input, so only the speed depends on the CPU.
@@ -743,7 +743,7 @@ avx2_decoder!(
 avx2_decoder!(
     /// Whole ggml `Q6_K` blocks. Faster than the lanes on AVX-512 builds too
     /// (native, D = 512: cache 7.1 → 8.6 G elem/s, one token 6.7 → 8.7).
-    q6_k_rows => q6_k(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
+    q6_k_rows => q6_k(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false, avx512: q6_k
 );
 avx2_decoder!(
     /// Whole ggml `IQ4_NL` blocks.
@@ -1652,6 +1652,7 @@ mod tests {
                 | Format::Q4_1Split
                 | Format::Iq4NlSplit
                 | Format::Q4KSplit
+                | Format::Q6KSplit
         )
     }
 
@@ -1682,6 +1683,7 @@ mod tests {
                     Format::Q4_1Split => avx512::q4_1::<S, A>(&row[..20 * units], p, out),
                     Format::Iq4NlSplit => avx512::iq4_nl::<S, A>(&row[..18 * units], p, out),
                     Format::Q4KSplit => avx512::q4_k::<S, A>(&row[..144 * units], p, out),
+                    Format::Q6KSplit => avx512::q6_k::<S, A>(&row[..210 * units], p, out),
                     _ => avx512::q8_0::<S, A>(&row[..34 * units], p, out),
                 }
             };

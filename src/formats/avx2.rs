@@ -961,7 +961,7 @@ fn half(x: __m256i, g: usize) -> __m128i {
 /// ggml `Q6_K` blocks (210 bytes: 128 bytes of low nibbles, 64 of 2-bit
 /// high parts, 16 `i8` scales, `f16 d` last): `x = (d * sc) * (q - 32)`
 /// with `q` the 6-bit value, in runs of 32 (ggml's `l` loop) of two
-/// scales each.
+/// scales each ([`q6_run`]).
 #[target_feature(enable = "avx2")]
 pub(crate) fn q6_k<const S: bool, const A: bool>(
     blocks: &[u8],
@@ -973,40 +973,46 @@ pub(crate) fn q6_k<const S: bool, const A: bool>(
             return;
         };
         let dl = super::ggml::k6_scales(scales, f16_to_f32(u16::from_le_bytes([b[208], b[209]])));
-        let (ql, _) = b[..128].as_chunks::<32>(); // 4 × 32
-        let (qh, _) = b[128..192].as_chunks::<32>(); // 2 × 32
         let (dl, _) = dl.as_chunks::<2>();
         for (k, dl) in dl.iter().enumerate() {
-            // Run k of 32 (scales 2k, 2k + 1), elements 128 n + 32 quarter
-            // + l, l in 0..32: the low 4 bits from ql[64 n + 32 (quarter &
-            // 1) + l] (high nibbles for quarters 2, 3), the top 2 bits from
-            // bits 2 quarter of qh[32 n + l].
-            let (n, quarter) = (k / 4, k % 4);
-            let (Some(l), Some(h)) = (ql.get(2 * n + (quarter & 1)), qh.get(n)) else {
+            let Some(q) = q6_run(b, k) else {
                 continue;
             };
-            let l: __m256i = bytemuck::cast(*l);
-            let h: __m256i = bytemuck::cast(*h);
-            let low = if quarter >= 2 {
-                _mm256_srli_epi16::<4>(l)
-            } else {
-                l
-            };
-            let high = match quarter {
-                0 => _mm256_slli_epi16::<4>(h),
-                1 => _mm256_slli_epi16::<2>(h),
-                2 => h,
-                _ => _mm256_srli_epi16::<2>(h),
-            };
-            let q = _mm256_or_si256(
-                _mm256_and_si256(low, _mm256_set1_epi8(0x0f)),
-                _mm256_and_si256(high, _mm256_set1_epi8(0x30)),
-            );
             for (g, &dl) in dl.iter().enumerate() {
                 sink.put(2 * k + g, times16(half(q, g), 32, _mm256_set1_ps(dl)));
             }
         }
     })
+}
+
+/// Run `k` (`k < 8`) of the `Q6_K` block `b`: its 32 6-bit values `q`
+/// (elements `32k ..`) as bytes. Elements 128 n + 32 quarter + l, l in
+/// 0..32, for `k = 4n + quarter`: the low 4 bits from ql[64 n + 32
+/// (quarter & 1) + l] (high nibbles for quarters 2, 3), the top 2 bits from
+/// bits 2 quarter of qh[32 n + l].
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(super) fn q6_run(b: &[u8; 210], k: usize) -> Option<__m256i> {
+    let (ql, _) = b[..128].as_chunks::<32>(); // 4 × 32
+    let (qh, _) = b[128..192].as_chunks::<32>(); // 2 × 32
+    let (n, quarter) = (k / 4, k % 4);
+    let l: __m256i = bytemuck::cast(*ql.get(2 * n + (quarter & 1))?);
+    let h: __m256i = bytemuck::cast(*qh.get(n)?);
+    let low = if quarter >= 2 {
+        _mm256_srli_epi16::<4>(l)
+    } else {
+        l
+    };
+    let high = match quarter {
+        0 => _mm256_slli_epi16::<4>(h),
+        1 => _mm256_slli_epi16::<2>(h),
+        2 => h,
+        _ => _mm256_srli_epi16::<2>(h),
+    };
+    Some(_mm256_or_si256(
+        _mm256_and_si256(low, _mm256_set1_epi8(0x0f)),
+        _mm256_and_si256(high, _mm256_set1_epi8(0x30)),
+    ))
 }
 
 /// A block scale (`f16`, little-endian) by F16C, broadcast. F16C quiets a
