@@ -114,17 +114,18 @@ pub(crate) fn read_head(row: &[f32]) {
     let _ = row;
 }
 
-/// One hint per 64-byte line (16 `f32`s) of the first `max` lines of `row`,
-/// plus the last value hinted, whose line a row that does not start on a
-/// line boundary spills into.
+/// One hint per 64-byte line of the first `max` lines of `row` (`f32`s or
+/// bytes), plus the last element hinted, whose line a row that does not
+/// start on a line boundary spills into.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn lines(row: &[f32], max: usize) {
-    let n = row.len().min(max * 16);
+fn lines<T>(row: &[T], max: usize) {
+    let per_line = 64 / size_of::<T>().max(1);
+    let n = row.len().min(max * per_line);
     let mut i = 0;
     while i < n {
         crate::arch::prefetch(&row[i]);
-        i += 16;
+        i += per_line;
     }
     if let Some(last) = row[..n].last() {
         crate::arch::prefetch(last);
@@ -152,9 +153,7 @@ pub(crate) fn read_row_bytes(table: &[u8], start: usize, len: usize) {
     let _ = (table, start, len);
 }
 
-/// One hint per 64-byte line of the first `max` lines of the `len` bytes
-/// from `start`, plus the last byte hinted, whose line bytes that do not
-/// start on a line boundary spill into; nothing for tables under
+/// [`lines`] of the `len` bytes from `start`; nothing for tables under
 /// `MIN_TABLE_LEN * 4` bytes.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
@@ -162,14 +161,6 @@ fn byte_lines(table: &[u8], start: usize, len: usize, max: usize) {
     if table.len() >= MIN_TABLE_LEN * 4
         && let Some(row) = table.get(start..start.saturating_add(len))
     {
-        let n = row.len().min(max * 64);
-        let mut i = 0;
-        while i < n {
-            crate::arch::prefetch(&row[i]);
-            i += 64;
-        }
-        if let Some(last) = row[..n].last() {
-            crate::arch::prefetch(last);
-        }
+        lines(row, max);
     }
 }
