@@ -91,10 +91,27 @@ impl super::DecodePost for Fbgemm8Table<'_> {
         let (s, b) = (f32_at(r, self.dim), f32_at(r, self.dim + 4));
         // AVX2 where the CPU runs it (`crate::arch`); the lanes for the rest.
         let done = crate::arch::fbgemm8_rows::<S, A>(q, s, b, p, out);
-        if let (Some(q), Some(out)) = (q.get(done..), out.get_mut(done..)) {
-            let (s, b) = (F32x8::splat(s), F32x8::splat(b));
-            map_elems::<16, S, A>(q, out, p.from(done), |q| u8_f32(q).map(|q| q * s + b));
+        if done < out.len() {
+            fbgemm8_lanes_from::<S, A>(q, (s, b), p, out, done);
         }
+    }
+}
+
+/// Values `done..` of an FBGEMM 8-bit row by the lanes: out of line on
+/// x86_64, so that the decode that an AVX2 body did whole keeps a small
+/// frame (see `half_table!`).
+#[cfg_attr(target_arch = "x86_64", inline(never))]
+#[cfg_attr(not(target_arch = "x86_64"), inline(always))]
+fn fbgemm8_lanes_from<const S: bool, const A: bool>(
+    q: &[u8],
+    (s, b): (f32, f32),
+    p: Post<'_>,
+    out: &mut [f32],
+    done: usize,
+) {
+    if let (Some(q), Some(out)) = (q.get(done..), out.get_mut(done..)) {
+        let (s, b) = (F32x8::splat(s), F32x8::splat(b));
+        map_elems::<16, S, A>(q, out, p.from(done), |q| u8_f32(q).map(|q| q * s + b));
     }
 }
 

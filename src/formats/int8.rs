@@ -127,10 +127,27 @@ impl super::DecodePost for I8Table<'_> {
         // AVX2 where the CPU runs it and the build does not enable it
         // (`crate::arch`); the lanes for the rest.
         let done = crate::arch::i8_rows::<S, A>(src, s, p, out);
-        if let (Some(src), Some(out)) = (src.get(done..), out.get_mut(done..)) {
-            let s = F32x8::splat(s);
-            map_elems::<16, S, A>(src, out, p.from(done), |b| i8_f32(b).map(|q| q * s));
+        if done < out.len() {
+            lanes_from::<S, A>(src, s, p, out, done);
         }
+    }
+}
+
+/// Values `done..` of a row by the lanes: out of line on x86_64, so that
+/// the decode that an AVX2 or AVX-512 body did whole keeps a small frame
+/// (see `half_table!`).
+#[cfg_attr(target_arch = "x86_64", inline(never))]
+#[cfg_attr(not(target_arch = "x86_64"), inline(always))]
+fn lanes_from<const S: bool, const A: bool>(
+    src: &[u8],
+    s: f32,
+    p: Post<'_>,
+    out: &mut [f32],
+    done: usize,
+) {
+    if let (Some(src), Some(out)) = (src.get(done..), out.get_mut(done..)) {
+        let s = F32x8::splat(s);
+        map_elems::<16, S, A>(src, out, p.from(done), |b| i8_f32(b).map(|q| q * s));
     }
 }
 
