@@ -414,6 +414,13 @@ pub(crate) fn block_rows<B: crate::formats::Block, const S: bool, const A: bool>
     if !table.short_rows() || !avx2_f16c() {
         return false;
     }
+    if <crate::formats::BlockTable<'_, B> as crate::formats::DecodePost>::AVX512 && avx512() {
+        // SAFETY: `avx512()` is true only where the CPU and the OS run
+        // AVX-512F and DQ, AVX2 and F16C, the features the body is compiled
+        // for; it takes a table view, slices and values and writes only
+        // through `out`.
+        return unsafe { crate::formats::avx512::block_rows::<B, S, A>(table, tokens, p, out, stride) };
+    }
     // SAFETY: `avx2_f16c()` is true only where the CPU and the OS run AVX2
     // and F16C, the features the body is compiled for; it takes a table
     // view, slices and values and writes only through `out`.
@@ -448,6 +455,13 @@ pub(crate) fn view_rows<V: crate::formats::DecodePost, const S: bool, const A: b
 ) -> bool {
     if !avx2_f16c() {
         return false;
+    }
+    if V::AVX512 && avx512() {
+        // SAFETY: `avx512()` is true only where the CPU and the OS run
+        // AVX-512F and DQ, AVX2 and F16C, the features the body is compiled
+        // for; it takes a table view, slices and values and writes only
+        // through `out`.
+        return unsafe { crate::formats::avx512::view_rows::<V, S, A>(view, tokens, p, out, stride) };
     }
     // SAFETY: `avx2_f16c()` is true only where the CPU and the OS run AVX2
     // and F16C, the features the body is compiled for; it takes a table
@@ -1045,7 +1059,7 @@ mod tests {
                     // The AVX2 body, then the AVX-512 one where it runs and
                     // the format has one.
                     for wide in [false, true] {
-                        if wide && !(super::avx512() && wide_body_of(f)) {
+                        if wide && !(super::avx512() && f.avx512_body()) {
                             continue;
                         }
                         let sixteens = dim / 16 * 16;
@@ -1638,26 +1652,8 @@ mod tests {
         );
     }
 
-    /// Whether format `f` has an AVX-512 body (`formats::avx512`).
-    #[cfg(target_arch = "x86_64")]
-    fn wide_body_of(f: crate::formats::Format) -> bool {
-        use crate::formats::Format;
-        matches!(
-            f,
-            Format::Bf16
-                | Format::F16
-                | Format::I8
-                | Format::Q8_0
-                | Format::Q4_0Split
-                | Format::Q4_1Split
-                | Format::Iq4NlSplit
-                | Format::Q4KSplit
-                | Format::Q6KSplit
-        )
-    }
-
     /// The AVX2 body of format `f` (with `wide`, its AVX-512 body: see
-    /// [`wide_body_of`]) over the first `units` values (or blocks) of
+    /// `Format::avx512_body`) over the first `units` values (or blocks) of
     /// `row`, through the epilogue `p` (`S`: times, `A`: plus).
     #[cfg(target_arch = "x86_64")]
     fn body<const S: bool, const A: bool>(

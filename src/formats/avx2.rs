@@ -369,7 +369,7 @@ pub(crate) fn q5_1<const S: bool, const A: bool>(
 /// or `row` says it could not write its row; the gather then decodes every
 /// row itself.
 #[inline(always)]
-fn each_row<const A: bool>(
+pub(super) fn each_row<const A: bool>(
     tokens: &[u32],
     (dim, stride): (usize, usize),
     p: Post<'_>,
@@ -420,7 +420,7 @@ pub(crate) fn block_rows<B: super::Block, const S: bool, const A: bool>(
     out: &mut [f32],
     stride: usize,
 ) -> bool {
-    use super::{Format, Table};
+    use super::Table;
     let dim = table.dim();
     each_row::<A>(
         tokens,
@@ -428,29 +428,36 @@ pub(crate) fn block_rows<B: super::Block, const S: bool, const A: bool>(
         p,
         out,
         |r| table.prefetch(r),
-        |tok, p, row| {
-            let Some(src) = table.row(tok) else {
-                return false;
-            };
-            let done = match B::FORMAT {
-                Format::Q8_0 => q8_0::<S, A>(src, p, row),
-                Format::Q4_0Split => q4_0::<S, A>(src, p, row),
-                Format::Q4_1Split => q4_1::<S, A>(src, p, row),
-                Format::Q5_0Split => q5_0::<S, A>(src, p, row),
-                Format::Q5_1Split => q5_1::<S, A>(src, p, row),
-                Format::Q2KSplit => q2_k::<S, A>(src, p, row),
-                Format::Q3KSplit => q3_k::<S, A>(src, p, row),
-                Format::Q4KSplit => q4_k::<S, A>(src, p, row),
-                Format::Q5KSplit => q5_k::<S, A>(src, p, row),
-                Format::Iq4NlSplit => iq4_nl::<S, A>(src, p, row),
-                Format::Iq4XsSplit => iq4_xs::<S, A>(src, p, row),
-                Format::Iq3S => iq3_s::<S, A>(src, p, row),
-                Format::Q6KSplit => q6_k::<S, A>(src, p, row),
-                _ => 0,
-            };
-            done == dim
-        },
+        |tok, p, row| table.row(tok).is_some_and(|src| block_row::<B, S, A>(src, p, row) == dim),
     )
+}
+
+/// One row of ggml blocks `src` by its format's AVX2 body; returns how many
+/// values it wrote.
+#[target_feature(enable = "avx2,f16c")]
+#[inline]
+pub(super) fn block_row<B: super::Block, const S: bool, const A: bool>(
+    src: &[u8],
+    p: Post<'_>,
+    row: &mut [f32],
+) -> usize {
+    use super::Format;
+    match B::FORMAT {
+        Format::Q8_0 => q8_0::<S, A>(src, p, row),
+        Format::Q4_0Split => q4_0::<S, A>(src, p, row),
+        Format::Q4_1Split => q4_1::<S, A>(src, p, row),
+        Format::Q5_0Split => q5_0::<S, A>(src, p, row),
+        Format::Q5_1Split => q5_1::<S, A>(src, p, row),
+        Format::Q2KSplit => q2_k::<S, A>(src, p, row),
+        Format::Q3KSplit => q3_k::<S, A>(src, p, row),
+        Format::Q4KSplit => q4_k::<S, A>(src, p, row),
+        Format::Q5KSplit => q5_k::<S, A>(src, p, row),
+        Format::Iq4NlSplit => iq4_nl::<S, A>(src, p, row),
+        Format::Iq4XsSplit => iq4_xs::<S, A>(src, p, row),
+        Format::Iq3S => iq3_s::<S, A>(src, p, row),
+        Format::Q6KSplit => q6_k::<S, A>(src, p, row),
+        _ => 0,
+    }
 }
 
 /// Whole rows of a table view for every token, as [`block_rows`] for any

@@ -38,6 +38,9 @@ macro_rules! half_table {
         }
 
         impl super::DecodePost for $name<'_> {
+            #[cfg(target_arch = "x86_64")]
+            const AVX512: bool = true;
+
             #[inline]
             fn decode<const S: bool, const A: bool>(
                 &self,

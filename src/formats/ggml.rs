@@ -139,6 +139,9 @@ impl<B: Block> BlockTable<'_, B> {
 /// A block that a column range cuts (decoded through a scratch block) gets
 /// the epilogue after its decode.
 impl<B: Block> super::DecodePost for BlockTable<'_, B> {
+    #[cfg(target_arch = "x86_64")]
+    const AVX512: bool = B::FORMAT.avx512_body();
+
     #[inline]
     fn decode<const S: bool, const A: bool>(
         &self,

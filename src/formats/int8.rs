@@ -104,6 +104,9 @@ impl Table for I8Table<'_> {
 }
 
 impl super::DecodePost for I8Table<'_> {
+    #[cfg(target_arch = "x86_64")]
+    const AVX512: bool = true;
+
     #[inline]
     fn decode<const S: bool, const A: bool>(
         &self,
