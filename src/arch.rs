@@ -419,7 +419,9 @@ pub(crate) fn block_rows<B: crate::formats::Block, const S: bool, const A: bool>
         // AVX-512F and DQ, AVX2 and F16C, the features the body is compiled
         // for; it takes a table view, slices and values and writes only
         // through `out`.
-        return unsafe { crate::formats::avx512::block_rows::<B, S, A>(table, tokens, p, out, stride) };
+        return unsafe {
+            crate::formats::avx512::block_rows::<B, S, A>(table, tokens, p, out, stride)
+        };
     }
     // SAFETY: `avx2_f16c()` is true only where the CPU and the OS run AVX2
     // and F16C, the features the body is compiled for; it takes a table
@@ -461,7 +463,9 @@ pub(crate) fn view_rows<V: crate::formats::DecodePost, const S: bool, const A: b
         // AVX-512F and DQ, AVX2 and F16C, the features the body is compiled
         // for; it takes a table view, slices and values and writes only
         // through `out`.
-        return unsafe { crate::formats::avx512::view_rows::<V, S, A>(view, tokens, p, out, stride) };
+        return unsafe {
+            crate::formats::avx512::view_rows::<V, S, A>(view, tokens, p, out, stride)
+        };
     }
     // SAFETY: `avx2_f16c()` is true only where the CPU and the OS run AVX2
     // and F16C, the features the body is compiled for; it takes a table

@@ -428,7 +428,11 @@ pub(crate) fn block_rows<B: super::Block, const S: bool, const A: bool>(
         p,
         out,
         |r| table.prefetch(r),
-        |tok, p, row| table.row(tok).is_some_and(|src| block_row::<B, S, A>(src, p, row) == dim),
+        |tok, p, row| {
+            table
+                .row(tok)
+                .is_some_and(|src| block_row::<B, S, A>(src, p, row) == dim)
+        },
     )
 }
 

@@ -1,5 +1,6 @@
-//! AVX-512 bodies of the `bf16`, `f16`, `i8`, `Q8_0`, `Q4_0`, `Q4_1` and
-//! `IQ4_NL` row decoders, for
+//! AVX-512 bodies of the `bf16`, `f16`, `i8`, `Q8_0`, `Q4_0`, `Q4_1`,
+//! `IQ4_NL`, `Q4_K` and `Q6_K` row decoders (`Format::avx512_body`), and the
+//! gather's many-token loops over them ([`view_rows`], [`block_rows`]), for
 //! x86_64 CPUs with AVX-512F (and AVX-512DQ, which `crate::arch` asks for
 //! with it): `#[target_feature]` functions with safe bodies, called only
 //! through `crate::arch`, which checks (once, by `cpuid` on a default
