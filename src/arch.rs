@@ -1570,8 +1570,9 @@ mod tests {
         }
     }
 
-    /// The many-token loops in one AVX2 function (`Table::decode_rows_fused`:
-    /// `view_rows`, and `block_rows` for the ggml views) write row
+    /// The many-token loops in one AVX2 or AVX-512 function
+    /// (`Table::decode_rows_fused`: `view_rows`, and `block_rows` for the
+    /// ggml views; AVX-512 where it runs and the format has its bodies) write row
     /// `tokens[t]` into output row `t` through the epilogue with
     /// add row `t`, as the row-by-row decode (`Table::decode_fused_into`)
     /// writes it, for every format, repeated tokens, output rows with gaps
