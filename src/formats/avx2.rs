@@ -420,6 +420,22 @@ pub(crate) fn block_rows<B: super::Block, const S: bool, const A: bool>(
     out: &mut [f32],
     stride: usize,
 ) -> bool {
+    table_rows::<B, A>(table, tokens, p, out, stride, |src, p, row| {
+        block_row::<B, S, A>(src, p, row)
+    })
+}
+
+/// [`each_row`] over the rows of a ggml table, each by `body` (which
+/// returns how many values it wrote: `false` if not the whole row).
+#[inline(always)]
+pub(super) fn table_rows<B: super::Block, const A: bool>(
+    table: &super::BlockTable<'_, B>,
+    tokens: &[u32],
+    p: Post<'_>,
+    out: &mut [f32],
+    stride: usize,
+    body: impl Fn(&[u8], Post<'_>, &mut [f32]) -> usize,
+) -> bool {
     use super::Table;
     let dim = table.dim();
     each_row::<A>(
@@ -428,11 +444,7 @@ pub(crate) fn block_rows<B: super::Block, const S: bool, const A: bool>(
         p,
         out,
         |r| table.prefetch(r),
-        |tok, p, row| {
-            table
-                .row(tok)
-                .is_some_and(|src| block_row::<B, S, A>(src, p, row) == dim)
-        },
+        |tok, p, row| table.row(tok).is_some_and(|src| body(src, p, row) == dim),
     )
 }
 
@@ -476,10 +488,22 @@ pub(crate) fn view_rows<V: super::DecodePost, const S: bool, const A: bool>(
     out: &mut [f32],
     stride: usize,
 ) -> bool {
-    let dim = view.dim();
+    view_rows_in::<V, S, A>(view, tokens, p, out, stride)
+}
+
+/// The loop of [`view_rows`], in the caller's target features (AVX2 here,
+/// AVX-512 in `formats::avx512::view_rows`).
+#[inline(always)]
+pub(super) fn view_rows_in<V: super::DecodePost, const S: bool, const A: bool>(
+    view: &V,
+    tokens: &[u32],
+    p: Post<'_>,
+    out: &mut [f32],
+    stride: usize,
+) -> bool {
     each_row::<A>(
         tokens,
-        (dim, stride),
+        (view.dim(), stride),
         p,
         out,
         |r| view.prefetch(r),
@@ -619,15 +643,17 @@ fn dwords<const K: i8, const TOP: bool>(v: __m256i) -> __m256i {
 
 /// The 256 outputs of a K-quant block, sixteen at a time through the
 /// gather's epilogue (times `t` with `S`, plus the add row from `at` with
-/// `A`): what every 256-value body below writes through.
-struct Sink<'a, const S: bool, const A: bool> {
-    out: &'a mut [[f32; 16]],
-    t: __m256,
-    add: &'a [f32],
-    at: usize,
+/// `A`), `V` the vector that holds `t` (AVX2's here, AVX-512's in
+/// `formats::avx512`, each with its own `put`): what every 256-value body
+/// writes through.
+pub(super) struct Sink<'a, V, const S: bool, const A: bool> {
+    pub(super) out: &'a mut [[f32; 16]],
+    pub(super) t: V,
+    pub(super) add: &'a [f32],
+    pub(super) at: usize,
 }
 
-impl<const S: bool, const A: bool> Sink<'_, S, A> {
+impl<const S: bool, const A: bool> Sink<'_, __m256, S, A> {
     /// Values `16k .. 16k + 16` of the block (`k < 16`).
     #[target_feature(enable = "avx2")]
     #[inline]
@@ -643,21 +669,21 @@ impl<const S: bool, const A: bool> Sink<'_, S, A> {
 }
 
 /// The whole `N`-byte blocks of 256 values each: `block` writes a block's
-/// values through its [`Sink`]. Returns how many values it wrote.
-#[target_feature(enable = "avx2")]
-#[inline]
-fn blocks256<const S: bool, const A: bool, const N: usize>(
+/// values through its [`Sink`], `t` the epilogue's times as a vector.
+/// Returns how many values it wrote.
+#[inline(always)]
+pub(super) fn blocks256<V: Copy, const S: bool, const A: bool, const N: usize>(
     blocks: &[u8],
     p: Post<'_>,
     out: &mut [f32],
-    block: impl Fn(&[u8; N], &mut Sink<'_, S, A>),
+    t: V,
+    block: impl Fn(&[u8; N], &mut Sink<'_, V, S, A>),
 ) -> usize {
     let (b, _) = blocks.as_chunks::<N>();
     let (o, _) = out.as_chunks_mut::<256>();
     let Some(add) = add_for::<A>(p, 256 * o.len()) else {
         return 0;
     };
-    let t = _mm256_set1_ps(p.times);
     for (i, (o, b)) in o.iter_mut().zip(b).enumerate() {
         let out = o.as_chunks_mut::<16>().0;
         block(
@@ -692,7 +718,9 @@ pub(crate) fn q4_k<const S: bool, const A: bool>(
     p: Post<'_>,
     out: &mut [f32],
 ) -> usize {
-    blocks256::<S, A, 144>(blocks, p, out, |b, sink| k4_block(b, None, &b[16..], sink))
+    blocks256::<_, S, A, 144>(blocks, p, out, _mm256_set1_ps(p.times), |b, sink| {
+        k4_block(b, None, &b[16..], sink)
+    })
 }
 
 /// The 256 values of a `Q4_K` block (`qh: None`) or a `Q5_K` block (`qh`
@@ -706,7 +734,7 @@ fn k4_block<const S: bool, const A: bool>(
     b: &[u8],
     qh: Option<&[u8; 32]>,
     qs: &[u8],
-    sink: &mut Sink<'_, S, A>,
+    sink: &mut Sink<'_, __m256, S, A>,
 ) {
     use core::arch::x86_64::_mm256_cmpeq_epi8;
     let (Some(&[d0, d1, m0, m1]), Some(s)) = (b.first_chunk::<4>(), b.get(4..16)) else {
@@ -752,7 +780,7 @@ pub(crate) fn q2_k<const S: bool, const A: bool>(
     out: &mut [f32],
 ) -> usize {
     use core::arch::x86_64::_mm256_broadcast_ss;
-    blocks256::<S, A, 84>(blocks, p, out, |b, sink| {
+    blocks256::<_, S, A, 84>(blocks, p, out, _mm256_set1_ps(p.times), |b, sink| {
         let d = f16_to_f32(u16::from_le_bytes([b[80], b[81]]));
         let dmin = f16_to_f32(u16::from_le_bytes([b[82], b[83]]));
         let Some(s) = b.first_chunk::<16>() else {
@@ -793,7 +821,7 @@ pub(crate) fn q3_k<const S: bool, const A: bool>(
     out: &mut [f32],
 ) -> usize {
     use core::arch::x86_64::_mm256_cmpeq_epi8;
-    blocks256::<S, A, 110>(blocks, p, out, |b, sink| {
+    blocks256::<_, S, A, 110>(blocks, p, out, _mm256_set1_ps(p.times), |b, sink| {
         let d = f16_to_f32(u16::from_le_bytes([b[108], b[109]]));
         let (Some(hm), Some(s)) = (b.first_chunk::<32>(), b[96..].first_chunk::<12>()) else {
             return;
@@ -832,7 +860,7 @@ pub(crate) fn q5_k<const S: bool, const A: bool>(
     p: Post<'_>,
     out: &mut [f32],
 ) -> usize {
-    blocks256::<S, A, 176>(blocks, p, out, |b, sink| {
+    blocks256::<_, S, A, 176>(blocks, p, out, _mm256_set1_ps(p.times), |b, sink| {
         k4_block(b, b[16..].first_chunk::<32>(), &b[48..], sink);
     })
 }
@@ -863,7 +891,7 @@ pub(crate) fn iq4_xs<const S: bool, const A: bool>(
     p: Post<'_>,
     out: &mut [f32],
 ) -> usize {
-    blocks256::<S, A, 136>(blocks, p, out, |b, sink| {
+    blocks256::<_, S, A, 136>(blocks, p, out, _mm256_set1_ps(p.times), |b, sink| {
         let dl = super::ggml::xs_scales(b);
         let (qs, _) = b[8..].as_chunks::<16>(); // 8 runs of 16 bytes
         for (i, (q, &dl)) in qs.iter().zip(&dl).enumerate() {
@@ -895,7 +923,7 @@ pub(crate) fn iq3_s<const S: bool, const A: bool>(
         0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
         2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,
     );
-    blocks256::<S, A, 110>(blocks, p, out, |b, sink| {
+    blocks256::<_, S, A, 110>(blocks, p, out, _mm256_set1_ps(p.times), |b, sink| {
         let db = super::ggml::iq3_s_scales(b);
         let (qs, _) = b[2..66].as_chunks::<8>(); // 8 sub-blocks × 8 indices
         let (signs, _) = b[74..106].as_chunks::<4>(); // 8 sub-blocks × 4
@@ -979,7 +1007,7 @@ pub(crate) fn q6_k<const S: bool, const A: bool>(
     p: Post<'_>,
     out: &mut [f32],
 ) -> usize {
-    blocks256::<S, A, 210>(blocks, p, out, |b, sink| {
+    blocks256::<_, S, A, 210>(blocks, p, out, _mm256_set1_ps(p.times), |b, sink| {
         let Some(scales) = b[192..].first_chunk::<16>() else {
             return;
         };
@@ -1033,10 +1061,17 @@ pub(super) fn q6_run(b: &[u8; 210], k: usize) -> Option<__m256i> {
 #[target_feature(enable = "avx2,f16c")]
 #[inline]
 fn scale_f16c(lo: u8, hi: u8) -> __m256 {
-    use core::arch::x86_64::{_mm_cvtph_ps, _mm_cvtsi32_si128, _mm256_broadcastss_ps};
-    _mm256_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(
-        u16::from_le_bytes([lo, hi]),
-    ))))
+    use core::arch::x86_64::_mm256_broadcastss_ps;
+    _mm256_broadcastss_ps(scale_lane0(lo, hi))
+}
+
+/// A block scale as [`scale_f16c`] makes it, in lane 0 (the AVX-512 bodies
+/// broadcast it to sixteen).
+#[target_feature(enable = "f16c")]
+#[inline]
+pub(super) fn scale_lane0(lo: u8, hi: u8) -> core::arch::x86_64::__m128 {
+    use core::arch::x86_64::{_mm_cvtph_ps, _mm_cvtsi32_si128};
+    _mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(u16::from_le_bytes([lo, hi]))))
 }
 
 /// The low nibbles of the bytes of `q` and the high ones, as bytes.

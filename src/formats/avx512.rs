@@ -22,7 +22,7 @@ use core::arch::x86_64::{
     _mm512_cvtepu16_epi32, _mm512_cvtph_ps, _mm512_mul_ps, _mm512_set1_ps, _mm512_slli_epi32,
 };
 
-use super::avx2::{add_chunk, add_for};
+use super::avx2::{Sink, add_chunk, add_for, blocks256};
 use super::{Post, f16_to_f32};
 
 /// `v`, times `t` with `S`, plus the add row's sixteen values `a` (when
@@ -142,14 +142,13 @@ fn blocks32<const S: bool, const A: bool, const N: usize>(
     32 * o.len().min(b.len())
 }
 
-/// The little-endian `f16` of bytes `lo`, `hi` as sixteen `f32`s.
+/// The little-endian `f16` of bytes `lo`, `hi` as sixteen `f32`s (a block
+/// scale, by F16C as the AVX2 bodies make it).
 #[target_feature(enable = "avx512f,f16c")]
 #[inline]
 fn half(lo: u8, hi: u8) -> __m512 {
-    use core::arch::x86_64::{_mm_cvtph_ps, _mm_cvtsi32_si128, _mm512_broadcastss_ps};
-    _mm512_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(
-        u16::from_le_bytes([lo, hi]),
-    ))))
+    use core::arch::x86_64::_mm512_broadcastss_ps;
+    _mm512_broadcastss_ps(super::avx2::scale_lane0(lo, hi))
 }
 
 /// ggml `Q8_0` blocks (34 bytes: `f16 d`, 32 `i8`): `x = q * d`, sixteen
@@ -257,17 +256,7 @@ pub(crate) fn iq4_nl<const S: bool, const A: bool>(
     })
 }
 
-/// The 256 outputs of a K-quant block, sixteen at a time through the
-/// gather's epilogue (times `t` with `S`, plus the add row from `at` with
-/// `A`): what the 256-value bodies below write through.
-struct Sink<'a, const S: bool, const A: bool> {
-    out: &'a mut [[f32; 16]],
-    t: __m512,
-    add: &'a [f32],
-    at: usize,
-}
-
-impl<const S: bool, const A: bool> Sink<'_, S, A> {
+impl<const S: bool, const A: bool> Sink<'_, __m512, S, A> {
     /// Values `16k .. 16k + 16` of the block (`k < 16`).
     #[target_feature(enable = "avx512f")]
     #[inline]
@@ -277,37 +266,6 @@ impl<const S: bool, const A: bool> Sink<'_, S, A> {
             *o = bytemuck::cast(post::<S>(v, self.t, add));
         }
     }
-}
-
-/// The whole `N`-byte blocks of 256 values each: `block` writes a block's
-/// values through its [`Sink`]. Returns how many values it wrote.
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn blocks256<const S: bool, const A: bool, const N: usize>(
-    blocks: &[u8],
-    p: Post<'_>,
-    out: &mut [f32],
-    block: impl Fn(&[u8; N], &mut Sink<'_, S, A>),
-) -> usize {
-    let (b, _) = blocks.as_chunks::<N>();
-    let (o, _) = out.as_chunks_mut::<256>();
-    let Some(add) = add_for::<A>(p, 256 * o.len()) else {
-        return 0;
-    };
-    let t = _mm512_set1_ps(p.times);
-    for (i, (o, b)) in o.iter_mut().zip(b).enumerate() {
-        let out = o.as_chunks_mut::<16>().0;
-        block(
-            b,
-            &mut Sink {
-                out,
-                t,
-                add,
-                at: 256 * i,
-            },
-        );
-    }
-    256 * o.len().min(b.len())
 }
 
 /// ggml `Q4_K` blocks (144 bytes: `f16 d`, `f16 dmin`, 12 bytes of packed
@@ -323,7 +281,7 @@ pub(crate) fn q4_k<const S: bool, const A: bool>(
 ) -> usize {
     use core::arch::x86_64::_mm512_sub_ps;
     let levels = bytemuck::cast(const { levels(NIBBLES, 0.0) });
-    blocks256::<S, A, 144>(blocks, p, out, |b, sink| {
+    blocks256::<_, S, A, 144>(blocks, p, out, _mm512_set1_ps(p.times), |b, sink| {
         let Some((&[d0, d1, m0, m1, ref s @ ..], qs)) = b.split_first_chunk::<16>() else {
             return;
         };
@@ -368,7 +326,7 @@ pub(crate) fn q6_k<const S: bool, const A: bool>(
     use core::arch::x86_64::{
         _mm256_castsi256_si128, _mm256_extracti128_si256, _mm256_set1_epi8, _mm256_sub_epi8,
     };
-    blocks256::<S, A, 210>(blocks, p, out, |b, sink| {
+    blocks256::<_, S, A, 210>(blocks, p, out, _mm512_set1_ps(p.times), |b, sink| {
         let (Some(scales), Some(&[d0, d1])) = (b[192..].first_chunk::<16>(), b.last_chunk::<2>())
         else {
             return;
@@ -402,24 +360,22 @@ pub(crate) fn block_rows<B: super::Block, const S: bool, const A: bool>(
     out: &mut [f32],
     stride: usize,
 ) -> bool {
-    use super::{Format, Table};
-    let dim = table.dim();
-    let row = |src: &[u8], p: Post<'_>, row: &mut [f32]| match B::FORMAT {
-        Format::Q8_0 => q8_0::<S, A>(src, p, row),
-        Format::Q4_0Split => q4_0::<S, A>(src, p, row),
-        Format::Q4_1Split => q4_1::<S, A>(src, p, row),
-        Format::Iq4NlSplit => iq4_nl::<S, A>(src, p, row),
-        Format::Q4KSplit => q4_k::<S, A>(src, p, row),
-        Format::Q6KSplit => q6_k::<S, A>(src, p, row),
-        _ => 0,
-    };
-    super::avx2::each_row::<A>(
+    use super::Format;
+    super::avx2::table_rows::<B, A>(
+        table,
         tokens,
-        (dim, stride),
         p,
         out,
-        |r| table.prefetch(r),
-        |tok, p, out| table.row(tok).is_some_and(|src| row(src, p, out) == dim),
+        stride,
+        |src, p, row| match B::FORMAT {
+            Format::Q8_0 => q8_0::<S, A>(src, p, row),
+            Format::Q4_0Split => q4_0::<S, A>(src, p, row),
+            Format::Q4_1Split => q4_1::<S, A>(src, p, row),
+            Format::Iq4NlSplit => iq4_nl::<S, A>(src, p, row),
+            Format::Q4KSplit => q4_k::<S, A>(src, p, row),
+            Format::Q6KSplit => q6_k::<S, A>(src, p, row),
+            _ => 0,
+        },
     )
 }
 
@@ -434,15 +390,5 @@ pub(crate) fn view_rows<V: super::DecodePost, const S: bool, const A: bool>(
     out: &mut [f32],
     stride: usize,
 ) -> bool {
-    super::avx2::each_row::<A>(
-        tokens,
-        (view.dim(), stride),
-        p,
-        out,
-        |r| view.prefetch(r),
-        |tok, p, row| {
-            view.decode::<S, A>(tok, 0, p, row);
-            true
-        },
-    )
+    super::avx2::view_rows_in::<V, S, A>(view, tokens, p, out, stride)
 }

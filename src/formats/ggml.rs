@@ -229,29 +229,30 @@ impl<B: Block> super::DecodePost for BlockTable<'_, B> {
                 p.from(done),
             );
         }
-        if !out.is_empty() {
-            self.lanes_from::<S, A>(row, first, body, out, p);
+        // What the body left, by the lanes (on x86_64 a call, skipped when
+        // the body did the whole row).
+        if !(cfg!(target_arch = "x86_64") && out.is_empty()) {
+            self.lanes_from::<S, A>(first, body, out, p, (start, dram_sized));
         }
     }
 }
 
 impl<B: Block> BlockTable<'_, B> {
-    /// Blocks `first..` of row `row` (`body` their bytes, `out` their
-    /// values) by the lanes: out of line on x86_64, so that the decode that
-    /// an AVX2 or AVX-512 body did whole keeps a small frame (see
-    /// `half_table!`).
+    /// Blocks `first..` of the row that starts at byte `start` (`body`
+    /// their bytes, `out` their values) by the lanes: out of line on x86_64,
+    /// so that the decode that an AVX2 or AVX-512 body did whole keeps a
+    /// small frame (see `half_table!`).
     #[cfg_attr(target_arch = "x86_64", inline(never))]
     #[cfg_attr(not(target_arch = "x86_64"), inline(always))]
     fn lanes_from<const S: bool, const A: bool>(
         &self,
-        row: usize,
         first: usize,
         body: &[u8],
         out: &mut [f32],
         p: Post<'_>,
+        (start, dram_sized): (usize, bool),
     ) {
         let (e, n) = (B::ELEMS, B::BYTES);
-        let dram_sized = self.bytes.len() >= crate::prefetch::MIN_TABLE_LEN * 4;
         // The rest, on the lanes: block `i` of what is left.
         let block = |i: usize, b: &[u8], o: &mut [f32]| {
             <B as sealed::Sealed>::decode_post::<S, A>(b, p.from(i * e), o);
@@ -262,7 +263,7 @@ impl<B: Block> BlockTable<'_, B> {
         if dram_sized {
             // Hint the block a few ahead, so its lines arrive while this
             // one decodes (the gather hints only a row's first lines).
-            let ahead = row * self.row_bytes() + (first + AHEAD_BLOCKS) * n;
+            let ahead = start + (first + AHEAD_BLOCKS) * n;
             for (i, (o, b)) in (&mut whole).zip(&mut blocks).enumerate() {
                 crate::prefetch::read_bytes(self.bytes, ahead + i * n, n);
                 block(i, b, o);
