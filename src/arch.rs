@@ -5,7 +5,7 @@
 //!   rows of upcoming tokens (see `prefetch.rs`); x86_64 only, and SSE is
 //!   part of its baseline.
 //! - `features` / `detect` (and `avx2_f16c`, `avx512`): whether the CPU
-//!   runs AVX2 and F16C, and AVX-512F and DQ, by `cpuid` and `xgetbv`
+//!   runs AVX2 and F16C, and AVX-512F, DQ and BW, by `cpuid` and `xgetbv`
 //!   (which tells whether the OS saves the registers: a CPU can have
 //!   instructions that the OS does not enable); asked once on a default
 //!   build, the answer cached in an atomic (`no_std`); a constant on a
@@ -66,7 +66,7 @@ pub(crate) fn prefetch<T>(x: &T) {
 /// Bit of [`features`]: AVX2 and F16C run here.
 #[cfg(target_arch = "x86_64")]
 const AVX2_F16C: u8 = 1;
-/// Bit of [`features`]: AVX-512F and AVX-512DQ run here (with the OS
+/// Bit of [`features`]: AVX-512F, DQ and BW run here (with the OS
 /// saving the 512-bit and mask registers).
 #[cfg(target_arch = "x86_64")]
 const AVX512: u8 = 2;
@@ -81,7 +81,11 @@ const AVX512: u8 = 2;
 fn features() -> u8 {
     /// 0: not asked yet; else `0x80 | bits`.
     static DETECTED: AtomicU8 = AtomicU8::new(0);
-    const BUILT: u8 = if cfg!(all(target_feature = "avx512f", target_feature = "avx512dq")) {
+    const BUILT: u8 = if cfg!(all(
+        target_feature = "avx512f",
+        target_feature = "avx512dq",
+        target_feature = "avx512bw"
+    )) {
         AVX512 | AVX2_F16C
     } else if cfg!(all(target_feature = "avx2", target_feature = "f16c")) {
         AVX2_F16C
@@ -120,7 +124,7 @@ fn avx2_widens_lanes() -> bool {
     !cfg!(target_feature = "avx2") && avx2_f16c()
 }
 
-/// Whether AVX-512F and AVX-512DQ instructions can run here (see
+/// Whether AVX-512F, DQ and BW instructions can run here (see
 /// [`features`]).
 #[cfg(target_arch = "x86_64")]
 #[inline]
@@ -152,8 +156,8 @@ pub(crate) fn sinusoidal_body() -> Option<&'static str> {
     None
 }
 
-/// Asks the CPU: AVX, F16C and OSXSAVE in `cpuid` leaf 1, AVX2, AVX-512F
-/// and AVX-512DQ in leaf 7, and the register state the OS saves in `XCR0`
+/// Asks the CPU: AVX, F16C and OSXSAVE in `cpuid` leaf 1, AVX2, AVX-512F,
+/// DQ and BW in leaf 7, and the register state the OS saves in `XCR0`
 /// (XMM and YMM for AVX2; also the mask registers and both halves of the
 /// 32 ZMM registers for AVX-512: a CPU can have instructions that the OS
 /// does not enable).
@@ -163,7 +167,7 @@ fn detect() -> u8 {
     const OSXSAVE_AVX_F16C: u32 = (1 << 27) | (1 << 28) | (1 << 29);
     const XMM_YMM: u64 = 0b110;
     const OPMASK_ZMM: u64 = 0b1110_0000;
-    const AVX512F_DQ: u32 = (1 << 16) | (1 << 17);
+    const AVX512F_DQ_BW: u32 = (1 << 16) | (1 << 17) | (1 << 30);
     // SAFETY: `cpuid` exists on every x86_64 CPU and only reads
     // identification registers (a safe function in newer Rust; `unsafe` up
     // to the 1.89 this crate supports).
@@ -181,7 +185,7 @@ fn detect() -> u8 {
     if xcr0 & XMM_YMM != XMM_YMM || leaf7 & (1 << 5) == 0 {
         return 0;
     }
-    if xcr0 & OPMASK_ZMM == OPMASK_ZMM && leaf7 & AVX512F_DQ == AVX512F_DQ {
+    if xcr0 & OPMASK_ZMM == OPMASK_ZMM && leaf7 & AVX512F_DQ_BW == AVX512F_DQ_BW {
         AVX2_F16C | AVX512
     } else {
         AVX2_F16C
@@ -195,7 +199,7 @@ fn detect() -> u8 {
 
 /// Writes (or, `ADD`, adds) the encoding of position `pos` for the leading
 /// frequencies of `turns` into `row` with the AVX-512 body
-/// (`sinusoidal::avx512::row`) where AVX-512F and AVX-512DQ run, else with
+/// (`sinusoidal::avx512::row`) where [`avx512`] (AVX-512F, DQ and BW), else with
 /// the AVX2 body ([`sinusoidal_row_avx2`]) where AVX2 does, else with the
 /// SSE2 one ([`sinusoidal_row_sse2`]), and returns how many frequencies it
 /// did (a multiple of 4); with `--cfg inlayer_force_scalar` and on other
@@ -218,7 +222,7 @@ pub(crate) fn sinusoidal_row<const ADD: bool>(
         };
     }
     // SAFETY: `avx512()` is true only where the CPU and the OS run
-    // AVX-512F and AVX-512DQ, the features the body is compiled for; it
+    // AVX-512F, DQ and BW, which covers the features the body is compiled for; it
     // takes slices and values and writes only through `row`.
     unsafe { crate::sinusoidal::avx512::row::<ADD>(turns, pos, interleaved, n_sin, row) }
 }
@@ -416,7 +420,7 @@ pub(crate) fn block_rows<B: crate::formats::Block, const S: bool, const A: bool>
     }
     if <crate::formats::BlockTable<'_, B> as crate::formats::DecodePost>::AVX512 && avx512() {
         // SAFETY: `avx512()` is true only where the CPU and the OS run
-        // AVX-512F and DQ, AVX2 and F16C, the features the body is compiled
+        // AVX-512F, DQ and BW, AVX2 and F16C, the features the body is compiled
         // for; it takes a table view, slices and values and writes only
         // through `out`.
         return unsafe {
@@ -460,7 +464,7 @@ pub(crate) fn view_rows<V: crate::formats::DecodePost, const S: bool, const A: b
     }
     if V::AVX512 && avx512() {
         // SAFETY: `avx512()` is true only where the CPU and the OS run
-        // AVX-512F and DQ, AVX2 and F16C, the features the body is compiled
+        // AVX-512F, DQ and BW, AVX2 and F16C, the features the body is compiled
         // for; it takes a table view, slices and values and writes only
         // through `out`.
         return unsafe {
@@ -540,7 +544,7 @@ macro_rules! avx2_decoder {
         avx2_decoder!(@fn $(#[$doc])* $name => $body($($arg: $ty),*), $lanes, {
             if avx512() {
                 // SAFETY: `avx512()` is true only where the CPU and the OS
-                // run AVX-512F and DQ, and AVX2 and F16C (`detect` asks for
+                // run AVX-512F, DQ and BW, and AVX2 and F16C (`detect` asks for
                 // them first), which covers every feature the bodies in
                 // `formats::avx512` are compiled for; they take slices and
                 // values and write only through their `out` slice.
@@ -1673,7 +1677,7 @@ mod tests {
         use crate::formats::{Format, avx2, avx512, f16_to_f32};
         let (dim, half) = (out.len(), out.len().div_ceil(2));
         if wide {
-            // SAFETY: the caller checked `avx512()`: AVX-512F and DQ, AVX2
+            // SAFETY: the caller checked `avx512()`: AVX-512F, DQ and BW, AVX2
             // and F16C run here.
             return unsafe {
                 match f {

@@ -247,7 +247,7 @@ pub const TABLE_MAX_ABS_ERR: f64 = 2.06e-7;
 /// Which body the one-row kernel ([`Sinusoidal::row`], and runs of fewer
 /// than 32 rows or with [`TableKernel::PerRow`]) runs on this machine:
 /// `"AVX-512"` or `"AVX2"` on x86_64 wherever the CPU and the OS run
-/// AVX-512F and DQ, or AVX2 (found by `cpuid` on first use on a default
+/// AVX-512F, DQ and BW, or AVX2 (found by `cpuid` on first use on a default
 /// build), else `"SSE2"` (every other x86_64 CPU); elsewhere `"lanes"`,
 /// the build's `wide` lanes (see [`BACKEND`](crate::BACKEND); also on
 /// x86_64 with `--cfg inlayer_force_scalar`). Either way the values are
