@@ -26,7 +26,7 @@
 //!   `iq4_xs_rows`, `iq3_s_rows`: calls of the AVX2 (and F16C)
 //!   row decoders of `formats::avx2`, `#[target_feature]` functions with
 //!   safe bodies, where `avx2_f16c` says they run; for `bf16`, `f16`, `i8`,
-//!   `Q8_0`, `Q4_0`, `Q4_1`, `IQ4_NL`, `Q4_K` and `Q6_K`, of the AVX-512 ones of `formats::avx512` first, where
+//!   FBGEMM 8- and 4-bit, `Q8_0`, `Q4_0`, `Q4_1`, `Q5_0`, `Q5_1`, `IQ4_NL`, `Q4_K` and `Q6_K`, of the AVX-512 ones of `formats::avx512` first, where
 //!   `avx512` says they run (not under Miri, whose builds enable AVX2
 //!   alone). Calling one is the `unsafe` part. Each gives the same bits as the lanes and the
 //!   reference on every input, so only the speed depends on the CPU.
@@ -712,12 +712,12 @@ avx2_decoder!(
     /// An FBGEMM 8-bit row: `q * scale + bias`. Faster than the lanes on
     /// AVX-512 builds too (native, D = 384: cache 10.5–10.8 → 13.0–13.4 G
     /// elem/s, one token 11.0–11.2 → 14.5–14.7).
-    fbgemm8_rows => fbgemm8(q: &[u8], scale: f32, bias: f32, p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
+    fbgemm8_rows => fbgemm8(q: &[u8], scale: f32, bias: f32, p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false, avx512: fbgemm8
 );
 avx2_decoder!(
     /// An FBGEMM 4-bit row from an even column: `q * scale + bias`, 16
     /// values at a time.
-    fbgemm4_rows => fbgemm4(q: &[u8], scale: f32, bias: f32, p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
+    fbgemm4_rows => fbgemm4(q: &[u8], scale: f32, bias: f32, p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false, avx512: fbgemm4
 );
 avx2_decoder!(
     /// Whole ggml `Q8_0` blocks. Faster than the lanes on AVX-512 builds
@@ -737,11 +737,11 @@ avx2_decoder!(
 );
 avx2_decoder!(
     /// Whole ggml `Q5_0` blocks.
-    q5_0_rows => q5_0(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
+    q5_0_rows => q5_0(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false, avx512: q5_0
 );
 avx2_decoder!(
     /// Whole ggml `Q5_1` blocks.
-    q5_1_rows => q5_1(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false
+    q5_1_rows => q5_1(blocks: &[u8], p: crate::formats::Post<'_>, out: &mut [f32]), lanes_win_on_avx2: false, avx512: q5_1
 );
 avx2_decoder!(
     /// Whole ggml `Q2_K` blocks.
@@ -1077,7 +1077,7 @@ mod tests {
                                 sixteens
                             }
                             Format::F16 => dim / 8 * 8,
-                            Format::Bf16 | Format::I8 if wide => sixteens,
+                            Format::Bf16 | Format::I8 | Format::Fbgemm8 if wide => sixteens,
                             Format::Fbgemm4LowFirst => sixteens,
                             _ => dim,
                         };
@@ -1684,6 +1684,14 @@ mod tests {
                     Format::Bf16 => avx512::bf16::<S, A>(&row[..2 * dim], p, out),
                     Format::F16 => avx512::f16::<S, A>(&row[..2 * dim], p, out),
                     Format::I8 => avx512::i8::<S, A>(&row[..dim], scale, p, out),
+                    Format::Fbgemm8 => {
+                        avx512::fbgemm8::<S, A>(&row[..dim], scale, -scale / 3.0, p, out)
+                    }
+                    Format::Fbgemm4LowFirst => {
+                        avx512::fbgemm4::<S, A>(&row[..half], scale, f16_to_f32(0xb555), p, out)
+                    }
+                    Format::Q5_0Split => avx512::q5_0::<S, A>(&row[..22 * units], p, out),
+                    Format::Q5_1Split => avx512::q5_1::<S, A>(&row[..24 * units], p, out),
                     Format::Q4_0Split => avx512::q4_0::<S, A>(&row[..18 * units], p, out),
                     Format::Q4_1Split => avx512::q4_1::<S, A>(&row[..20 * units], p, out),
                     Format::Iq4NlSplit => avx512::iq4_nl::<S, A>(&row[..18 * units], p, out),

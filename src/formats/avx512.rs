@@ -1,5 +1,5 @@
-//! AVX-512 bodies of the `bf16`, `f16`, `i8`, `Q8_0`, `Q4_0`, `Q4_1`,
-//! `IQ4_NL`, `Q4_K` and `Q6_K` row decoders (`Format::avx512_body`), and the
+//! AVX-512 bodies of the `bf16`, `f16`, `i8`, FBGEMM 8- and 4-bit, `Q8_0`,
+//! `Q4_0`, `Q4_1`, `Q5_0`, `Q5_1`, `IQ4_NL`, `Q4_K` and `Q6_K` row decoders (`Format::avx512_body`), and the
 //! gather's many-token loops over them ([`view_rows`], [`block_rows`]), for
 //! x86_64 CPUs with AVX-512F (and AVX-512DQ and BW, which `crate::arch` asks
 //! for with it): `#[target_feature]` functions with safe bodies, called only
@@ -146,6 +146,53 @@ pub(crate) fn i8<const S: bool, const A: bool>(
     })
 }
 
+/// FBGEMM 8-bit row-wise: `out[j] = f32(q[j]) * scale + bias` (a multiply,
+/// then an add), sixteen bytes a `vpmovzxbd`.
+#[target_feature(enable = "avx512f")]
+pub(crate) fn fbgemm8<const S: bool, const A: bool>(
+    q: &[u8],
+    scale: f32,
+    bias: f32,
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
+    use core::arch::x86_64::_mm512_cvtepu8_epi32;
+    let (s, b) = (_mm512_set1_ps(scale), _mm512_set1_ps(bias));
+    each16::<S, A, 16>(q, p, out, |q| {
+        let x = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(bytemuck::cast(*q)));
+        _mm512_add_ps(_mm512_mul_ps(x, s), b)
+    })
+}
+
+/// FBGEMM 4-bit row-wise, from an even column: `x = q * scale + bias`,
+/// element `2i` in the low nibble of byte `i`. The row's sixteen possible
+/// values are made once with the reference's operations; each eight bytes
+/// are doubled (`vpunpcklbw`), widened to dwords, the odd ones shifted by
+/// four, and looked up by `vpermps` (which reads the low four bits).
+#[target_feature(enable = "avx512f")]
+pub(crate) fn fbgemm4<const S: bool, const A: bool>(
+    q: &[u8],
+    scale: f32,
+    bias: f32,
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
+    use core::arch::x86_64::{
+        __m128i, _mm_unpacklo_epi8, _mm512_cvtepu8_epi32, _mm512_permutexvar_ps, _mm512_srlv_epi32,
+    };
+    let levels: __m512 = bytemuck::cast(const { levels(NIBBLES, 0.0) });
+    let t = _mm512_add_ps(
+        _mm512_mul_ps(levels, _mm512_set1_ps(scale)),
+        _mm512_set1_ps(bias),
+    );
+    let odd_shift = bytemuck::cast([0u32, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4]);
+    each16::<S, A, 8>(q, p, out, |q| {
+        let x: __m128i = bytemuck::cast([*q, [0; 8]]);
+        let v = _mm512_cvtepu8_epi32(_mm_unpacklo_epi8(x, x));
+        _mm512_permutexvar_ps(_mm512_srlv_epi32(v, odd_shift), t)
+    })
+}
+
 /// The whole `N`-byte blocks of 32 values each: `block` gives a block's
 /// values as two sixteens, which go through the epilogue to `out`. Returns
 /// how many values it wrote.
@@ -287,6 +334,67 @@ pub(crate) fn iq4_nl<const S: bool, const A: bool>(
     })
 }
 
+/// The 32 five-bit values of a `Q5_0`/`Q5_1` block, looked up: `qs`
+/// holds the low four bits (low nibbles elements 0–15, high ones 16–31),
+/// bit `j` of `qh` bit 4 of element `j`; `lo` holds the values of
+/// `q = 0..16`, `hi` those of `16..32`. Each sixteen is one `vpermps` in
+/// `lo` and one in `hi` under the mask of its `qh` bits.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn five_bits_in(qs: &[u8; 16], qh: u32, lo: __m512, hi: __m512) -> [__m512; 2] {
+    use core::arch::x86_64::{
+        _mm512_cvtepu8_epi32, _mm512_mask_permutexvar_ps, _mm512_permutexvar_ps, _mm512_srli_epi32,
+    };
+    let q = _mm512_cvtepu8_epi32(bytemuck::cast(*qs));
+    let [k0, k1] = [qh as u16, (qh >> 16) as u16];
+    let h = _mm512_srli_epi32::<4>(q);
+    [
+        _mm512_mask_permutexvar_ps(_mm512_permutexvar_ps(q, lo), k0, q, hi),
+        _mm512_mask_permutexvar_ps(_mm512_permutexvar_ps(h, lo), k1, h, hi),
+    ]
+}
+
+/// ggml `Q5_0` blocks (22 bytes: `f16 d`, `u32 qh`, 16 bytes of nibbles):
+/// `x = (q - 16) * d`, looked up ([`five_bits_in`]).
+#[target_feature(enable = "avx512f,f16c")]
+pub(crate) fn q5_0<const S: bool, const A: bool>(
+    blocks: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
+    let lo = bytemuck::cast(const { levels(NIBBLES, 16.0) });
+    let hi = bytemuck::cast(const { levels(NIBBLES, 0.0) });
+    blocks32::<S, A, 22>(blocks, p, out, |&[d0, d1, h0, h1, h2, h3, ref q @ ..]| {
+        let d = half(d0, d1);
+        let qh = u32::from_le_bytes([h0, h1, h2, h3]);
+        five_bits_in(q, qh, _mm512_mul_ps(lo, d), _mm512_mul_ps(hi, d))
+    })
+}
+
+/// ggml `Q5_1` blocks (24 bytes: `f16 d`, `f16 m`, `u32 qh`, 16 bytes of
+/// nibbles): `x = q * d + m` (a multiply, then an add), looked up
+/// ([`five_bits_in`]).
+#[target_feature(enable = "avx512f,f16c")]
+pub(crate) fn q5_1<const S: bool, const A: bool>(
+    blocks: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
+    let lo = bytemuck::cast(const { levels(NIBBLES, 0.0) });
+    let hi = bytemuck::cast(const { levels(NIBBLES, -16.0) });
+    blocks32::<S, A, 24>(
+        blocks,
+        p,
+        out,
+        |&[d0, d1, m0, m1, h0, h1, h2, h3, ref q @ ..]| {
+            let (d, m) = (half(d0, d1), half(m0, m1));
+            let qh = u32::from_le_bytes([h0, h1, h2, h3]);
+            let table = |l| _mm512_add_ps(_mm512_mul_ps(l, d), m);
+            five_bits_in(q, qh, table(lo), table(hi))
+        },
+    )
+}
+
 impl<const S: bool, const A: bool> Sink<'_, __m512, S, A> {
     /// Values `16k .. 16k + 16` of the block (`k < 16`).
     #[target_feature(enable = "avx512f")]
@@ -381,8 +489,9 @@ pub(crate) fn q6_k<const S: bool, const A: bool>(
 /// the formats with an AVX-512 body (`Format::avx512_body`; `false`, nothing written,
 /// for the others): the gather's token loop with each row's body inlined, so
 /// a row costs no call and no `vzeroupper`. (The other formats keep the AVX2
-/// loop: `Q5_0`'s AVX2 body in this loop read 0.81–0.82× the `memcpy`
-/// against 0.94–0.99 there, default build, T = 512.)
+/// loop: an AVX2 body in this loop read slower, `Q5_0`'s, before it had an
+/// AVX-512 one, 0.81–0.82× the `memcpy` against 0.94–0.99 there, default
+/// build, T = 512.)
 #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx2,f16c")]
 pub(crate) fn block_rows<B: super::Block, const S: bool, const A: bool>(
     table: &super::BlockTable<'_, B>,
@@ -402,6 +511,8 @@ pub(crate) fn block_rows<B: super::Block, const S: bool, const A: bool>(
             Format::Q8_0 => q8_0::<S, A>(src, p, row),
             Format::Q4_0Split => q4_0::<S, A>(src, p, row),
             Format::Q4_1Split => q4_1::<S, A>(src, p, row),
+            Format::Q5_0Split => q5_0::<S, A>(src, p, row),
+            Format::Q5_1Split => q5_1::<S, A>(src, p, row),
             Format::Iq4NlSplit => iq4_nl::<S, A>(src, p, row),
             Format::Q4KSplit => q4_k::<S, A>(src, p, row),
             Format::Q6KSplit => q6_k::<S, A>(src, p, row),

@@ -72,6 +72,9 @@ impl Table for Fbgemm8Table<'_> {
 }
 
 impl super::DecodePost for Fbgemm8Table<'_> {
+    #[cfg(target_arch = "x86_64")]
+    const AVX512: bool = true;
+
     #[inline]
     fn decode<const S: bool, const A: bool>(
         &self,
@@ -171,6 +174,9 @@ impl Table for Fbgemm4Table<'_> {
 }
 
 impl super::DecodePost for Fbgemm4Table<'_> {
+    #[cfg(target_arch = "x86_64")]
+    const AVX512: bool = true;
+
     #[inline]
     fn decode<const S: bool, const A: bool>(
         &self,

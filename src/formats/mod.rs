@@ -113,8 +113,9 @@ pub(crate) trait DecodePost: Table {
     /// Whether the rows decode by an AVX-512 body where the CPU runs one
     /// (`formats::avx512`), so that the many-token loop runs as AVX-512
     /// too (`crate::arch::view_rows`). The others keep the AVX2 loop: an
-    /// AVX2 body inside the AVX-512 loop read slower (FBGEMM 4-bit 1.02–1.13
-    /// → 0.97–1.03× the `memcpy`, default build, T = 512).
+    /// AVX2 body inside the AVX-512 loop read slower (FBGEMM 4-bit's, before
+    /// it had an AVX-512 one: 1.02–1.13 → 0.97–1.03× the `memcpy`, default
+    /// build, T = 512).
     #[cfg(target_arch = "x86_64")]
     const AVX512: bool = false;
 
@@ -277,9 +278,13 @@ impl Format {
             Format::Bf16
                 | Format::F16
                 | Format::I8
+                | Format::Fbgemm8
+                | Format::Fbgemm4LowFirst
                 | Format::Q8_0
                 | Format::Q4_0Split
                 | Format::Q4_1Split
+                | Format::Q5_0Split
+                | Format::Q5_1Split
                 | Format::Iq4NlSplit
                 | Format::Q4KSplit
                 | Format::Q6KSplit
