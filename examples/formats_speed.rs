@@ -9,6 +9,12 @@
 //! 256), `DRAM=1` (a 512 MiB f32-equivalent table instead of 256 KiB, read
 //! with 2^18 random ids cycled, so every call, one token too, finds its rows
 //! outside the caches) and
+//! `SERIAL=1` (on x86_64 an `lfence` after every call, of the gather and of
+//! the `memcpy` alike, so that a call starts only when the one before has
+//! finished: its time is then its latency, as in a decode step, where a
+//! model's layers run between two gathers; without it the core overlaps
+//! back-to-back calls as far as its out-of-order window reaches, which
+//! favours the call with fewer instructions),
 //! `SCALE=1` (the gather multiplies by a scale, as Gemma's `× √d` does) and
 //! `ADD=1` (it adds a row per token, as GPT-2's `+ wpe` does); the baseline
 //! stays the plain `memcpy`.
@@ -46,6 +52,18 @@ fn best(reps: usize, mut f: impl FnMut()) -> f64 {
         .fold(f64::MAX, f64::min)
 }
 
+/// With `serial`, waits until every instruction before has finished (x86_64:
+/// `lfence`; elsewhere nothing).
+fn wait_if(serial: bool) {
+    #[cfg(target_arch = "x86_64")]
+    if serial {
+        // SAFETY: `lfence` is SSE2, which every x86_64 CPU runs.
+        unsafe { std::arch::x86_64::_mm_lfence() };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = serial;
+}
+
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -56,12 +74,14 @@ fn env(name: &str, default: usize) -> usize {
 fn main() {
     let only: Vec<String> = std::env::args().skip(1).collect();
     let (t, d, dram) = (env("T", 512), env("D", 384), std::env::var("DRAM").is_ok());
+    let serial = std::env::var("SERIAL").is_ok();
     let (scale, add) = (std::env::var("SCALE").is_ok(), std::env::var("ADD").is_ok());
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     println!(
-        "{} build, T = {t}, {}{}",
+        "{} build, T = {t}, {}{}{}",
         inlayer::BACKEND,
         if dram { "DRAM" } else { "cache" },
+        if serial { ", serial" } else { "" },
         match (scale, add) {
             (false, false) => "",
             (true, false) => ", × scale",
@@ -141,11 +161,13 @@ fn main() {
                         o.copy_from_slice(&f32_table[r..r + dim]);
                     }
                     black_box(&out);
+                    wait_if(serial);
                 }) / PLACEMENTS as f64;
                 gather += best(reps, || {
                     k = (k + 1) % n_sets;
                     gather_view(table, sets[k], &epilogue, out, dim).unwrap();
                     black_box(&out);
+                    wait_if(serial);
                 }) / PLACEMENTS as f64;
             }
             let n = (t * dim) as f64;
