@@ -450,43 +450,103 @@ pub(crate) fn q4_k<const S: bool, const A: bool>(
 }
 
 /// ggml `Q6_K` blocks (210 bytes: 128 bytes of low nibbles, 64 of 2-bit
-/// high parts, 16 `i8` scales, `f16 d` last): `x = (d * sc) * (q - 32)`,
-/// runs of 32 6-bit values made as bytes as the AVX2 body does
-/// (`avx2::q6_run`), `q - 32` subtracted there once a run, then sixteen
-/// values a `vpmovsxbd` (`examples/formats_speed q6_k`, `T=1`, D = 512,
-/// default build, two alternating runs: 0.18 / 0.24 → 0.29 / 0.29 of the
-/// f32 `memcpy`; 512 tokens unchanged). The sixteen `d * sc` are one
-/// vector (F16C's `d`, a `vpmovsxbd` of the scales), each picked by a
-/// `vpermps`, where the scalar `d` and the lanes' scales cost about 40
-/// instructions a block.
-#[target_feature(enable = "avx512f,avx2,f16c")]
+/// high parts, 16 `i8` scales, `f16 d` last): `x = (d * sc) * (q - 32)`.
+/// Each half block's 128 6-bit values are made as bytes on 64-byte
+/// vectors, `q - 32` with them (its 64 bytes of nibbles, and its 32 bytes
+/// of high parts broadcast to both halves and shifted per half by
+/// `vpsllvw`/`vpsrlvw`), then sixteen values a `vpmovsxbd`, `vcvtdq2ps` and
+/// a multiply by their `d * sc`. The sixteen `d * sc` are one vector (F16C's
+/// `d` times a `vpmovsxbd` of the scales) that goes through memory
+/// (`black_box`), so each multiply reads its scale from there (`{1to16}`)
+/// where the compiler otherwise broadcast it by shuffles, on the port the
+/// widening needs. `examples/formats_speed q6_k`, default build, two runs
+/// alternating with the 32-byte runs and the shuffled scales before: one
+/// token of D = 512 0.29–0.30 → 0.38–0.39 of the f32 `memcpy`, from DRAM
+/// 0.86–0.87 → 0.95, of D = 4096 0.45–0.46 → 0.62; 512 tokens 1.15–1.23 →
+/// 1.11–1.17 (D = 4096: 0.96–1.02 → 0.89–0.96). The bytes through memory
+/// too, each widening reading its sixteen: 0.36 from cache, 0.84–0.87 from
+/// DRAM.
+#[target_feature(enable = "avx512f,avx512bw,avx2,f16c")]
 pub(crate) fn q6_k<const S: bool, const A: bool>(
     blocks: &[u8],
     p: Post<'_>,
     out: &mut [f32],
 ) -> usize {
+    q6_k_with::<S, A, true>(blocks, p, out)
+}
+
+/// [`q6_k`], each sixteen's `d * sc` read from memory (`MEMORY`) or picked
+/// by `vpermps`. The many-token loop ([`block_rows`]) takes the second:
+/// there the `black_box` cost more than the shuffles (T = 512, D = 512:
+/// 1.14–1.30 → 1.02–1.07 of the `memcpy`, against 1.12–1.18 with them).
+#[target_feature(enable = "avx512f,avx512bw,avx2,f16c")]
+#[inline]
+fn q6_k_with<const S: bool, const A: bool, const MEMORY: bool>(
+    blocks: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+) -> usize {
     use core::arch::x86_64::{
-        _mm256_castsi256_si128, _mm256_extracti128_si256, _mm256_set1_epi8, _mm256_sub_epi8,
-        _mm512_permutexvar_ps, _mm512_set1_epi32,
+        __m512i, _mm512_and_si512, _mm512_broadcast_i64x4, _mm512_or_si512, _mm512_permutexvar_ps,
+        _mm512_set1_epi8, _mm512_set1_epi32, _mm512_sllv_epi16, _mm512_srli_epi16,
+        _mm512_srlv_epi16, _mm512_sub_epi8,
     };
+    use core::hint::black_box;
+    // Per 16-bit lane: the first 32 bytes' shift, then the last 32 bytes'.
+    let counts = |a: u16, b: u16| -> __m512i {
+        let mut c = [a; 32];
+        c[16..].fill(b);
+        bytemuck::cast(c)
+    };
+    let (up, down) = (counts(4, 2), counts(0, 2));
     blocks256::<_, S, A, 210>(blocks, p, out, _mm512_set1_ps(p.times), |b, sink| {
-        let (Some(scales), Some(&[d0, d1])) = (b[192..].first_chunk::<16>(), b.last_chunk::<2>())
-        else {
+        let (Some(ql), Some(qh), Some(scales), Some(&[d0, d1])) = (
+            b.first_chunk::<128>(),
+            b[128..].first_chunk::<64>(),
+            b[192..].first_chunk::<16>(),
+            b.last_chunk::<2>(),
+        ) else {
             return;
         };
         let sc = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytemuck::cast(*scales)));
         let dl = _mm512_mul_ps(half(d0, d1), sc);
-        for k in 0..8 {
-            let Some(q) = super::avx2::q6_run(b, k) else {
-                continue;
-            };
-            let q = _mm256_sub_epi8(q, _mm256_set1_epi8(32));
-            let halves = [_mm256_castsi256_si128(q), _mm256_extracti128_si256::<1>(q)];
-            for (g, h) in halves.into_iter().enumerate() {
-                let j = 2 * k + g;
-                let x = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(h));
-                let dl = _mm512_permutexvar_ps(_mm512_set1_epi32(j as i32), dl);
-                sink.put(j, _mm512_mul_ps(x, dl));
+        let in_memory: [f32; 16] = if MEMORY {
+            black_box(bytemuck::cast(dl))
+        } else {
+            [0.0; 16]
+        };
+        let (m4, m30, c32) = (
+            _mm512_set1_epi8(0x0f),
+            _mm512_set1_epi8(0x30),
+            _mm512_set1_epi8(32),
+        );
+        for (n, (l, h)) in ql
+            .as_chunks::<64>()
+            .0
+            .iter()
+            .zip(qh.as_chunks::<32>().0)
+            .enumerate()
+        {
+            let l: __m512i = bytemuck::cast(*l);
+            let h = _mm512_broadcast_i64x4(bytemuck::cast(*h));
+            let six = |l, h| _mm512_sub_epi8(_mm512_or_si512(l, _mm512_and_si512(h, m30)), c32);
+            let low = six(_mm512_and_si512(l, m4), _mm512_sllv_epi16(h, up));
+            let high = six(
+                _mm512_and_si512(_mm512_srli_epi16::<4>(l), m4),
+                _mm512_srlv_epi16(h, down),
+            );
+            for (k, q) in [low, high].into_iter().enumerate() {
+                let q: [[u8; 16]; 4] = bytemuck::cast(q);
+                for (i, q) in q.iter().enumerate() {
+                    let g = 8 * n + 4 * k + i;
+                    let x = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytemuck::cast(*q)));
+                    let dl = if MEMORY {
+                        _mm512_set1_ps(in_memory.get(g).copied().unwrap_or(0.0))
+                    } else {
+                        _mm512_permutexvar_ps(_mm512_set1_epi32(g as i32), dl)
+                    };
+                    sink.put(g, _mm512_mul_ps(x, dl));
+                }
             }
         }
     })
@@ -522,7 +582,7 @@ pub(crate) fn block_rows<B: super::Block, const S: bool, const A: bool>(
             Format::Q5_1Split => q5_1::<S, A>(src, p, row),
             Format::Iq4NlSplit => iq4_nl::<S, A>(src, p, row),
             Format::Q4KSplit => q4_k::<S, A>(src, p, row),
-            Format::Q6KSplit => q6_k::<S, A>(src, p, row),
+            Format::Q6KSplit => q6_k_with::<S, A, false>(src, p, row),
             _ => 0,
         },
     )
