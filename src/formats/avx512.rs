@@ -452,8 +452,9 @@ pub(crate) fn q4_k<const S: bool, const A: bool>(
 /// many-token loop ([`block_rows`]), as for [`q6_k_with`].
 /// `examples/formats_speed q4_k`, default build, two runs alternating: one
 /// token of D = 512 0.30–0.31 → 0.34 of the f32 `memcpy`, from DRAM
-/// 1.01–1.02 → 1.02–1.08, of D = 4096 0.46 → 0.52–0.54; but 512 tokens of
-/// D = 4096, whose long rows take this row decode, 0.98–0.99 → 0.91–0.93.
+/// 1.01–1.02 → 1.02–1.08, of D = 4096 0.46 → 0.52–0.54; 512 tokens of
+/// D = 4096, whose long rows take this row decode, 0.98–0.99 → 0.91–0.93
+/// in those runs, 0.98–0.99 in two later ones.
 #[target_feature(enable = "avx512f")]
 #[inline]
 fn q4_k_with<const S: bool, const A: bool, const MEMORY: bool>(
