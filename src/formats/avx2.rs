@@ -1031,7 +1031,7 @@ pub(crate) fn q6_k<const S: bool, const A: bool>(
 /// bits 2 quarter of qh[32 n + l].
 #[target_feature(enable = "avx2")]
 #[inline]
-pub(super) fn q6_run(b: &[u8; 210], k: usize) -> Option<__m256i> {
+fn q6_run(b: &[u8; 210], k: usize) -> Option<__m256i> {
     let (ql, _) = b[..128].as_chunks::<32>(); // 4 × 32
     let (qh, _) = b[128..192].as_chunks::<32>(); // 2 × 32
     let (n, quarter) = (k / 4, k % 4);
