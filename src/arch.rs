@@ -981,7 +981,7 @@ mod tests {
 
     /// Each AVX2 body against the reference dequantizer, bit for bit, where
     /// AVX2 runs, and each AVX-512 body where AVX-512 runs: rows of random bytes read from an odd offset, 0 to 40
-    /// values (0 to 3 blocks; under Miri 9 values, 2 blocks), whose scale
+    /// values and a few of 63 to 150 (0 to 3 blocks; under Miri 9 values, 2 blocks), whose scale
     /// fields are quiet or signalling NaN, ±inf, subnormal, -0.0 or
     /// ordinary (F16C quiets a signalling NaN scale; the multiply after it
     /// must make that invisible); the values after the written ones
@@ -1016,7 +1016,13 @@ mod tests {
                     (_, false) => 0..=3,
                     (_, true) => 2..=2,
                 };
-                for units in sizes {
+                // Past the 64-value step of the AVX-512 per-value loops too.
+                let long: &[usize] = if e == 1 && !cfg!(miri) {
+                    &[63, 64, 65, 80, 100, 127, 128, 129, 150]
+                } else {
+                    &[]
+                };
+                for units in sizes.chain(long.iter().copied()) {
                     let dim = units * e;
                     // Fresh random bytes for every row.
                     for b in &mut random {
@@ -1705,7 +1711,7 @@ mod tests {
         unsafe {
             match f {
                 Format::F32 => {
-                    let mut v = [0.0f32; 40];
+                    let mut v = [0.0f32; 160];
                     for (v, b) in v.iter_mut().zip(row[..4 * dim].as_chunks::<4>().0) {
                         *v = f32::from_le_bytes(*b);
                     }
