@@ -979,6 +979,52 @@ mod tests {
         }
     }
 
+    /// The AVX-512 `f16` body first ORs the values of each of its 32 lanes
+    /// and tests exactly only a row where a lane's OR has every exponent
+    /// bit set. Rows of 160 values (five per lane) of magnitudes in [1, 2):
+    /// with a lone NaN of either kind anywhere the row is the reference's bit
+    /// for bit (a signalling NaN kept); with none, or with a 2.0 (or a 2.0
+    /// and 65504, or values whose OR reads as a NaN, 0x4001 and 0x3c00) in
+    /// one lane and no NaN, the body keeps its own result, the same bits.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn f16_body_tests_long_rows_whose_lanes_mix_magnitudes_exactly() {
+        use crate::reference::formats::f16_to_f32;
+        if !bodies_run_here() {
+            return;
+        }
+        let base = |i: usize| 0x3c00 + (i as u16 % 61) * 16;
+        let step = if cfg!(miri) { 37 } else { 1 };
+        let mut rows: std::vec::Vec<std::vec::Vec<u16>> = std::vec![(0..160).map(base).collect()];
+        for at in (0..160).step_by(step) {
+            for lone in [0x7c01u16, 0xfd55, 0x7e00, 0xffff] {
+                let mut row: std::vec::Vec<u16> = (0..160).map(base).collect();
+                row[at] = lone;
+                rows.push(row);
+            }
+            for pair in [[0x4000u16, 0x3c00], [0x4000, 0x7bff], [0x4001, 0x3c00]] {
+                let mut row: std::vec::Vec<u16> = (0..160).map(base).collect();
+                row[at] = pair[0];
+                row[(at + 32) % 160] = pair[1];
+                rows.push(row);
+            }
+        }
+        for row in rows {
+            let bytes: std::vec::Vec<u8> = row.iter().flat_map(|h| h.to_le_bytes()).collect();
+            for wide in half_bodies() {
+                let mut out = [f32::MAX; 160];
+                assert_eq!(half_body::<false>(wide, &bytes, &mut out), 160);
+                for (i, (&got, &h)) in out.iter().zip(&row).enumerate() {
+                    let want = f16_to_f32(h);
+                    assert!(
+                        same_or_miri_nan(got, want),
+                        "value {i} ({h:#06x}), wide {wide}: {got:?} != {want:?}"
+                    );
+                }
+            }
+        }
+    }
+
     /// Each AVX2 body against the reference dequantizer, bit for bit, where
     /// AVX2 runs, and each AVX-512 body where AVX-512 runs: rows of random bytes read from an odd offset, 0 to 40
     /// values and a few of 63 to 150 (0 to 3 blocks; under Miri 9 values, 2 blocks), whose scale

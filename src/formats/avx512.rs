@@ -108,42 +108,62 @@ pub(crate) fn bf16<const S: bool, const A: bool>(
     })
 }
 
-/// `f16` → `f32` by `vcvtph2ps`, while an integer maximum of the
-/// magnitudes notes whether any value was a NaN; `vcvtph2ps` quiets a
-/// signalling NaN, so a row that held one is decoded again by the AVX2
-/// body, whose NaN lanes keep every bit (as the lanes and the reference
-/// do). A NaN-free row, the common case, costs two conversions, an AND and
-/// a maximum per 32 values (64-byte AVX-512BW ones, where 32-byte ones per
-/// sixteen values read 0.54–0.55× the `memcpy` against 0.58–0.59 now, one
-/// token of D = 384, and 0.93–0.94 against 1.20–1.26 at D = 4096;
-/// `formats_speed f16`, default build, two runs alternating); then one
-/// sixteen, if the row has another.
+/// `f16` → `f32` by `vcvtph2ps`, while an OR of each lane's values notes
+/// whether any value could be a NaN; `vcvtph2ps` quiets a signalling NaN,
+/// so a row that held one is decoded again by the AVX2 body, whose NaN
+/// lanes keep every bit (as the lanes and the reference do).
+///
+/// A NaN has every exponent bit set, so the OR of its lane has them too:
+/// where no lane's OR has, the row holds no NaN, and that costs one
+/// `vpternlogd` per 64 values (the compiler ORs two vectors at once). Only a
+/// row where a lane's OR has them (an infinity or a NaN, or values of
+/// magnitudes in both [1, 2) and [2, 4) in one lane: rare in trained
+/// tables) is tested exactly, a second pass of an AND and an unsigned
+/// maximum per 32 values, which every row paid before. `formats_speed
+/// f16`, default build, three runs alternating with that, ratio to the
+/// f32 `memcpy`: one token of D = 384 0.58–0.60 → 0.63, D = 4096 1.21–1.25 →
+/// 1.30–1.31, from DRAM 1.03–1.06 → 1.05–1.07, T = 512 the same. (Without
+/// any test, wrong for such rows, the one token read 0.72–0.73.)
 #[target_feature(enable = "avx512f,avx512bw,avx2,f16c")]
 pub(crate) fn f16<const S: bool, const A: bool>(src: &[u8], p: Post<'_>, out: &mut [f32]) -> usize {
     use core::arch::x86_64::{
         __m256i, __m512i, _mm256_and_si256, _mm256_cmpgt_epi16, _mm256_movemask_epi8,
-        _mm256_set1_epi16, _mm512_and_si512, _mm512_cmpgt_epu16_mask, _mm512_max_epu16,
-        _mm512_set1_epi16, _mm512_setzero_si512,
+        _mm256_set1_epi16, _mm512_and_si512, _mm512_cmpeq_epi16_mask, _mm512_cmpgt_epu16_mask,
+        _mm512_max_epu16, _mm512_or_si512, _mm512_set1_epi16, _mm512_setzero_si512,
     };
     let n = (src.len() / 2).min(out.len()) / 16 * 16;
     let Some(add) = add_for::<A>(p, n) else {
         return 0;
     };
     let t = _mm512_set1_ps(p.times);
-    let mut top = _mm512_setzero_si512();
+    let mut any = _mm512_setzero_si512();
     let (s32, s_rest) = src.as_chunks::<64>();
     let (o32, o_rest) = out.as_chunks_mut::<32>();
     for (i, (o, s)) in o32.iter_mut().zip(s32).enumerate() {
-        let h: __m512i = bytemuck::cast(*s);
-        top = _mm512_max_epu16(top, _mm512_and_si512(h, _mm512_set1_epi16(0x7fff)));
+        any = _mm512_or_si512(any, bytemuck::cast(*s));
         let [lo, hi]: [__m256i; 2] = bytemuck::cast(*s);
         *o = bytemuck::cast([
             post::<S>(_mm512_cvtph_ps(lo), t, add_chunk::<A, 16>(add, 32 * i)),
             post::<S>(_mm512_cvtph_ps(hi), t, add_chunk::<A, 16>(add, 32 * i + 16)),
         ]);
     }
-    let mut done = 32 * o32.len().min(s32.len());
-    let mut nan = _mm512_cmpgt_epu16_mask(top, _mm512_set1_epi16(0x7c00)) != 0;
+    let whole = o32.len().min(s32.len());
+    let mut done = 32 * whole;
+    // A NaN's exponent bits (all ones) are set in `any`, the OR of its
+    // lane's values; so where no lane of `any` has them all, no value is a
+    // NaN. Otherwise (an infinity, a NaN, or values of magnitudes in [1, 2)
+    // and [2, 4) in one lane) the exact test.
+    let e = _mm512_set1_epi16(0x7c00);
+    let mut nan = _mm512_cmpeq_epi16_mask(_mm512_and_si512(any, e), e) != 0 && {
+        let top = s32
+            .iter()
+            .take(whole)
+            .fold(_mm512_setzero_si512(), |top, s| {
+                let h: __m512i = bytemuck::cast(*s);
+                _mm512_max_epu16(top, _mm512_and_si512(h, _mm512_set1_epi16(0x7fff)))
+            });
+        _mm512_cmpgt_epu16_mask(top, e) != 0
+    };
     if done + 16 <= n
         && let (Some(s), Some(o)) = (s_rest.first_chunk::<32>(), o_rest.first_chunk_mut::<16>())
     {
