@@ -1028,7 +1028,7 @@ mod tests {
     /// Each AVX2 body against the reference dequantizer, bit for bit, where
     /// AVX2 runs, and each AVX-512 body where AVX-512 runs: rows of random bytes read from an odd offset, 0 to 40
     /// values and a few of 63 to 150 (0 to 3 blocks; under Miri 9 values, 2 blocks), whose scale
-    /// fields are quiet or signalling NaN, ±inf, subnormal, -0.0 or
+    /// fields (a second one the other value, of the other sign) are quiet or signalling NaN, ±inf, subnormal, -0.0 or
     /// ordinary (F16C quiets a signalling NaN scale; the multiply after it
     /// must make that invisible); the values after the written ones
     /// untouched. Each body also runs with the gather's epilogue fused (a
@@ -1094,10 +1094,16 @@ mod tests {
                         _ => &[],
                     };
                     for k in 0..units.min(3) {
-                        for &o in fields {
+                        for (j, &o) in fields.iter().enumerate() {
                             let at = k * f.block_bytes() + o;
-                            let v = if (k + case) % 2 == 0 { h } else { ordinary };
-                            row[at..at + 2].copy_from_slice(&v);
+                            // A second field (`m`, `dmin`) takes the other
+                            // value, of the other sign: never the first's
+                            // value, and never a second NaN (which of two
+                            // NaNs a sum passes on is the compiler's choice).
+                            let special = ((k + case) % 2 == 0) != (j == 1);
+                            let [lo, hi] = if special { h } else { ordinary };
+                            let sign = if j == 0 { 0 } else { 0x80 };
+                            row[at..at + 2].copy_from_slice(&[lo, hi ^ sign]);
                         }
                     }
                     if f == Format::Fbgemm8 {
