@@ -258,20 +258,42 @@ fn blocks32<const S: bool, const A: bool, const N: usize>(
     out: &mut [f32],
     block: impl Fn(&[u8; N]) -> [__m512; 2],
 ) -> usize {
+    blocks32_beside::<S, A, N>(blocks, blocks, p, out, |b, _| block(b))
+}
+
+/// [`blocks32`], `block` also given each block of `beside`: the same
+/// bytes, which the caller passes through `core::hint::black_box`, so
+/// that the compiler cannot tell they are the same, and a block's scale
+/// read from there ([`scale_of`]) stays a load of its own. Read from the
+/// block itself, the scale's window overlaps what else the body loads,
+/// and the compiler merged those loads badly: `Q8_0`'s first sixteen quants
+/// became two `vmovq` and a `vpunpcklqdq`, `Q5_0`'s and `Q5_1`'s `qh` masks
+/// came out of the loaded vector by `vpextrw` instead of `kmovw` from
+/// memory. The cost is one more pointer in the loop.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn blocks32_beside<const S: bool, const A: bool, const N: usize>(
+    blocks: &[u8],
+    beside: &[u8],
+    p: Post<'_>,
+    out: &mut [f32],
+    block: impl Fn(&[u8; N], &[u8; N]) -> [__m512; 2],
+) -> usize {
     let (b, _) = blocks.as_chunks::<N>();
+    let (c, _) = beside.as_chunks::<N>();
     let (o, _) = out.as_chunks_mut::<32>();
     let Some(add) = add_for::<A>(p, 32 * o.len()) else {
         return 0;
     };
     let t = _mm512_set1_ps(p.times);
-    for (i, (o, b)) in o.iter_mut().zip(b).enumerate() {
-        let [lo, hi] = block(b);
+    for (i, ((o, b), c)) in o.iter_mut().zip(b).zip(c).enumerate() {
+        let [lo, hi] = block(b, c);
         *o = bytemuck::cast([
             post::<S>(lo, t, add_chunk::<A, 16>(add, 32 * i)),
             post::<S>(hi, t, add_chunk::<A, 16>(add, 32 * i + 16)),
         ]);
     }
-    32 * o.len().min(b.len())
+    32 * o.len().min(b.len()).min(c.len())
 }
 
 /// The little-endian `f16` of bytes `lo`, `hi` as sixteen `f32`s (a block
@@ -293,11 +315,15 @@ fn half(lo: u8, hi: u8) -> __m512 {
 /// alternating with [`half`], ratio to the f32 `memcpy`): one token 0.48 /
 /// 0.48–0.50 → 0.51–0.53 / 0.51–0.54, one token of D = 4096 0.77–0.78 /
 /// 0.77 → 0.95 / 0.93, from DRAM (`DRAM=1`) 1.39–1.49 / 1.39–1.51 →
-/// 1.48–1.55 / 1.48–1.55, T = 512 the same. Not taken where it gained nothing:
-/// `Q4_1` (0.40 → 0.40–0.41), `Q8_0` (0.44–0.45 → 0.44–0.45: the compiler
-/// then split the load of the quants that overlap `b`), `Q5_0`/`Q5_1` (it
-/// took the `qh` masks out of the loaded vector, `vpextrw`, instead of
-/// loading them).
+/// 1.48–1.55 / 1.48–1.55, T = 512 the same. `Q8_0`, `Q5_0` and `Q5_1`
+/// ([`scale_pair`]: `d` and `m`) read `b` from the blocks seen apart
+/// ([`blocks32_beside`]); three runs alternating with [`half`]: one token
+/// `Q8_0` 0.43–0.44 → 0.43, `Q5_0` 0.28 → 0.30, `Q5_1` 0.23 → 0.24–0.25;
+/// of D = 4096 `Q8_0` 0.72–0.79 → 0.88, `Q5_0` 0.45 → 0.50, `Q5_1` 0.33 →
+/// 0.36; from DRAM `Q8_0` 0.97–0.99 → 1.05–1.07, `Q5_0` 1.01–1.05 →
+/// 1.02–1.07, `Q5_1` 0.90–0.92 → 0.93–0.97; T = 512 `Q5_1` 0.94 → 1.02,
+/// the others the same. Not taken for `Q4_1` (from the block: 0.40 →
+/// 0.40–0.41; it had one conversion for `d` and `m` already).
 #[target_feature(enable = "avx512f")]
 #[inline]
 fn scale_of(b: &[u8; 16]) -> __m512 {
@@ -307,6 +333,23 @@ fn scale_of(b: &[u8; 16]) -> __m512 {
     };
     let v = _mm512_cvt_roundph_ps::<_MM_FROUND_CUR_DIRECTION>(bytemuck::cast([*b, [0; 16]]));
     _mm512_broadcastss_ps(_mm512_castps512_ps128(v))
+}
+
+/// [`scale_of`] for the first two `f16`s of `b` (`Q5_1`'s `d` and `m`):
+/// one conversion, then a broadcast of each lane.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn scale_pair(b: &[u8; 16]) -> (__m512, __m512) {
+    use core::arch::x86_64::{
+        _MM_FROUND_CUR_DIRECTION, _mm_movehdup_ps, _mm512_broadcastss_ps, _mm512_castps512_ps128,
+        _mm512_cvt_roundph_ps,
+    };
+    let v = _mm512_cvt_roundph_ps::<_MM_FROUND_CUR_DIRECTION>(bytemuck::cast([*b, [0; 16]]));
+    let v = _mm512_castps512_ps128(v);
+    (
+        _mm512_broadcastss_ps(v),
+        _mm512_broadcastss_ps(_mm_movehdup_ps(v)),
+    )
 }
 
 /// The little-endian `f16`s `d` (bytes 0–1 of `dm`) and `m` (bytes 2–3) as
@@ -327,15 +370,17 @@ fn halves(dm: [u8; 4]) -> (__m512, __m512) {
 }
 
 /// ggml `Q8_0` blocks (34 bytes: `f16 d`, 32 `i8`): `x = q * d`, sixteen
-/// bytes a `vpmovsxbd`.
+/// bytes a `vpmovsxbd`, the scale by [`scale_of`] from the blocks seen
+/// apart ([`blocks32_beside`]).
 #[target_feature(enable = "avx512f,f16c")]
 pub(crate) fn q8_0<const S: bool, const A: bool>(
     blocks: &[u8],
     p: Post<'_>,
     out: &mut [f32],
 ) -> usize {
-    blocks32::<S, A, 34>(blocks, p, out, |&[d0, d1, ref q @ ..]| {
-        let d = half(d0, d1);
+    let beside = core::hint::black_box(blocks);
+    blocks32_beside::<S, A, 34>(blocks, beside, p, out, |&[_, _, ref q @ ..], c| {
+        let d = scale_of(c.first_chunk().unwrap_or(&[0; 16]));
         let q: [[u8; 16]; 2] = bytemuck::cast(*q);
         q.map(|q| {
             _mm512_mul_ps(
@@ -465,15 +510,22 @@ pub(crate) fn q5_0<const S: bool, const A: bool>(
 ) -> usize {
     let lo = bytemuck::cast(const { levels(NIBBLES, 16.0) });
     let hi = bytemuck::cast(const { levels(NIBBLES, 0.0) });
-    blocks32::<S, A, 22>(blocks, p, out, |&[d0, d1, h0, h1, h2, h3, ref q @ ..]| {
-        let d = half(d0, d1);
-        five_bits_in(
-            q,
-            [h0, h1, h2, h3],
-            _mm512_mul_ps(lo, d),
-            _mm512_mul_ps(hi, d),
-        )
-    })
+    let beside = core::hint::black_box(blocks);
+    blocks32_beside::<S, A, 22>(
+        blocks,
+        beside,
+        p,
+        out,
+        |&[_, _, h0, h1, h2, h3, ref q @ ..], c| {
+            let d = scale_of(c.first_chunk().unwrap_or(&[0; 16]));
+            five_bits_in(
+                q,
+                [h0, h1, h2, h3],
+                _mm512_mul_ps(lo, d),
+                _mm512_mul_ps(hi, d),
+            )
+        },
+    )
 }
 
 /// ggml `Q5_1` blocks (24 bytes: `f16 d`, `f16 m`, `u32 qh`, 16 bytes of
@@ -487,15 +539,14 @@ pub(crate) fn q5_1<const S: bool, const A: bool>(
 ) -> usize {
     let lo = bytemuck::cast(const { levels(NIBBLES, 0.0) });
     let hi = bytemuck::cast(const { levels(NIBBLES, -16.0) });
-    blocks32::<S, A, 24>(
+    let beside = core::hint::black_box(blocks);
+    blocks32_beside::<S, A, 24>(
         blocks,
+        beside,
         p,
         out,
-        |&[d0, d1, m0, m1, h0, h1, h2, h3, ref q @ ..]| {
-            // Two `half`s: with `halves` the compiler loaded the block's
-            // first sixteen bytes into a vector and took the `qh` masks out
-            // of it (`vpextrw`, `kmovw`) instead of loading them.
-            let (d, m) = (half(d0, d1), half(m0, m1));
+        |&[_, _, _, _, h0, h1, h2, h3, ref q @ ..], c| {
+            let (d, m) = scale_pair(c.first_chunk().unwrap_or(&[0; 16]));
             let table = |l| _mm512_add_ps(_mm512_mul_ps(l, d), m);
             five_bits_in(q, [h0, h1, h2, h3], table(lo), table(hi))
         },
