@@ -116,9 +116,9 @@ pub(crate) fn bf16<const S: bool, const A: bool>(
 /// A NaN has every exponent bit set, so the OR of its lane has them too:
 /// where no lane's OR has, the row holds no NaN, and that costs one
 /// `vpternlogd` per 64 values (the compiler ORs two vectors at once). Only a
-/// row where a lane's OR has them (an infinity or a NaN, or values of
-/// magnitudes in both [1, 2) and [2, 4) in one lane: rare in trained
-/// tables) is tested exactly, a second pass of an AND and an unsigned
+/// row where a lane's OR has them (an infinity or a NaN, or values whose
+/// exponents cover all five bits together in one lane, such as 1.5 and 3:
+/// one must be 2 or more, rare in trained tables) is tested exactly, a second pass of an AND and an unsigned
 /// maximum per 32 values, which every row paid before. `formats_speed
 /// f16`, default build, three runs alternating with that, ratio to the
 /// f32 `memcpy`: one token of D = 384 0.58–0.60 → 0.63, D = 4096 1.21–1.25 →
@@ -151,8 +151,8 @@ pub(crate) fn f16<const S: bool, const A: bool>(src: &[u8], p: Post<'_>, out: &m
     let mut done = 32 * whole;
     // A NaN's exponent bits (all ones) are set in `any`, the OR of its
     // lane's values; so where no lane of `any` has them all, no value is a
-    // NaN. Otherwise (an infinity, a NaN, or values of magnitudes in [1, 2)
-    // and [2, 4) in one lane) the exact test.
+    // NaN. Otherwise (an infinity, a NaN, or values whose exponents cover
+    // all five bits together in one lane) the exact test.
     let e = _mm512_set1_epi16(0x7c00);
     let mut nan = _mm512_cmpeq_epi16_mask(_mm512_and_si512(any, e), e) != 0 && {
         let top = s32
