@@ -327,16 +327,12 @@ fn half(lo: u8, hi: u8) -> __m512 {
 #[target_feature(enable = "avx512f")]
 #[inline]
 fn scale_of(b: &[u8; 16]) -> __m512 {
-    use core::arch::x86_64::{
-        _MM_FROUND_CUR_DIRECTION, _mm512_broadcastss_ps, _mm512_castps512_ps128,
-        _mm512_cvt_roundph_ps,
-    };
-    let v = _mm512_cvt_roundph_ps::<_MM_FROUND_CUR_DIRECTION>(bytemuck::cast([*b, [0; 16]]));
-    _mm512_broadcastss_ps(_mm512_castps512_ps128(v))
+    scale_pair(b).0
 }
 
-/// [`scale_of`] for the first two `f16`s of `b` (`Q5_1`'s `d` and `m`):
-/// one conversion, then a broadcast of each lane.
+/// The first two little-endian `f16`s of `b` (`Q5_1`'s `d` and `m`) as
+/// sixteen `f32`s each: one conversion from memory, as [`scale_of`] (the
+/// first of the two) explains, then a broadcast of each lane.
 #[target_feature(enable = "avx512f")]
 #[inline]
 fn scale_pair(b: &[u8; 16]) -> (__m512, __m512) {
