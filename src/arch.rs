@@ -867,6 +867,63 @@ mod tests {
         }
     }
 
+    /// Given a source and an output of different lengths, each `f16` and
+    /// `bf16` body decodes the first values of the source into the first
+    /// of the output, as many as both hold (whole octets, or sixteens), and
+    /// leaves the rest of the output untouched.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn half_bodies_pair_the_first_values_when_source_and_output_lengths_differ() {
+        use crate::reference::formats::{bf16_to_f32, f16_to_f32};
+        if !bodies_run_here() {
+            return;
+        }
+        let value = |i: usize| 0x3c00 + (i as u16 % 97) * 5;
+        // One side 48 values, the other 0 to 130 (under Miri, 72).
+        let pairs: std::vec::Vec<(usize, usize)> = if cfg!(miri) {
+            std::vec![(48, 72), (72, 48)]
+        } else {
+            (0..=130).flat_map(|k| [(48, k), (k, 48)]).collect()
+        };
+        for (outs, srcs) in pairs {
+            let bytes: std::vec::Vec<u8> = (0..srcs).flat_map(|i| value(i).to_le_bytes()).collect();
+            for wide in half_bodies() {
+                for bf16 in [false, true] {
+                    let mut out = std::vec![f32::MAX; outs];
+                    let done = if bf16 {
+                        half_body::<true>(wide, &bytes, &mut out)
+                    } else {
+                        half_body::<false>(wide, &bytes, &mut out)
+                    };
+                    // Whole sixteens (AVX-512), octets (AVX2 `f16`), or every
+                    // value (AVX2 `bf16`, a plain loop).
+                    let unit = match (wide, bf16) {
+                        (true, _) => 16,
+                        (false, false) => 8,
+                        (false, true) => 1,
+                    };
+                    assert_eq!(
+                        done,
+                        outs.min(srcs) / unit * unit,
+                        "{outs} {srcs} {wide} {bf16}"
+                    );
+                    for (i, &got) in out.iter().enumerate() {
+                        let want = match (i < done, bf16) {
+                            (false, _) => f32::MAX,
+                            (true, false) => f16_to_f32(value(i)),
+                            (true, true) => bf16_to_f32(value(i)),
+                        };
+                        assert_eq!(
+                            got.to_bits(),
+                            want.to_bits(),
+                            "value {i}: {outs} {srcs} {wide} {bf16}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     /// Every `f16` and `bf16` pattern (every 7th under Miri, which is slow),
     /// read from an odd byte offset, by the AVX2 bodies where AVX2 and F16C
     /// run and the AVX-512 ones where AVX-512 runs (a row with a NaN goes

@@ -132,13 +132,14 @@ pub(crate) fn f16<const S: bool, const A: bool>(src: &[u8], p: Post<'_>, out: &m
         _mm512_max_epu16, _mm512_or_si512, _mm512_set1_epi16, _mm512_setzero_si512,
     };
     let n = (src.len() / 2).min(out.len()) / 16 * 16;
-    let Some(add) = add_for::<A>(p, n) else {
+    let (Some(s), Some(o), Some(add)) = (src.get(..2 * n), out.get_mut(..n), add_for::<A>(p, n))
+    else {
         return 0;
     };
     let t = _mm512_set1_ps(p.times);
     let mut any = _mm512_setzero_si512();
-    let (s32, s_rest) = src.as_chunks::<64>();
-    let (o32, o_rest) = out.as_chunks_mut::<32>();
+    let (s32, s_rest) = s.as_chunks::<64>();
+    let (o32, o_rest) = o.as_chunks_mut::<32>();
     for (i, (o, s)) in o32.iter_mut().zip(s32).enumerate() {
         any = _mm512_or_si512(any, bytemuck::cast(*s));
         let [lo, hi]: [__m256i; 2] = bytemuck::cast(*s);
@@ -147,40 +148,34 @@ pub(crate) fn f16<const S: bool, const A: bool>(src: &[u8], p: Post<'_>, out: &m
             post::<S>(_mm512_cvtph_ps(hi), t, add_chunk::<A, 16>(add, 32 * i + 16)),
         ]);
     }
-    let whole = o32.len().min(s32.len());
-    let mut done = 32 * whole;
     // A NaN's exponent bits (all ones) are set in `any`, the OR of its
     // lane's values; so where no lane of `any` has them all, no value is a
     // NaN. Otherwise (an infinity, a NaN, or values whose exponents cover
     // all five bits together in one lane) the exact test.
     let e = _mm512_set1_epi16(0x7c00);
     let mut nan = _mm512_cmpeq_epi16_mask(_mm512_and_si512(any, e), e) != 0 && {
-        let top = s32
-            .iter()
-            .take(whole)
-            .fold(_mm512_setzero_si512(), |top, s| {
-                let h: __m512i = bytemuck::cast(*s);
-                _mm512_max_epu16(top, _mm512_and_si512(h, _mm512_set1_epi16(0x7fff)))
-            });
+        let top = s32.iter().fold(_mm512_setzero_si512(), |top, s| {
+            let h: __m512i = bytemuck::cast(*s);
+            _mm512_max_epu16(top, _mm512_and_si512(h, _mm512_set1_epi16(0x7fff)))
+        });
         _mm512_cmpgt_epu16_mask(top, e) != 0
     };
-    if done + 16 <= n
-        && let (Some(s), Some(o)) = (s_rest.first_chunk::<32>(), o_rest.first_chunk_mut::<16>())
-    {
+    // Both are cut to `n` values, so the chunks pair up, and what is left
+    // is sixteen values or none.
+    if let (Some(s), Some(o)) = (s_rest.first_chunk::<32>(), o_rest.first_chunk_mut::<16>()) {
         let h: __m256i = bytemuck::cast(*s);
         let magnitude = _mm256_and_si256(h, _mm256_set1_epi16(0x7fff));
         nan |= _mm256_movemask_epi8(_mm256_cmpgt_epi16(magnitude, _mm256_set1_epi16(0x7c00))) != 0;
         *o = bytemuck::cast(post::<S>(
             _mm512_cvtph_ps(h),
             t,
-            add_chunk::<A, 16>(add, done),
+            add_chunk::<A, 16>(add, n - 16),
         ));
-        done += 16;
     }
     if nan {
         return super::avx2::f16::<S, A>(src, p, out);
     }
-    done
+    n
 }
 
 /// Symmetric `i8`: `out[j] = f32(src[j] as i8) * scale`.
