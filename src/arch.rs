@@ -869,8 +869,9 @@ mod tests {
 
     /// Given a source and an output of different lengths, each `f16` and
     /// `bf16` body decodes the first values of the source into the first
-    /// of the output, as many as both hold (whole octets, or sixteens), and
-    /// leaves the rest of the output untouched.
+    /// of the output, as many as both hold (in its own steps: whole
+    /// sixteens, octets, or single values), and leaves the rest of the
+    /// output untouched.
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn half_bodies_pair_the_first_values_when_source_and_output_lengths_differ() {
