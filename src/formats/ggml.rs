@@ -128,11 +128,11 @@ impl<B: Block> BlockTable<'_, B> {
     }
 
     /// The bytes of row `row` (`None` past the end).
-    #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     pub(crate) fn row(&self, row: usize) -> Option<&[u8]> {
         let n = self.row_bytes();
-        self.bytes.get(row.checked_mul(n)?..)?.get(..n)
+        let start = row.checked_mul(n)?;
+        self.bytes.get(start..start.checked_add(n)?)
     }
 }
 
@@ -154,17 +154,14 @@ impl<B: Block> super::DecodePost for BlockTable<'_, B> {
         // over in parts, which the body decodes whole. Any other case, and
         // what the body leaves of a row (all of it where no body runs),
         // takes the general path (`decode_from`), out of line: its column
-        // arithmetic and the seven
-        // values it kept across the body's call cost a one-token `Q8_0`
-        // gather of D = 384 113 instructions around the body's 197, now 78.
-        // `examples/formats_speed`, `T=1`, default build, five runs
-        // alternating, ratio to the f32 `memcpy`: `Q8_0` 0.40–0.47 →
-        // 0.47–0.54, `Q4_0` 0.48–0.58 → 0.52–0.57, `IQ4_NL` 0.51–0.52 →
-        // 0.56–0.57; from DRAM and D = 4096 the same.
+        // arithmetic, and the seven values it kept across the body's call,
+        // cost a one-token `Q8_0` gather of D = 384 113 instructions around
+        // the body's 197; 79 now. `examples/formats_speed`, `T=1`, default
+        // build, five runs alternating, ratio to the f32 `memcpy`: `Q8_0`
+        // 0.40–0.47 → 0.47–0.54, `Q4_0` 0.48–0.58 → 0.52–0.57, `IQ4_NL`
+        // 0.51–0.52 → 0.56–0.57; from DRAM and D = 4096 the same.
         if cfg!(target_arch = "x86_64") && c0 == 0 && out.len() == self.dim {
-            let row_bytes = self.row_bytes();
-            let start = row.saturating_mul(row_bytes);
-            let Some(r) = self.bytes.get(start..start.saturating_add(row_bytes)) else {
+            let Some(r) = self.row(row) else {
                 return;
             };
             if !self.handed_in_parts(r.len()) {
@@ -256,7 +253,6 @@ impl<B: Block> BlockTable<'_, B> {
         }
         // Whole blocks by the bodies; the lanes below do the rest. A
         // DRAM-sized table's rows are hinted inside the row too.
-        let avx2 = Self::body::<S, A>;
         let dram_sized = self.dram_sized();
         let k = (CHUNK_BYTES / n).max(1);
         let done = if self.handed_in_parts(body.len()) {
@@ -275,7 +271,7 @@ impl<B: Block> BlockTable<'_, B> {
                 for off in (0..ahead).step_by(256) {
                     crate::prefetch::read_bytes(self.bytes, at + off, ahead - off);
                 }
-                let d = avx2(b, p.from(done), o);
+                let d = Self::body::<S, A>(b, p.from(done), o);
                 done += d;
                 if d < o.len() {
                     break;
@@ -283,7 +279,7 @@ impl<B: Block> BlockTable<'_, B> {
             }
             done
         } else {
-            avx2(body, p, out)
+            Self::body::<S, A>(body, p, out)
         };
         if done > 0 {
             let blocks = done / e;
