@@ -125,90 +125,28 @@ pub(crate) fn bf16<const S: bool, const A: bool>(
     })
 }
 
-/// `f16` → `f32` for the whole octets: `vcvtph2ps` on every octet, while
-/// an integer maximum of the magnitudes (`h & 0x7fff`, sixteen a step)
-/// notes whether any was a NaN (`> 0x7c00`); only a row that held one is
-/// widened again with the NaN fix-up of [`f16x8`]. A NaN-free row, the
-/// common case, costs two conversions, an AND and a maximum per sixteen
-/// values. (A float compare of each octet's result instead, a chain of
-/// ORs, made the one-token gather at D = 384 a sixth slower.)
+/// `f16` → `f32` for the whole octets by F16C's `vcvtph2ps`: the
+/// reference's bits (exact for every number; a NaN comes out quiet, sign
+/// and payload kept, as `vcvtph2ps` makes it).
 #[target_feature(enable = "avx2,f16c")]
 pub(crate) fn f16<const S: bool, const A: bool>(src: &[u8], p: Post<'_>, out: &mut [f32]) -> usize {
-    use core::arch::x86_64::{
-        _mm_and_si128, _mm_max_epu16, _mm_set1_epi16, _mm256_cmpgt_epi16, _mm256_cvtph_ps,
-        _mm256_max_epu16, _mm256_movemask_epi8, _mm256_set1_epi16, _mm256_setzero_si256,
-    };
+    use core::arch::x86_64::_mm256_cvtph_ps;
     let octets = (out.len() / 8).min(src.len() / 16);
-    let (Some(src), Some(out)) = (src.get(..16 * octets), out.get_mut(..8 * octets)) else {
-        return 0;
-    };
-    let Some(add) = add_for::<A>(p, out.len()) else {
+    let (Some(src), Some(out), Some(add)) = (
+        src.get(..16 * octets),
+        out.get_mut(..8 * octets),
+        add_for::<A>(p, 8 * octets),
+    ) else {
         return 0;
     };
     let (s, _) = src.as_chunks::<16>();
     let (o, _) = out.as_chunks_mut::<8>();
-    let (s2, s1) = s.as_chunks::<2>();
-    let (o2, o1) = o.as_chunks_mut::<2>();
-    let (t, odd) = (_mm256_set1_ps(p.times), 16 * o2.len());
-    let mut top = _mm256_setzero_si256();
-    for (i, (o, s)) in o2.iter_mut().zip(s2).enumerate() {
-        let h: __m256i = bytemuck::cast(*s);
-        top = _mm256_max_epu16(top, _mm256_and_si256(h, _mm256_set1_epi16(0x7fff)));
-        *o = [
-            bytemuck::cast(post::<S>(
-                _mm256_cvtph_ps(bytemuck::cast(s[0])),
-                t,
-                add_chunk::<A, 8>(add, 16 * i),
-            )),
-            bytemuck::cast(post::<S>(
-                _mm256_cvtph_ps(bytemuck::cast(s[1])),
-                t,
-                add_chunk::<A, 8>(add, 16 * i + 8),
-            )),
-        ];
-    }
-    // The odd octet, if any.
-    let mut top1 = _mm256_castsi256_si128(top);
-    for (o, s) in o1.iter_mut().zip(s1) {
-        let h: __m128i = bytemuck::cast(*s);
-        top1 = _mm_max_epu16(top1, _mm_and_si128(h, _mm_set1_epi16(0x7fff)));
-        *o = bytemuck::cast(post::<S>(
-            _mm256_cvtph_ps(h),
-            t,
-            add_chunk::<A, 8>(add, odd),
-        ));
-    }
-    let top = _mm256_max_epu16(top, bytemuck::cast([top1, top1]));
-    if _mm256_movemask_epi8(_mm256_cmpgt_epi16(top, _mm256_set1_epi16(0x7c00))) != 0 {
-        for (i, (o, s)) in o.iter_mut().zip(s).enumerate() {
-            *o = bytemuck::cast(post::<S>(f16x8(s), t, add_chunk::<A, 8>(add, 8 * i)));
-        }
+    let t = _mm256_set1_ps(p.times);
+    for (i, (o, s)) in o.iter_mut().zip(s).enumerate() {
+        let x = _mm256_cvtph_ps(bytemuck::cast(*s));
+        *o = bytemuck::cast(post::<S>(x, t, add_chunk::<A, 8>(add, 8 * i)));
     }
     8 * octets
-}
-
-/// Eight little-endian `f16` (16 bytes) widened by F16C, bit for bit the
-/// values of the software widening (`formats::lanes`): exact, NaN payloads
-/// kept, a signalling NaN still signalling.
-#[target_feature(enable = "avx2,f16c")]
-#[inline]
-fn f16x8(b: &[u8; 16]) -> __m256 {
-    use core::arch::x86_64::{
-        _CMP_UNORD_Q, _mm256_blendv_ps, _mm256_castsi256_ps, _mm256_cmp_ps, _mm256_cvtepi16_epi32,
-        _mm256_cvtph_ps, _mm256_or_si256, _mm256_slli_epi32,
-    };
-    let h: __m128i = bytemuck::cast(*b);
-    let x = _mm256_cvtph_ps(h);
-    // `vcvtph2ps` quiets a signalling NaN; the software widening keeps every
-    // NaN's bits. NaN lanes take them from the input instead: the sign
-    // (sign-extended to bits 29..31 by the widening to 32 bits), the
-    // all-ones exponent, the ten payload bits at 13..22.
-    let nan = _mm256_cmp_ps::<_CMP_UNORD_Q>(x, x);
-    let bits = _mm256_or_si256(
-        _mm256_slli_epi32::<13>(_mm256_cvtepi16_epi32(h)),
-        _mm256_set1_epi32(0x7f80_0000),
-    );
-    _mm256_blendv_ps(x, _mm256_castsi256_ps(bits), nan)
 }
 
 /// Symmetric `i8`: `out[j] = f32(src[j] as i8) * scale`.
@@ -1054,10 +992,8 @@ fn q6_run(b: &[u8; 210], k: usize) -> Option<__m256i> {
     ))
 }
 
-/// A block scale (`f16`, little-endian) by F16C, broadcast. F16C quiets a
-/// signalling NaN, which the software widening keeps; every use multiplies
-/// it, and a multiply quiets it the same way, so the decoded values are the
-/// same bits either way.
+/// A block scale (`f16`, little-endian) by F16C, broadcast: the software
+/// widening's bits (a NaN quiet).
 #[target_feature(enable = "avx2,f16c")]
 #[inline]
 fn scale_f16c(lo: u8, hi: u8) -> __m256 {

@@ -108,74 +108,20 @@ pub(crate) fn bf16<const S: bool, const A: bool>(
     })
 }
 
-/// `f16` → `f32` by `vcvtph2ps`, while an OR of each lane's values notes
-/// whether any value could be a NaN; `vcvtph2ps` quiets a signalling NaN,
-/// so a row that held one is decoded again by the AVX2 body, whose NaN
-/// lanes keep every bit (as the lanes and the reference do).
+/// `f16` → `f32` by `vcvtph2ps`: the reference's bits (exact for every
+/// number; a NaN comes out quiet, sign and payload kept, as `vcvtph2ps`
+/// makes it).
 ///
-/// A NaN has every exponent bit set, so the OR of its lane has them too:
-/// where no lane's OR has, the row holds no NaN, and that costs one
-/// `vpternlogd` per 64 values (the compiler ORs two vectors at once). Only a
-/// row where a lane's OR has them (an infinity or a NaN, or values whose
-/// exponents cover all five bits together in one lane, such as 1.5 and 3:
-/// one must be 2 or more, rare in trained tables) is tested exactly, a second pass of an AND and an unsigned
-/// maximum per 32 values, which every row paid before. `formats_speed
-/// f16`, default build, three runs alternating with that, ratio to the
-/// f32 `memcpy`: one token of D = 384 0.58–0.60 → 0.63, D = 4096 1.21–1.25 →
-/// 1.30–1.31, from DRAM 1.03–1.06 → 1.05–1.07, T = 512 the same. (Without
-/// any test, wrong for such rows, the one token read 0.72–0.73.)
-#[target_feature(enable = "avx512f,avx512bw,avx2,f16c")]
+/// The reference kept a signalling NaN signalling until 2026-12-01, and
+/// this body then ORed its source to find the rows that could hold one
+/// (one `vpternlogd` and one load per 64 values, and an exact test where
+/// the OR had every exponent bit), handing those to a fix-up. Without that:
+/// `formats_speed f16`, `T=1`, D = 384, default build, ratio to the f32
+/// `memcpy` over three seeds alternating, 0.61–0.63 → 0.73–0.79 (a check of
+/// the source ahead of `each16`'s loop instead read 0.59–0.62).
+#[target_feature(enable = "avx512f,f16c")]
 pub(crate) fn f16<const S: bool, const A: bool>(src: &[u8], p: Post<'_>, out: &mut [f32]) -> usize {
-    use core::arch::x86_64::{
-        __m256i, __m512i, _mm256_and_si256, _mm256_cmpgt_epi16, _mm256_movemask_epi8,
-        _mm256_set1_epi16, _mm512_and_si512, _mm512_cmpeq_epi16_mask, _mm512_cmpgt_epu16_mask,
-        _mm512_max_epu16, _mm512_or_si512, _mm512_set1_epi16, _mm512_setzero_si512,
-    };
-    let n = (src.len() / 2).min(out.len()) / 16 * 16;
-    let (Some(s), Some(o), Some(add)) = (src.get(..2 * n), out.get_mut(..n), add_for::<A>(p, n))
-    else {
-        return 0;
-    };
-    let t = _mm512_set1_ps(p.times);
-    let mut any = _mm512_setzero_si512();
-    let (s32, s_rest) = s.as_chunks::<64>();
-    let (o32, o_rest) = o.as_chunks_mut::<32>();
-    for (i, (o, s)) in o32.iter_mut().zip(s32).enumerate() {
-        any = _mm512_or_si512(any, bytemuck::cast(*s));
-        let [lo, hi]: [__m256i; 2] = bytemuck::cast(*s);
-        *o = bytemuck::cast([
-            post::<S>(_mm512_cvtph_ps(lo), t, add_chunk::<A, 16>(add, 32 * i)),
-            post::<S>(_mm512_cvtph_ps(hi), t, add_chunk::<A, 16>(add, 32 * i + 16)),
-        ]);
-    }
-    // A NaN's exponent bits (all ones) are set in `any`, the OR of its
-    // lane's values; so where no lane of `any` has them all, no value is a
-    // NaN. Otherwise (an infinity, a NaN, or values whose exponents cover
-    // all five bits together in one lane) the exact test.
-    let e = _mm512_set1_epi16(0x7c00);
-    let mut nan = _mm512_cmpeq_epi16_mask(_mm512_and_si512(any, e), e) != 0 && {
-        let top = s32.iter().fold(_mm512_setzero_si512(), |top, s| {
-            let h: __m512i = bytemuck::cast(*s);
-            _mm512_max_epu16(top, _mm512_and_si512(h, _mm512_set1_epi16(0x7fff)))
-        });
-        _mm512_cmpgt_epu16_mask(top, e) != 0
-    };
-    // Both are cut to `n` values, so the chunks pair up, and what is left
-    // is sixteen values or none.
-    if let (Some(s), Some(o)) = (s_rest.first_chunk::<32>(), o_rest.first_chunk_mut::<16>()) {
-        let h: __m256i = bytemuck::cast(*s);
-        let magnitude = _mm256_and_si256(h, _mm256_set1_epi16(0x7fff));
-        nan |= _mm256_movemask_epi8(_mm256_cmpgt_epi16(magnitude, _mm256_set1_epi16(0x7c00))) != 0;
-        *o = bytemuck::cast(post::<S>(
-            _mm512_cvtph_ps(h),
-            t,
-            add_chunk::<A, 16>(add, n - 16),
-        ));
-    }
-    if nan {
-        return super::avx2::f16::<S, A>(src, p, out);
-    }
-    n
+    each16::<S, A, 32>(src, p, out, |h| _mm512_cvtph_ps(bytemuck::cast(*h)))
 }
 
 /// Symmetric `i8`: `out[j] = f32(src[j] as i8) * scale`.

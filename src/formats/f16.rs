@@ -2,9 +2,10 @@
 //! `f32` on SIMD lanes; and their encoders.
 //!
 //! Decoding is exact (every `f16` and `bf16` value is an `f32`): `bf16` is
-//! `f32::from_bits(h << 16)`, `f16` the branch-free bit conversion of
-//! `lanes.rs`; on x86_64, AVX2 and F16C wherever the CPU runs them (see
-//! `crate::arch`: detected at run time on a default build). Encoding rounds to nearest, ties to even (error ≤ half an ulp
+//! `f32::from_bits(h << 16)`, every bit kept; `f16` the branch-free bit
+//! conversion of `lanes.rs`, or on x86_64 F16C's `vcvtph2ps` wherever the CPU
+//! runs it (see `crate::arch`: detected at run time on a default build), an
+//! `f16` NaN coming out quiet with its sign and payload either way. Encoding rounds to nearest, ties to even (error ≤ half an ulp
 //! of the 16-bit format: relative 2^-11 for `f16` normals, 2^-8 for `bf16`);
 //! `f16` overflows to ±inf beyond 65504 (exactly: from 65520 up), NaN becomes
 //! a quiet NaN of the same sign.

@@ -14,11 +14,10 @@
 //! `x = 2^-15 + m·2^-25`, and `min(x, 2x - 2^-14)` is its value `m·2^-24`
 //! (exact) while leaving every other lane unchanged; inf/NaN are re-biased
 //! like normal numbers (no arithmetic sees a NaN) and get their all-ones
-//! exponent, with the sign, by one final OR. NaN payloads are kept bit for
-//! bit (a signalling NaN stays signalling). Where the CPU runs F16C and AVX2,
-//! `F16Table` rows use the hardware `vcvtph2ps` instead
-//! (`crate::arch::f16_rows`), with the NaN lanes rebuilt from the input so
-//! the values stay the same bits.
+//! exponent, with the sign (and a NaN its quiet bit), by one final OR. A NaN
+//! keeps its sign and payload and comes out quiet, as the hardware widens it:
+//! where the CPU runs F16C, `F16Table` rows use `vcvtph2ps`
+//! (`crate::arch::f16_rows`), the same bits.
 
 use super::Post;
 use crate::simd::{F32x8, I32x8, U8x16, U16x8};
@@ -49,9 +48,12 @@ pub(super) fn f16_widen(h: U16x8) -> F32x8 {
     // m·2^-24 = 2x - 2^-14 exactly (Sterbenz), and only for those lanes is
     // that below x (x ≥ 2^-14 elsewhere, and rounding is monotonic).
     let x = x.min(x + x - F32x8::splat(F16_MIN_NORMAL));
-    // The sign, and the all-ones exponent of inf/NaN, by one OR.
-    let inf_nan = (h & s(0x7c00)).eq(s(0x7c00));
-    let top = (h & s(0x8000)) | (inf_nan & s(0x7f80));
+    // The sign, the all-ones exponent of inf/NaN and the quiet bit of a NaN
+    // (magnitude above inf's 0x7c00), by one OR.
+    let m = h & s(0x7fff);
+    let inf_nan = m.gt_signed(s(0x7bff));
+    let nan = m.gt_signed(s(0x7c00));
+    let top = (h & s(0x8000)) | (inf_nan & s(0x7f80)) | (nan & s(0x0040));
     F32x8::from_bits(x.to_bits() | I32x8::join16(s(0), top))
 }
 
@@ -76,7 +78,8 @@ pub(crate) fn f16_to_f32(h: u16) -> f32 {
     } else {
         (em << 13) + rebias
     };
-    f32::from_bits(mag | sign)
+    let quiet = u32::from(em > 0x7c00) << 22; // a NaN comes out quiet
+    f32::from_bits(mag | sign | quiet)
 }
 
 /// Reads a little-endian `f16` at `b[i..i + 2]` and widens it.

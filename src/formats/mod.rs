@@ -38,10 +38,12 @@
 //! (`ggml/src/ggml-quants.c`), checked against known answers computed by the
 //! `gguf` Python package's numpy decoders and, for `Q2_K`, `Q3_K`, `Q5_K`,
 //! `IQ4_NL`, `IQ4_XS` and `IQ3_S`, by ggml's C decoders themselves. `f16`
-//! widening is an integer bit conversion on 16-bit SIMD lanes plus one exact
-//! subtraction for subnormals (no lookup table, no hardware `cvtph`, no
-//! subnormal `f32` operand, so it is exact under denormals-are-zero too); it
-//! keeps NaN payloads bit for bit.
+//! widening is F16C's `vcvtph2ps` where the CPU runs it, and elsewhere an
+//! integer bit conversion on 16-bit SIMD lanes plus one exact subtraction for
+//! subnormals (no lookup table, no subnormal `f32` operand, so it is exact
+//! under denormals-are-zero too); both give the same bits: every number
+//! exact, a NaN quiet with its sign and payload (as `vcvtph2ps`, Arm's
+//! `fcvt`, the `half` crate and PyTorch widen it).
 //!
 //! The decoders work on byte and 16-bit lanes (sixteen or eight elements per
 //! SSE2/NEON instruction) and widen to `f32` at the end with unpacks; bytes

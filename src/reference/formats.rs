@@ -12,21 +12,27 @@ use crate::Error;
 use crate::formats::Format;
 use crate::formats::grid::IQ3S_GRID;
 
-/// Widens an IEEE binary16 bit pattern to `f32` (exact; NaN payloads kept).
+/// Widens an IEEE binary16 bit pattern to `f32`: exact for every number;
+/// a NaN comes out quiet (the top payload bit set), its sign and other
+/// payload bits kept, as F16C's `vcvtph2ps`, Arm's `fcvt`, the `half`
+/// crate and PyTorch widen it.
 ///
 /// ```
 /// use inlayer::reference::formats::f16_to_f32;
 /// assert_eq!(f16_to_f32(0x3c00), 1.0);
 /// assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
 /// assert_eq!(f16_to_f32(0xfc00), f32::NEG_INFINITY);
+/// assert_eq!(f16_to_f32(0x7c01).to_bits(), 0x7fc0_2000); // signalling → quiet
 /// ```
 #[must_use]
 pub fn f16_to_f32(h: u16) -> f32 {
     let sign = u32::from(h >> 15) << 31;
     let exp = u32::from((h >> 10) & 0x1f);
     let man = u32::from(h & 0x3ff);
-    let bits = if exp == 0x1f {
-        0x7f80_0000 | (man << 13)
+    let bits = if exp == 0x1f && man != 0 {
+        0x7fc0_0000 | (man << 13) // NaN: quiet
+    } else if exp == 0x1f {
+        0x7f80_0000
     } else if exp != 0 {
         ((exp + 127 - 15) << 23) | (man << 13)
     } else if man == 0 {

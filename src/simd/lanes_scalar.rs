@@ -343,10 +343,17 @@ impl U16x8 {
         }))
     }
 
-    /// All ones where the lanes are equal, zero elsewhere.
+    /// All ones where `self`'s lane is the greater as an `i16`, zero
+    /// elsewhere.
     #[inline(always)]
-    pub(crate) fn eq(self, o: Self) -> Self {
-        self.zip_with(o, |a, b| if a == b { 0xffff } else { 0 })
+    pub(crate) fn gt_signed(self, o: Self) -> Self {
+        self.zip_with(o, |a, b| {
+            if a.cast_signed() > b.cast_signed() {
+                0xffff
+            } else {
+                0
+            }
+        })
     }
 
     #[inline(always)]

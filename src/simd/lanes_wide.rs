@@ -267,10 +267,12 @@ impl U16x8 {
         Self(wide::u16x8::new(h))
     }
 
-    /// All ones where the lanes are equal, zero elsewhere.
+    /// All ones where `self`'s lane is the greater as an `i16`, zero
+    /// elsewhere (one SSE2 `pcmpgtw`).
     #[inline(always)]
-    pub(crate) fn eq(self, o: Self) -> Self {
-        Self(self.0.simd_eq(o.0))
+    pub(crate) fn gt_signed(self, o: Self) -> Self {
+        let (a, b): (wide::i16x8, wide::i16x8) = (bytemuck::cast(self.0), bytemuck::cast(o.0));
+        Self(bytemuck::cast(a.simd_gt(b)))
     }
 }
 
