@@ -15,7 +15,7 @@
 //! | [`Format`] | view | row / block layout | decode (one IEEE rounding per op, no FMA) |
 //! |---|---|---|---|
 //! | `F32` | [`F32Table`] | `f32[D]` | copy |
-//! | `F16` | [`F16Table`] | `f16[D]` (IEEE binary16) | exact widening |
+//! | `F16` | [`F16Table`] | `f16[D]` (IEEE binary16) | exact widening (a NaN quiet, sign and payload kept) |
 //! | `Bf16` | [`Bf16Table`] | `bf16[D]` | `f32::from_bits(h << 16)` |
 //! | `I8` | [`I8Table`] | `i8[D]`, scales in a separate `f32` slice (per row, or one per tensor) | `q * scale` |
 //! | `Fbgemm8` | [`Fbgemm8Table`] | `u8 q[D]` · `f32 scale` · `f32 bias` (stride `D + 8`) | `q * scale + bias` |
