@@ -119,7 +119,7 @@ pub(crate) fn bf16<const S: bool, const A: bool>(
 /// `formats_speed f16`, `T=1`, D = 384, default build, ratio to the f32
 /// `memcpy` over three seeds alternating, 0.61–0.63 → 0.73–0.79 (a check of
 /// the source ahead of `each16`'s loop instead read 0.59–0.62).
-#[target_feature(enable = "avx512f,f16c")]
+#[target_feature(enable = "avx512f")]
 pub(crate) fn f16<const S: bool, const A: bool>(src: &[u8], p: Post<'_>, out: &mut [f32]) -> usize {
     each16::<S, A, 32>(src, p, out, |h| _mm512_cvtph_ps(bytemuck::cast(*h)))
 }
