@@ -43,16 +43,16 @@ pub(super) fn f16_widen(h: U16x8) -> F32x8 {
     // The magnitude re-biased into the `f32` layout: `em << 13` with 112
     // added to the exponent field, built on the 16-bit halves. Exact for
     // normal numbers; inf/NaN stay finite here (no arithmetic sees a NaN).
-    let x = F32x8::from_bits(I32x8::join16(h << 13, ((h & s(0x7fff)) >> 3) + s(0x3800)));
+    let mag = h & s(0x7fff);
+    let x = F32x8::from_bits(I32x8::join16(h << 13, (mag >> 3) + s(0x3800)));
     // A subnormal (exponent field 0) reads as x = 2^-15 + m·2^-25; its value
     // m·2^-24 = 2x - 2^-14 exactly (Sterbenz), and only for those lanes is
     // that below x (x ≥ 2^-14 elsewhere, and rounding is monotonic).
     let x = x.min(x + x - F32x8::splat(F16_MIN_NORMAL));
     // The sign, the all-ones exponent of inf/NaN and the quiet bit of a NaN
     // (magnitude above inf's 0x7c00), by one OR.
-    let m = h & s(0x7fff);
-    let inf_nan = m.gt_signed(s(0x7bff));
-    let nan = m.gt_signed(s(0x7c00));
+    let inf_nan = mag.gt_signed(s(0x7bff));
+    let nan = mag.gt_signed(s(0x7c00));
     let top = (h & s(0x8000)) | (inf_nan & s(0x7f80)) | (nan & s(0x0040));
     F32x8::from_bits(x.to_bits() | I32x8::join16(s(0), top))
 }
