@@ -1061,10 +1061,14 @@ mod tests {
         for (case, &special) in specials.iter().enumerate() {
             let (h, ordinary) = (special.to_le_bytes(), 0x2c00u16.to_le_bytes());
             let scale = f16_to_f32(special);
-            for f in formats.clone() {
+            for (nth, f) in formats.clone().enumerate() {
+                // Under Miri (slow) each format meets a third of the special
+                // scales (every special still meets a third of the formats)
+                // and one size: nine values (past an octet) or two blocks.
+                if cfg!(miri) && (nth + case) % 3 != 0 {
+                    continue;
+                }
                 let e = f.block_elems();
-                // Under Miri (slow) a few sizes: empty, short, a partial
-                // octet, two blocks.
                 let sizes = match (e, cfg!(miri)) {
                     (1, false) => 0..=40,
                     (1, true) => 9..=9,
