@@ -199,42 +199,20 @@ fn blocks32<const S: bool, const A: bool, const N: usize>(
     out: &mut [f32],
     block: impl Fn(&[u8; N]) -> [__m512; 2],
 ) -> usize {
-    blocks32_beside::<S, A, N>(blocks, blocks, p, out, |b, _| block(b))
-}
-
-/// [`blocks32`], `block` also given each block of `beside`: the same
-/// bytes, which the caller passes through `core::hint::black_box`, so
-/// that the compiler cannot tell they are the same, and a block's scale
-/// read from there ([`scale_of`]) stays a load of its own. Read from the
-/// block itself, the scale's window overlaps what else the body loads,
-/// and the compiler merged those loads badly: `Q8_0`'s first sixteen quants
-/// became two `vmovq` and a `vpunpcklqdq`, `Q5_0`'s and `Q5_1`'s `qh` masks
-/// came out of the loaded vector by `vpextrw` instead of `kmovw` from
-/// memory. The cost is one more pointer in the loop.
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn blocks32_beside<const S: bool, const A: bool, const N: usize>(
-    blocks: &[u8],
-    beside: &[u8],
-    p: Post<'_>,
-    out: &mut [f32],
-    block: impl Fn(&[u8; N], &[u8; N]) -> [__m512; 2],
-) -> usize {
     let (b, _) = blocks.as_chunks::<N>();
-    let (c, _) = beside.as_chunks::<N>();
     let (o, _) = out.as_chunks_mut::<32>();
     let Some(add) = add_for::<A>(p, 32 * o.len()) else {
         return 0;
     };
     let t = _mm512_set1_ps(p.times);
-    for (i, ((o, b), c)) in o.iter_mut().zip(b).zip(c).enumerate() {
-        let [lo, hi] = block(b, c);
+    for (i, (o, b)) in o.iter_mut().zip(b).enumerate() {
+        let [lo, hi] = block(b);
         *o = bytemuck::cast([
             post::<S>(lo, t, add_chunk::<A, 16>(add, 32 * i)),
             post::<S>(hi, t, add_chunk::<A, 16>(add, 32 * i + 16)),
         ]);
     }
-    32 * o.len().min(b.len()).min(c.len())
+    32 * o.len().min(b.len())
 }
 
 /// The little-endian `f16` of bytes `lo`, `hi` as sixteen `f32`s (a block
@@ -256,15 +234,14 @@ fn half(lo: u8, hi: u8) -> __m512 {
 /// alternating with [`half`], ratio to the f32 `memcpy`): one token 0.48 /
 /// 0.48–0.50 → 0.51–0.53 / 0.51–0.54, one token of D = 4096 0.77–0.78 /
 /// 0.77 → 0.95 / 0.93, from DRAM (`DRAM=1`) 1.39–1.49 / 1.39–1.51 →
-/// 1.48–1.55 / 1.48–1.55, T = 512 the same. `Q8_0`, `Q5_0` and `Q5_1`
-/// ([`scale_pair`]: `d` and `m`) read `b` from the blocks seen apart
-/// ([`blocks32_beside`]); three runs alternating with [`half`]: one token
-/// `Q8_0` 0.43–0.44 → 0.43, `Q5_0` 0.28 → 0.30, `Q5_1` 0.23 → 0.24–0.25;
-/// of D = 4096 `Q8_0` 0.72–0.79 → 0.88, `Q5_0` 0.45 → 0.50, `Q5_1` 0.33 →
-/// 0.36; from DRAM `Q8_0` 0.97–0.99 → 1.05–1.07, `Q5_0` 1.01–1.05 →
-/// 1.02–1.07, `Q5_1` 0.90–0.92 → 0.93–0.97; T = 512 `Q5_1` 0.94 → 1.02,
-/// the others the same. Not taken for `Q4_1` (from the block: 0.40 →
-/// 0.40–0.41; it had one conversion for `d` and `m` already).
+/// 1.48–1.55 / 1.48–1.55, T = 512 the same. `Q5_0` and `Q5_1`
+/// ([`scale_pair`]: `d` and `m`) too (three runs alternating with [`half`],
+/// when they read `b` from a second view of the blocks: one token `Q5_0`
+/// 0.28 → 0.30, `Q5_1` 0.23 → 0.24–0.25; of D = 4096 0.45 → 0.50 and 0.33
+/// → 0.36; from DRAM 1.01–1.05 → 1.02–1.07 and 0.90–0.92 → 0.93–0.97; T =
+/// 512 `Q5_1` 0.94 → 1.02). Not taken for `Q4_1` (from the block: 0.40 →
+/// 0.40–0.41; it had one conversion for `d` and `m` already), nor for
+/// `Q8_0` (see [`q8_0`]).
 #[target_feature(enable = "avx512f")]
 #[inline]
 fn scale_of(b: &[u8; 16]) -> __m512 {
@@ -307,17 +284,29 @@ fn halves(dm: [u8; 4]) -> (__m512, __m512) {
 }
 
 /// ggml `Q8_0` blocks (34 bytes: `f16 d`, 32 `i8`): `x = q * d`, sixteen
-/// bytes a `vpmovsxbd`, the scale by [`scale_of`] from the blocks seen
-/// apart ([`blocks32_beside`]).
+/// bytes a `vpmovsxbd` from memory, the scale by a 128-bit `vcvtph2ps` that
+/// reads the block (its low lane: the same F16C bits as [`scale_of`]) and a
+/// broadcast. [`scale_of`]'s 512-bit conversion, read from the block itself,
+/// made the compiler load the first sixteen quants as two `vmovq` and a
+/// `vpunpcklqdq`; until 2026-12-02 the body read it from a second view of
+/// the blocks, passed through `core::hint::black_box` (a pointer more a
+/// block). This form folds all three loads. `examples/formats_speed`,
+/// default build, alternating with that body: one token (`T=1`, D = 384)
+/// 0.44–0.52 → 0.45–0.66 of the f32 `memcpy` over eight seeds (medians
+/// 0.48 → 0.515), T = 512 1.16–1.24 → 1.20–1.28 over three; one token of
+/// D = 4096, D = 4096 × 512 and from DRAM within noise.
 #[target_feature(enable = "avx512f,f16c")]
 pub(crate) fn q8_0<const S: bool, const A: bool>(
     blocks: &[u8],
     p: Post<'_>,
     out: &mut [f32],
 ) -> usize {
-    let beside = core::hint::black_box(blocks);
-    blocks32_beside::<S, A, 34>(blocks, beside, p, out, |&[_, _, ref q @ ..], c| {
-        let d = scale_of(c.first_chunk().unwrap_or(&[0; 16]));
+    use core::arch::x86_64::{_mm_cvtph_ps, _mm_cvtss_f32};
+    blocks32::<S, A, 34>(blocks, p, out, |b| {
+        let (&[_, _, ref q @ ..], Some(head)) = (b, b.first_chunk::<16>()) else {
+            return [_mm512_set1_ps(0.0); 2]; // (a 34-byte block has 16 bytes)
+        };
+        let d = _mm512_set1_ps(_mm_cvtss_f32(_mm_cvtph_ps(bytemuck::cast(*head))));
         let q: [[u8; 16]; 2] = bytemuck::cast(*q);
         q.map(|q| {
             _mm512_mul_ps(
@@ -447,22 +436,16 @@ pub(crate) fn q5_0<const S: bool, const A: bool>(
 ) -> usize {
     let lo = bytemuck::cast(const { levels(NIBBLES, 16.0) });
     let hi = bytemuck::cast(const { levels(NIBBLES, 0.0) });
-    let beside = core::hint::black_box(blocks);
-    blocks32_beside::<S, A, 22>(
-        blocks,
-        beside,
-        p,
-        out,
-        |&[_, _, h0, h1, h2, h3, ref q @ ..], c| {
-            let d = scale_of(c.first_chunk().unwrap_or(&[0; 16]));
-            five_bits_in(
-                q,
-                [h0, h1, h2, h3],
-                _mm512_mul_ps(lo, d),
-                _mm512_mul_ps(hi, d),
-            )
-        },
-    )
+    blocks32::<S, A, 22>(blocks, p, out, |b| {
+        let [_, _, h0, h1, h2, h3, ref q @ ..] = *b;
+        let d = scale_of(b.first_chunk().unwrap_or(&[0; 16]));
+        five_bits_in(
+            q,
+            [h0, h1, h2, h3],
+            _mm512_mul_ps(lo, d),
+            _mm512_mul_ps(hi, d),
+        )
+    })
 }
 
 /// ggml `Q5_1` blocks (24 bytes: `f16 d`, `f16 m`, `u32 qh`, 16 bytes of
@@ -476,18 +459,12 @@ pub(crate) fn q5_1<const S: bool, const A: bool>(
 ) -> usize {
     let lo = bytemuck::cast(const { levels(NIBBLES, 0.0) });
     let hi = bytemuck::cast(const { levels(NIBBLES, -16.0) });
-    let beside = core::hint::black_box(blocks);
-    blocks32_beside::<S, A, 24>(
-        blocks,
-        beside,
-        p,
-        out,
-        |&[_, _, _, _, h0, h1, h2, h3, ref q @ ..], c| {
-            let (d, m) = scale_pair(c.first_chunk().unwrap_or(&[0; 16]));
-            let table = |l| _mm512_add_ps(_mm512_mul_ps(l, d), m);
-            five_bits_in(q, [h0, h1, h2, h3], table(lo), table(hi))
-        },
-    )
+    blocks32::<S, A, 24>(blocks, p, out, |b| {
+        let [_, _, _, _, h0, h1, h2, h3, ref q @ ..] = *b;
+        let (d, m) = scale_pair(b.first_chunk().unwrap_or(&[0; 16]));
+        let table = |l| _mm512_add_ps(_mm512_mul_ps(l, d), m);
+        five_bits_in(q, [h0, h1, h2, h3], table(lo), table(hi))
+    })
 }
 
 impl<const S: bool, const A: bool> Sink<'_, __m512, S, A> {
