@@ -20,7 +20,10 @@
 //! comparison is best taken over a few seeds),
 //! `SCALE=1` (the gather multiplies by a scale, as Gemma's `× √d` does) and
 //! `ADD=1` (it adds a row per token, as GPT-2's `+ wpe` does); the baseline
-//! stays the plain `memcpy`.
+//! stays the plain `memcpy`; and `BARE=1` (x86_64 with AVX-512F, without
+//! `SCALE` and `ADD`: `i8` and `Q8_0` also time the bare AVX-512 loop of
+//! their conversion (module `bare`), which tells what a format's conversion costs
+//! from what the gather adds).
 //! Tables are random bytes with moderate scales, as in the criterion bench.
 //!
 //! Each contender's time is the mean, over eight placements of the output
@@ -40,6 +43,112 @@ use std::time::Instant;
 #[path = "../benches/common/format_tables.rs"]
 mod format_tables;
 use format_tables::{FORMATS, Rng, table_bytes, token_sets};
+
+/// The bare AVX-512 loops of two row decoders: the conversion's own
+/// instructions (`vpmovsxbd`, `vcvtdq2ps`, the scale's `vmulps`; for `Q8_0`
+/// also the block scale's `vcvtph2ps` and broadcast) and the stores, with no
+/// validation, dispatch, epilogue or tail: what the conversion alone costs
+/// on this core, which the gather (validating, dispatching, its epilogue
+/// and tail besides) can at best match. They give the reference's bits, as
+/// the crate's bodies do (checked before they are timed).
+#[cfg(target_arch = "x86_64")]
+mod bare {
+    use inlayer::formats::Format;
+    use std::arch::x86_64::{
+        _mm_cvtph_ps, _mm_cvtss_f32, _mm512_cvtepi8_epi32, _mm512_cvtepi32_ps, _mm512_mul_ps,
+        _mm512_set1_ps,
+    };
+
+    /// Proof that this CPU runs the loops (AVX-512F and F16C).
+    #[derive(Clone, Copy)]
+    pub struct Cpu(());
+
+    /// The proof, where the CPU runs them.
+    pub fn cpu() -> Option<Cpu> {
+        let runs =
+            std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("f16c");
+        runs.then_some(Cpu(()))
+    }
+
+    /// Whether there is a loop for `format` (`i8` and `Q8_0`).
+    pub fn has(format: Format) -> bool {
+        matches!(format, Format::I8 | Format::Q8_0)
+    }
+
+    /// Decodes one row of `format` (one [`has`] names; others write nothing).
+    pub fn row(_: Cpu, format: Format, src: &[u8], scale: f32, out: &mut [f32]) {
+        // SAFETY: a `Cpu` exists only where the CPU has AVX-512F and F16C.
+        unsafe {
+            match format {
+                Format::I8 => i8_row(src, scale, out),
+                Format::Q8_0 => q8_0_row(src, out),
+                _ => {}
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx512f")]
+    fn i8_row(q: &[u8], scale: f32, out: &mut [f32]) {
+        let s = _mm512_set1_ps(scale);
+        for (o, q) in out
+            .as_chunks_mut::<16>()
+            .0
+            .iter_mut()
+            .zip(q.as_chunks::<16>().0)
+        {
+            let x = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytemuck::cast(*q)));
+            *o = bytemuck::cast(_mm512_mul_ps(x, s));
+        }
+    }
+
+    #[target_feature(enable = "avx512f,f16c")]
+    fn q8_0_row(blocks: &[u8], out: &mut [f32]) {
+        for (o, b) in out
+            .as_chunks_mut::<32>()
+            .0
+            .iter_mut()
+            .zip(blocks.as_chunks::<34>().0)
+        {
+            let ([_, _, q @ ..], Some(head)) = (b, b.first_chunk::<16>()) else {
+                continue;
+            };
+            // The scale's conversion reads the block (`vcvtph2ps` from
+            // memory): one widened into a register would merge into the
+            // previous block's, a dependency from block to block.
+            let d = _mm_cvtph_ps(bytemuck::cast(*head));
+            let d = _mm512_set1_ps(_mm_cvtss_f32(d));
+            let q: [[u8; 16]; 2] = bytemuck::cast(*q);
+            *o = bytemuck::cast(q.map(|q| {
+                _mm512_mul_ps(
+                    _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytemuck::cast(q))),
+                    d,
+                )
+            }));
+        }
+    }
+}
+
+/// Elsewhere: no bare loops.
+#[cfg(not(target_arch = "x86_64"))]
+mod bare {
+    use inlayer::formats::Format;
+
+    /// No CPU runs them.
+    #[derive(Clone, Copy)]
+    pub enum Cpu {}
+
+    pub fn cpu() -> Option<Cpu> {
+        None
+    }
+
+    pub fn has(_: Format) -> bool {
+        false
+    }
+
+    pub fn row(cpu: Cpu, _: Format, _: &[u8], _: f32, _: &mut [f32]) {
+        match cpu {}
+    }
+}
 
 /// Output placements measured (see the module docs).
 const PLACEMENTS: usize = 8;
@@ -79,6 +188,7 @@ fn main() {
     let (t, d, dram) = (env("T", 512), env("D", 384), std::env::var("DRAM").is_ok());
     let serial = std::env::var("SERIAL").is_ok();
     let (scale, add) = (std::env::var("SCALE").is_ok(), std::env::var("ADD").is_ok());
+    let bare_cpu = std::env::var("BARE").is_ok().then(bare::cpu).flatten();
     let mut rng =
         Rng(0x2545_f491_4f6c_dd1d ^ (env("SEED", 0) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
     println!(
@@ -127,20 +237,27 @@ fn main() {
             let mut out_buf = vec![0.0f32; t * dim + PLACEMENTS * 128 + 16];
             let base = out_buf.as_ptr().align_offset(64);
             let mut out = out_buf[base..base + t * dim].to_vec();
-            // Checked once against the reference decoder, bit for bit.
+            // Checked once against the reference decoder, bit for bit (and
+            // the bare loop, where it is timed).
+            let bare_cpu = bare_cpu.filter(|_| bare::has(format) && !scale && !add);
             gather_view(table, sets[0], &Epilogue::new(), &mut out, dim).unwrap();
             let row = format.row_bytes(dim).unwrap();
             for (&id, o) in sets[0].iter().zip(out.chunks_exact(dim)) {
-                let id = id as usize;
-                let mut want = vec![0.0f32; dim];
-                dequantize_row(
-                    format,
-                    &bytes[id * row..(id + 1) * row],
-                    scales[id],
-                    &mut want,
-                )
-                .unwrap();
-                assert!(o.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()));
+                let (id, mut want) = (id as usize, vec![0.0f32; dim]);
+                let src = &bytes[id * row..(id + 1) * row];
+                dequantize_row(format, src, scales[id], &mut want).unwrap();
+                let bare_row = bare_cpu.map(|cpu| {
+                    let mut r = vec![f32::NAN; dim];
+                    bare::row(cpu, format, src, scales[id], &mut r);
+                    r
+                });
+                for got in [Some(o), bare_row.as_deref()].into_iter().flatten() {
+                    assert!(
+                        got.iter()
+                            .zip(&want)
+                            .all(|(a, b)| a.to_bits() == b.to_bits())
+                    );
+                }
             }
             // From DRAM every call waits on fresh rows: a one-token call takes
             // a DRAM latency, so 2048 of them make a run, as 4 of 512 do.
@@ -154,7 +271,7 @@ fn main() {
             let mut epilogue = Epilogue::new();
             epilogue.scale = scale.then_some(55.5);
             epilogue.add = add.then_some(rows_to_add.as_slice());
-            let (mut k, mut memcpy, mut gather) = (0, 0.0, 0.0);
+            let (mut k, mut memcpy, mut gather, mut bare_time) = (0, 0.0, 0.0, 0.0);
             for p in 0..PLACEMENTS {
                 // 128 values = 512 bytes further each time, from a 64-byte line.
                 let out = &mut out_buf[base + 128 * p..base + 128 * p + t * dim];
@@ -173,6 +290,17 @@ fn main() {
                     black_box(&out);
                     wait_if(serial);
                 }) / PLACEMENTS as f64;
+                if let Some(cpu) = bare_cpu {
+                    bare_time += best(reps, || {
+                        k = (k + 1) % n_sets;
+                        for (&id, o) in sets[k].iter().zip(out.chunks_exact_mut(dim)) {
+                            let id = id as usize;
+                            bare::row(cpu, format, &bytes[id * row..(id + 1) * row], scales[id], o);
+                        }
+                        black_box(&out);
+                        wait_if(serial);
+                    }) / PLACEMENTS as f64;
+                }
             }
             let n = (t * dim) as f64;
             println!(
@@ -181,6 +309,14 @@ fn main() {
                 n / memcpy / 1e9,
                 memcpy / gather
             );
+            if bare_time > 0.0 {
+                println!(
+                    "{:8}   bare AVX-512 loop: {:6.2} G elem/s, ratio {:.2}",
+                    "",
+                    n / bare_time / 1e9,
+                    memcpy / bare_time
+                );
+            }
         });
     }
 }
