@@ -45,6 +45,7 @@ impl<'a> F32Table<'a> {
     /// [`Error::InvalidShape`] if `dim == 0` (the row count would be
     /// unknown), [`Error::NotWholeRows`] if `data.len()` is not a multiple
     /// of `dim`.
+    #[inline]
     pub fn new(data: &'a [f32], dim: usize) -> Result<Self, Error> {
         let rows = whole_rows(core::mem::size_of_val(data), dim, 4)?;
         Ok(Self {
@@ -97,6 +98,7 @@ impl<'a> F32Table<'a> {
 
 /// Number of whole `dim`-element rows of `elem_bytes`-byte elements in `len`
 /// bytes, or the error that says why there is none.
+#[inline]
 fn whole_rows(len: usize, dim: usize, elem_bytes: usize) -> Result<usize, Error> {
     if dim == 0 {
         return Err(Error::InvalidShape {
