@@ -3,8 +3,10 @@
 //! on a shared machine, where the `memcpy` baseline itself moves by ±20 %
 //! between runs): the hot cases of `benches/gather.rs` (vocab 32 000, random
 //! ids), plain and with the fused `× scale + add` epilogue, next to the same
-//! three streams as a bare Rust loop. Each result is checked against the
-//! reference first.
+//! three streams as a bare Rust loop; and the plain copy through the
+//! fixed-shape `gather::<D>` and the run-time-shape `gather_dyn` (on the raw
+//! slice, validated every call) besides `gather_view` on a view made once.
+//! Each result is checked against the reference first.
 //!
 //! `cargo run --release --example gather_speed`; `COLD=1` for the cold
 //! 512 MiB table instead (see `cold`). `ALIGN=64` starts the table, the add
@@ -39,6 +41,30 @@ fn naive_scale_add(table: &[f32], dim: usize, ids: &[u32], s: f32, add: &[f32], 
 #[inline(never)]
 fn gather(view: &F32Table<'_>, dim: usize, ids: &[u32], out: &mut [f32]) {
     gather_view(view, ids, &Epilogue::new(), out, dim).expect("valid");
+}
+
+/// The fixed-shape API, `inlayer::gather::<D>`, as a caller with a
+/// compile-time width writes it.
+#[inline(never)]
+fn gather_fixed<const D: usize>(table: &[f32], ids: &[u32], out: &mut [f32]) {
+    let (table, out) = (table.as_chunks::<D>().0, out.as_chunks_mut::<D>().0);
+    inlayer::gather::<D>(table, ids, out).expect("valid");
+}
+
+/// [`gather_fixed`] for the widths measured.
+fn gather_fixed_dim(dim: usize, table: &[f32], ids: &[u32], out: &mut [f32]) {
+    match dim {
+        64 => gather_fixed::<64>(table, ids, out),
+        384 => gather_fixed::<384>(table, ids, out),
+        768 => gather_fixed::<768>(table, ids, out),
+        _ => gather_fixed::<4096>(table, ids, out),
+    }
+}
+
+/// The run-time-shape API on the raw slice, `inlayer::gather_dyn`.
+#[inline(never)]
+fn gather_dyn(table: &[f32], dim: usize, ids: &[u32], out: &mut [f32]) {
+    inlayer::gather_dyn(table, dim, ids, out).expect("valid");
 }
 
 #[inline(never)]
@@ -103,9 +129,26 @@ fn main() {
                     .zip(&want)
                     .all(|(a, b)| a.to_bits() == b.to_bits())
             );
+            // The plain gathers: the rows, bit for bit.
+            let mut rows = vec![0.0f32; t * dim];
+            reference::gather::gather(table, dim, &ids, None, None, None, &mut rows)
+                .expect("valid");
+            for k in 0..3 {
+                out.fill(f32::NAN);
+                match k {
+                    0 => gather(&view, dim, &ids, out),
+                    1 => gather_fixed_dim(dim, table, &ids, out),
+                    _ => gather_dyn(table, dim, &ids, out),
+                }
+                assert!(
+                    out.iter()
+                        .zip(&rows)
+                        .all(|(a, b)| a.to_bits() == b.to_bits())
+                );
+            }
             // About 2 M values a timed run, at least one call.
             let reps = (2_000_000 / (t * dim)).max(1);
-            let mut best = [f64::MAX; 4];
+            let mut best = [f64::MAX; 6];
             for _ in 0..100 {
                 for (k, best) in best.iter_mut().enumerate() {
                     let t0 = Instant::now();
@@ -115,7 +158,9 @@ fn main() {
                             0 => memcpy_rows(table, dim, ids, out),
                             1 => gather(&view, dim, ids, out),
                             2 => gather_fused(&view, dim, ids, s, add, out),
-                            _ => naive_scale_add(table, dim, ids, s, add, out),
+                            3 => naive_scale_add(table, dim, ids, s, add, out),
+                            4 => gather_fixed_dim(dim, table, ids, out),
+                            _ => gather_dyn(table, dim, ids, out),
                         }
                         black_box(&mut *out);
                     }
@@ -123,10 +168,12 @@ fn main() {
                 }
             }
             println!(
-                "D = {dim:4}, T = {t:3}: gather {:.2}, gather + scale + add {:.2}, plain loop scale + add {:.2}  (memcpy {:.1} GB/s)",
+                "D = {dim:4}, T = {t:3}: gather {:.2}, gather + scale + add {:.2}, plain loop scale + add {:.2}; gather::<D> {:.2}, gather_dyn {:.2}  (memcpy {:.1} GB/s)",
                 best[0] / best[1],
                 best[0] / best[2],
                 best[0] / best[3],
+                best[0] / best[4],
+                best[0] / best[5],
                 (t * dim * 4) as f64 / best[0] / 1e9
             );
         }
