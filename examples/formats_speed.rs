@@ -15,6 +15,8 @@
 //! model's layers run between two gathers; without it the core overlaps
 //! back-to-back calls as far as its out-of-order window reaches, which
 //! favours the call with fewer instructions),
+//! `FIXED=1` (the gather through the fixed-shape `gather_table::<D>`, D =
+//! 384, 512 or 4096, instead of `gather_view`),
 //! `SEED=n` (other random tables and ids: where a table and its rows land
 //! against the output moves a one-token figure by several hundredths, so a
 //! comparison is best taken over a few seeds),
@@ -150,6 +152,31 @@ mod bare {
     }
 }
 
+/// The gather through the fixed-shape entry point, `gather_table::<D>`, for
+/// the widths it is timed at (`FIXED=1`).
+fn gather_fixed<T: inlayer::formats::Table>(
+    table: &T,
+    ids: &[u32],
+    epilogue: &Epilogue<'_>,
+    out: &mut [f32],
+) {
+    fn at<const D: usize, T: inlayer::formats::Table>(
+        table: &T,
+        ids: &[u32],
+        epilogue: &Epilogue<'_>,
+        out: &mut [f32],
+    ) {
+        let out = out.as_chunks_mut::<D>().0;
+        inlayer::gather::gather_table::<D, T>(table, ids, epilogue, out).unwrap();
+    }
+    match table.dim() {
+        384 => at::<384, T>(table, ids, epilogue, out),
+        512 => at::<512, T>(table, ids, epilogue, out),
+        4096 => at::<4096, T>(table, ids, epilogue, out),
+        d => panic!("FIXED=1 times D = 384, 512 or 4096, not {d}"),
+    }
+}
+
 /// Output placements measured (see the module docs).
 const PLACEMENTS: usize = 8;
 
@@ -187,15 +214,17 @@ fn main() {
     let only: Vec<String> = std::env::args().skip(1).collect();
     let (t, d, dram) = (env("T", 512), env("D", 384), std::env::var("DRAM").is_ok());
     let serial = std::env::var("SERIAL").is_ok();
+    let fixed = std::env::var("FIXED").is_ok();
     let (scale, add) = (std::env::var("SCALE").is_ok(), std::env::var("ADD").is_ok());
     let bare_cpu = std::env::var("BARE").is_ok().then(bare::cpu).flatten();
     let mut rng =
         Rng(0x2545_f491_4f6c_dd1d ^ (env("SEED", 0) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
     println!(
-        "{} build, T = {t}, {}{}{}",
+        "{} build, T = {t}, {}{}{}{}",
         inlayer::BACKEND,
         if dram { "DRAM" } else { "cache" },
         if serial { ", serial" } else { "" },
+        if fixed { ", gather_table::<D>" } else { "" },
         match (scale, add) {
             (false, false) => "",
             (true, false) => ", × scale",
@@ -286,7 +315,11 @@ fn main() {
                 }) / PLACEMENTS as f64;
                 gather += best(reps, || {
                     k = (k + 1) % n_sets;
-                    gather_view(table, sets[k], &epilogue, out, dim).unwrap();
+                    if fixed {
+                        gather_fixed(table, sets[k], &epilogue, out);
+                    } else {
+                        gather_view(table, sets[k], &epilogue, out, dim).unwrap();
+                    }
                     black_box(&out);
                     wait_if(serial);
                 }) / PLACEMENTS as f64;
