@@ -50,9 +50,9 @@ use format_tables::{FORMATS, Rng, table_bytes, token_sets};
 /// instructions (`vpmovsxbd`, `vcvtdq2ps`, the scale's `vmulps`; for `Q8_0`
 /// also the block scale's `vcvtph2ps` and broadcast) and the stores, with no
 /// validation, dispatch, epilogue or tail: what the conversion alone costs
-/// on this core, which the gather (validating, dispatching, its epilogue
-/// and tail besides) can at best match. They give the reference's bits, as
-/// the crate's bodies do (checked before they are timed).
+/// on this core, the reference point for what the gather's call around it
+/// (validation, dispatch, epilogue, tail) adds. They give the reference's
+/// bits, as the crate's bodies do (checked before they are timed).
 #[cfg(target_arch = "x86_64")]
 mod bare {
     use inlayer::formats::Format;
