@@ -303,9 +303,8 @@ pub(crate) fn q8_0<const S: bool, const A: bool>(
 ) -> usize {
     use core::arch::x86_64::{_mm_cvtph_ps, _mm_cvtss_f32};
     blocks32::<S, A, 34>(blocks, p, out, |b| {
-        let (&[_, _, ref q @ ..], Some(head)) = (b, b.first_chunk::<16>()) else {
-            return [_mm512_set1_ps(0.0); 2]; // (a 34-byte block has 16 bytes)
-        };
+        let [_, _, ref q @ ..] = *b;
+        let head = b.first_chunk::<16>().unwrap_or(&[0; 16]);
         let d = _mm512_set1_ps(_mm_cvtss_f32(_mm_cvtph_ps(bytemuck::cast(*head))));
         let q: [[u8; 16]; 2] = bytemuck::cast(*q);
         q.map(|q| {
