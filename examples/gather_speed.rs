@@ -57,7 +57,8 @@ fn gather_fixed_dim(dim: usize, table: &[f32], ids: &[u32], out: &mut [f32]) {
         64 => gather_fixed::<64>(table, ids, out),
         384 => gather_fixed::<384>(table, ids, out),
         768 => gather_fixed::<768>(table, ids, out),
-        _ => gather_fixed::<4096>(table, ids, out),
+        4096 => gather_fixed::<4096>(table, ids, out),
+        d => panic!("no fixed-shape instance for D = {d}"),
     }
 }
 
