@@ -24,8 +24,8 @@
 //! `ADD=1` (it adds a row per token, as GPT-2's `+ wpe` does); the baseline
 //! stays the plain `memcpy`; and `BARE=1` (x86_64 with AVX-512F, without
 //! `SCALE` and `ADD`: `i8` and `Q8_0` also time the bare AVX-512 loop of
-//! their conversion (module `bare`), which tells what a format's conversion costs
-//! from what the gather adds).
+//! their conversion, module `bare`, which tells what a format's conversion
+//! costs from what the gather adds).
 //! Tables are random bytes with moderate scales, as in the criterion bench.
 //!
 //! Each contender's time is the mean, over eight placements of the output
@@ -269,7 +269,15 @@ fn main() {
             // Checked once against the reference decoder, bit for bit (and
             // the bare loop, where it is timed).
             let bare_cpu = bare_cpu.filter(|_| bare::has(format) && !scale && !add);
-            gather_view(table, sets[0], &Epilogue::new(), &mut out, dim).unwrap();
+            // The entry point timed: `gather_view`, or `gather_table::<D>`.
+            let gather_by = |ids: &[u32], epilogue: &Epilogue<'_>, out: &mut [f32]| {
+                if fixed {
+                    gather_fixed(table, ids, epilogue, out);
+                } else {
+                    gather_view(table, ids, epilogue, out, dim).unwrap();
+                }
+            };
+            gather_by(sets[0], &Epilogue::new(), &mut out);
             let row = format.row_bytes(dim).unwrap();
             for (&id, o) in sets[0].iter().zip(out.chunks_exact(dim)) {
                 let (id, mut want) = (id as usize, vec![0.0f32; dim]);
@@ -315,11 +323,7 @@ fn main() {
                 }) / PLACEMENTS as f64;
                 gather += best(reps, || {
                     k = (k + 1) % n_sets;
-                    if fixed {
-                        gather_fixed(table, sets[k], &epilogue, out);
-                    } else {
-                        gather_view(table, sets[k], &epilogue, out, dim).unwrap();
-                    }
+                    gather_by(sets[k], &epilogue, out);
                     black_box(&out);
                     wait_if(serial);
                 }) / PLACEMENTS as f64;
